@@ -1,0 +1,398 @@
+"""SCIM 1.1 partial update of a user (``PATCH /Users/{id}``): a partial resource merged into a user.
+
+Rules, from SCIM-DIALECT "Patching users" (and "The user resource" for the names); where the dialect
+is silent the rule is ours, marked **[decided]**:
+
+Reading the body (:func:`canonicalize`; also used by ``POST /Users`` with its own error class)
+
+1. The body must be a JSON object. Member names are matched case-insensitively (``UserName``,
+   ``Emails``, ``Value``, ``Operation``) and answered in canonical case: core attributes at the top
+   level, extension attributes inside their URN object (the URN itself matched case-insensitively),
+   sub-attributes of ``name``, ``manager``, ``meta`` and of multi-valued items.
+2. Types are checked against the catalogue, read-only members included: string attributes take a
+   string, boolean ones ``true``/``false``, complex ones an object, multi-valued ones a list of
+   objects (``schemas`` and ``meta.attributes``: a list of strings). ``null`` is accepted everywhere
+   as "no value". A single item instead of a list is wrapped in a list (clients send that).
+   Anything else is a 400 naming the member: ``emails[0].value: expected a string, got number``.
+3. Unknown members are ignored and reported in :attr:`Canonical.unknown` by their path
+   (``Operations``, ``name.nickname2``, ``emails[0].label``,
+   ``urn:scim:schemas:extension:enterprise:1.0:badge``); ``resourceDescriptor`` and ``scimObject``
+   (vendor SDK artefacts, "The user resource") are dropped without a report. So a SCIM 2.0
+   ``PatchOp`` body changes nothing.
+4. **[decided]** Two members whose names differ only in case: the later one wins, whole.
+5. ``meta.attributes`` names are resolved like ``attributes`` (any case, URN prefixes, bare
+   extension names, ``name.middleName``) and answered as canonical paths; an unknown name is a 400.
+
+Applying it (:func:`apply_patch`)
+
+6. ``meta.attributes`` removes the attributes it names before the rest of the body is applied, so
+   "remove all emails, then add one" replaces the list. Naming a read-only attribute does nothing.
+   **[decided]** A sub-attribute of a multi-valued attribute (``emails.type``) is removed from every
+   item; items left empty are dropped.
+7. Read-only members are ignored: ``id``, ``meta`` (but ``meta.attributes``), ``schemas``,
+   ``groups``, ``roles``, and the workspace ``internalUserType``, ``userStoreUuid``,
+   ``firstLoginUrl``.
+8. Simple attributes replace the stored value; ``null`` removes it. Complex single-valued
+   attributes (``name``, ``manager``) and the extension objects merge sub-attribute by
+   sub-attribute. **[decided]** ``null`` for ``name``/``manager`` removes it; ``null`` for a whole
+   extension object changes nothing (it holds server-owned members); an extension object missing
+   from the user is created when a value is written into it.
+9. Multi-valued attributes merge item by item, in body order: an item whose ``value`` matches a
+   stored item's updates it (sub-attributes merged, ``null`` removes one, the body's ``value``
+   spelling is kept); an unmatched item is appended (``null`` members left out, an empty item
+   skipped); an item with ``"operation": "delete"`` (any case) removes the matching stored item, and
+   does nothing when none matches. ``operation`` is never stored.
+   **[decided]** ``emails`` values match case-insensitively, every other ``value`` exactly.
+   ``addresses`` have no ``value``: they match on ``type``, case-insensitively; an address without
+   ``type`` is always appended.
+10. An item carrying ``primary: true`` sets ``primary: false`` on the other items of that attribute
+    that had ``primary: true`` (items without ``primary`` are left as they are).
+11. **[decided]** A multi-valued attribute left with no items is removed from the user (absent,
+    not ``[]``); so is ``name``/``manager`` left with no sub-attribute. Extension objects are never
+    removed.
+12. ``active: false`` sets the workspace ``userStatus`` to "2", ``active: true`` to "1".
+    **[decided]** Conversely a body setting ``userStatus`` "1" or "2" (without ``active``) sets
+    ``active`` to true or false; other statuses ("3" deleted) leave ``active`` alone. When the body
+    sets both, ``active`` wins. ``null`` for either, and removal through ``meta.attributes``, touch
+    only that attribute.
+13. ``password`` is stored as given (a string); it is write-only, so never rendered.
+
+:func:`apply_patch` returns a new user and leaves its inputs untouched. It does not move
+``meta.lastModified``/``meta.version`` (the store does) and checks neither the user's existence nor
+its directory (the caller does, after :func:`canonicalize`, per the dialect's order of checks).
+
+Pure: imports only the standard library and mockscim's catalogue and errors.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, NoReturn
+
+from mockscim.attributes import (
+    BOOLEAN,
+    COMPLEX,
+    CORE,
+    EXTENSIONS,
+    WORKSPACE,
+    Attr,
+    AttrRef,
+    UnknownAttribute,
+    lookup,
+    resolve,
+)
+from mockscim.errors import InvalidJson, ScimError
+
+__all__ = ["Canonical", "apply_patch", "canonicalize"]
+
+#: Vendor SDK artefacts: dropped without being reported as unknown.
+_DROPPED = frozenset({"resourcedescriptor", "scimobject"})
+_EXTENSION_BY_LOWER = {urn.lower(): urn for urn in EXTENSIONS}
+#: Multi-valued attributes whose matching key compares case-insensitively.
+_FOLDED = frozenset({"emails", "addresses"})
+_STATUS_ACTIVE = {"1": True, "2": False}
+
+
+@dataclass(frozen=True)
+class Canonical:
+    """A request body with canonical member names, type-checked, unknown members left out."""
+
+    #: Member names in canonical case; read-only members are still present.
+    body: dict[str, Any]
+    #: Paths of the members that are not in the catalogue (and were dropped from ``body``).
+    unknown: tuple[str, ...]
+
+
+def _json_type(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return type(value).__name__
+
+
+class _Reader:
+    """One walk over a body: builds the canonical copy and collects unknown member paths."""
+
+    def __init__(self, error: type[ScimError]) -> None:
+        self.error = error
+        self.unknown: list[str] = []
+
+    def fail(self, path: str, expected: str, value: object) -> NoReturn:
+        raise self.error(f"{path}: expected {expected}, got {_json_type(value)}")
+
+    def resource(self, body: dict[Any, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in body.items():
+            name = str(key)
+            if name.lower() in _DROPPED:
+                continue
+            urn = _EXTENSION_BY_LOWER.get(name.lower())
+            if urn is not None:
+                out.pop(urn, None)
+                if value is None:
+                    out[urn] = None
+                elif isinstance(value, dict):
+                    out[urn] = self.members(value, _finder(urn), f"{urn}:")
+                else:
+                    self.fail(urn, "an object", value)
+                continue
+            attr = lookup(CORE, name)
+            if attr is None:
+                self.unknown.append(name)
+                continue
+            # Pop first so that the later of two same-named members also takes the later position.
+            out.pop(attr.name, None)
+            out[attr.name] = self.value(attr, value, attr.name)
+        meta = out.get("meta")
+        if isinstance(meta, dict) and meta.get("attributes") is not None:
+            meta["attributes"] = [
+                self.attribute_path(text, f"meta.attributes[{i}]")
+                for i, text in enumerate(meta["attributes"])
+            ]
+        return out
+
+    def members(
+        self, obj: dict[Any, Any], find: Callable[[str], Attr | None], prefix: str
+    ) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in obj.items():
+            name = str(key)
+            attr = find(name)
+            if attr is None:
+                self.unknown.append(prefix + name)
+                continue
+            out.pop(attr.name, None)
+            out[attr.name] = self.value(attr, value, prefix + attr.name)
+        return out
+
+    def value(self, attr: Attr, value: Any, path: str) -> Any:
+        if value is None:
+            return None
+        if attr.multi:
+            return self.items(attr, value, path)
+        if attr.type == COMPLEX:
+            if not isinstance(value, dict):
+                self.fail(path, "an object", value)
+            return self.members(value, attr.child, f"{path}.")
+        if attr.type == BOOLEAN:
+            if not isinstance(value, bool):
+                self.fail(path, "a boolean", value)
+            return value
+        if not isinstance(value, str):
+            self.fail(path, "a string", value)
+        return value
+
+    def items(self, attr: Attr, value: Any, path: str) -> list[Any]:
+        complex_items = attr.type == COMPLEX
+        if isinstance(value, list):
+            items = value
+        elif isinstance(value, dict if complex_items else str):
+            items = [value]
+        else:
+            self.fail(path, "an array", value)
+        out: list[Any] = []
+        for i, item in enumerate(items):
+            where = f"{path}[{i}]"
+            if complex_items:
+                if not isinstance(item, dict):
+                    self.fail(where, "an object", item)
+                out.append(self.members(item, attr.child, f"{where}."))
+            else:
+                if not isinstance(item, str):
+                    self.fail(where, "a string", item)
+                out.append(item)
+        return out
+
+    def attribute_path(self, text: str, where: str) -> str:
+        try:
+            return resolve(text).path
+        except UnknownAttribute:
+            raise self.error(f"{where}: unknown attribute {text!r}") from None
+
+
+def _finder(schema: str) -> Callable[[str], Attr | None]:
+    def find(name: str) -> Attr | None:
+        return lookup(schema, name)
+
+    return find
+
+
+def canonicalize(body: Any, *, error: type[ScimError] = InvalidJson) -> Canonical:
+    """Check a partial user resource and give its members their canonical names.
+
+    Raises ``error`` (a 400) when ``body`` is not an object, a member has the wrong JSON type or
+    ``meta.attributes`` names an unknown attribute. Never mutates ``body``.
+    """
+    if not isinstance(body, dict):
+        raise error(f"body: expected an object, got {_json_type(body)}")
+    reader = _Reader(error)
+    canonical = reader.resource(body)
+    return Canonical(canonical, tuple(reader.unknown))
+
+
+def apply_patch(user: dict[str, Any], body: Any) -> tuple[dict[str, Any], Canonical]:
+    """Apply a SCIM 1.1 partial update to a stored ``user``; answer the new user and the body read.
+
+    Raises :class:`~mockscim.errors.InvalidJson` for a body :func:`canonicalize` rejects. Neither
+    ``user`` nor ``body`` is mutated, and the new user shares no object with either.
+    """
+    canonical = canonicalize(body)
+    out = copy.deepcopy(user)
+    src = copy.deepcopy(canonical.body)
+    meta = src.get("meta")
+    if isinstance(meta, dict):
+        for path in meta.get("attributes") or ():
+            _remove(out, resolve(path))
+    for key, value in src.items():
+        if key in EXTENSIONS:
+            if isinstance(value, dict):
+                for name, member in value.items():
+                    _set(out, key, _attr(key, name), member)
+        else:
+            _set(out, CORE, _attr(CORE, key), value)
+    _sync_status(out, src)
+    return out, canonical
+
+
+def _attr(schema: str, name: str) -> Attr:
+    attr = lookup(schema, name)
+    if attr is None:  # pragma: no cover - canonicalize keeps catalogue names only
+        raise AssertionError(f"{schema}:{name} is not in the catalogue")
+    return attr
+
+
+def _container(user: dict[str, Any], schema: str, *, create: bool) -> dict[str, Any] | None:
+    if schema == CORE:
+        return user
+    ext = user.get(schema)
+    if isinstance(ext, dict):
+        return ext
+    if not create:
+        return None
+    created: dict[str, Any] = {}
+    user[schema] = created
+    return created
+
+
+def _remove(user: dict[str, Any], ref: AttrRef) -> None:
+    """Rule 6: remove an attribute or sub-attribute named in ``meta.attributes``."""
+    container = _container(user, ref.schema, create=False)
+    if ref.attr.readonly or container is None or ref.attr.name not in container:
+        return
+    if ref.sub is None:
+        del container[ref.attr.name]
+        return
+    raw = container[ref.attr.name]
+    if isinstance(raw, list):
+        for item in raw:
+            if isinstance(item, dict):
+                item.pop(ref.sub.name, None)
+        _store(container, ref.attr.name, [item for item in raw if item != {}])
+    elif isinstance(raw, dict):
+        raw.pop(ref.sub.name, None)
+        _store(container, ref.attr.name, raw)
+
+
+def _store(container: dict[str, Any], name: str, value: dict[str, Any] | list[Any]) -> None:
+    """Rule 11: an attribute left empty is removed."""
+    if value:
+        container[name] = value
+    else:
+        container.pop(name, None)
+
+
+def _set(user: dict[str, Any], schema: str, attr: Attr, value: Any) -> None:
+    """Rules 7, 8 and 13: write one member of the body into the user."""
+    if attr.readonly:
+        return
+    container = _container(user, schema, create=value is not None)
+    if container is None:
+        return
+    if value is None:
+        container.pop(attr.name, None)
+    elif attr.multi:
+        _merge_items(container, attr, value)
+    elif attr.type == COMPLEX:
+        stored = container.get(attr.name)
+        merged = stored if isinstance(stored, dict) else {}
+        _merge(merged, value)
+        _store(container, attr.name, merged)
+    else:
+        container[attr.name] = value
+
+
+def _merge(target: dict[str, Any], members: dict[str, Any]) -> None:
+    for name, value in members.items():
+        if value is None:
+            target.pop(name, None)
+        else:
+            target[name] = value
+
+
+def _merge_items(container: dict[str, Any], attr: Attr, items: list[dict[str, Any]]) -> None:
+    """Rules 9, 10 and 11: merge the body's items into a multi-valued attribute."""
+    stored_raw = container.get(attr.name)
+    stored: list[Any] = stored_raw if isinstance(stored_raw, list) else []
+    key = "type" if attr.name == "addresses" else "value"
+    fold = attr.name in _FOLDED
+    for item in items:
+        operation = item.pop("operation", None)
+        delete = isinstance(operation, str) and operation.lower() == "delete"
+        index = _find(stored, key, item.get(key), fold)
+        if delete:
+            if index is not None:
+                del stored[index]
+            continue
+        if index is None:
+            added = {name: value for name, value in item.items() if value is not None}
+            if not added:
+                continue
+            stored.append(added)
+            index = len(stored) - 1
+        else:
+            _merge(stored[index], item)
+        if item.get("primary") is True:
+            for other, kept in enumerate(stored):
+                if other != index and isinstance(kept, dict) and kept.get("primary") is True:
+                    kept["primary"] = False
+    _store(container, attr.name, stored)
+
+
+def _find(stored: list[Any], key: str, wanted: Any, fold: bool) -> int | None:
+    if not isinstance(wanted, str):
+        return None
+    if fold:
+        wanted = wanted.casefold()
+    for index, item in enumerate(stored):
+        if not isinstance(item, dict):
+            continue
+        have = item.get(key)
+        if isinstance(have, str) and (have.casefold() if fold else have) == wanted:
+            return index
+    return None
+
+
+def _sync_status(user: dict[str, Any], body: dict[str, Any]) -> None:
+    """Rule 12: keep ``active`` and the workspace ``userStatus`` in step."""
+    if "active" in body:
+        active = body["active"]
+        if isinstance(active, bool):
+            workspace = _container(user, WORKSPACE, create=True)
+            assert workspace is not None
+            workspace["userStatus"] = "1" if active else "2"
+        return
+    ext = body.get(WORKSPACE)
+    status = ext.get("userStatus") if isinstance(ext, dict) else None
+    if isinstance(status, str) and status in _STATUS_ACTIVE:
+        user["active"] = _STATUS_ACTIVE[status]
