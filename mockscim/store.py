@@ -1,0 +1,193 @@
+"""Where one tenant's users live: TinyDB behind one lock, deep copies in and out.
+
+TinyDB is not thread-safe (TOOLCHAIN.md), so every access, reads included, holds ``self.lock``.
+Documents handed out are deep copies: a caller can never change stored state by mutating what it
+got. The SCIM ``id`` is a field of the document; TinyDB's ``doc_id`` never leaves this module.
+
+Lookups by ``id``, ``userName`` and ``externalId`` (both case-insensitive, as filters compare) use dictionaries kept next to
+the table, so they do not scan it.
+
+With a ``path`` the table lives in a JSON file that is rewritten atomically (a temporary file in the
+same folder, flushed and renamed over the old one): a crash leaves the old file or the new one,
+never half of one.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import tempfile
+import threading
+from collections.abc import Callable, Iterable, MutableMapping
+from pathlib import Path
+from typing import Any
+
+from tinydb import TinyDB
+from tinydb.storages import MemoryStorage, Storage
+from tinydb.table import Document
+
+__all__ = ["AtomicJSONStorage", "UserStore"]
+
+User = dict[str, Any]
+
+
+class AtomicJSONStorage(Storage):
+    """TinyDB storage in a JSON file, replaced atomically on every write."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        self._path = Path(path)
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+
+    def read(self) -> dict[str, dict[str, Any]] | None:
+        try:
+            text = self._path.read_text("utf-8")
+        except FileNotFoundError:
+            return None
+        if not text.strip():
+            return None
+        data: dict[str, dict[str, Any]] = json.loads(text)
+        return data
+
+    def write(self, data: dict[str, dict[str, Any]]) -> None:
+        fd, tmp = tempfile.mkstemp(prefix=f".{self._path.name}.", dir=self._path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(data, handle, ensure_ascii=False, separators=(",", ":"))
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, self._path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def close(self) -> None:
+        pass
+
+
+class UserStore:
+    """The users of one tenant. Every method takes the lock; every document is copied."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+        self.lock = threading.RLock()
+        if path is None:
+            self._db = TinyDB(storage=MemoryStorage)
+        else:
+            self._db = TinyDB(str(path), storage=AtomicJSONStorage)
+        # cache_size=0: no query cache, which would keep stale callable queries (TOOLCHAIN.md).
+        self._table = self._db.table("users", cache_size=0)
+        self._doc_ids: dict[str, int] = {}
+        self._by_username: dict[str, str] = {}
+        self._by_external_id: dict[str, set[str]] = {}
+        self._reindex()
+
+    @property
+    def persistent(self) -> bool:
+        return not isinstance(self._db.storage, MemoryStorage)
+
+    def _reindex(self) -> None:
+        self._doc_ids.clear()
+        self._by_username.clear()
+        self._by_external_id.clear()
+        for doc in self._table:
+            self._index(doc, doc.doc_id)
+
+    def _index(self, user: User, doc_id: int) -> None:
+        uid = user["id"]
+        self._doc_ids[uid] = doc_id
+        self._by_username[user["userName"].casefold()] = uid
+        ext = user.get("externalId")
+        if isinstance(ext, str):
+            self._by_external_id.setdefault(ext.casefold(), set()).add(uid)
+
+    def _unindex(self, user: User) -> None:
+        uid = user["id"]
+        self._doc_ids.pop(uid, None)
+        if self._by_username.get(user["userName"].casefold()) == uid:
+            del self._by_username[user["userName"].casefold()]
+        ext = user.get("externalId")
+        if isinstance(ext, str):
+            ids = self._by_external_id.get(ext.casefold(), set())
+            ids.discard(uid)
+            if not ids:
+                self._by_external_id.pop(ext.casefold(), None)
+
+    def __len__(self) -> int:
+        with self.lock:
+            return len(self._doc_ids)
+
+    def is_empty_on_disk(self) -> bool:
+        """True when a persistent store holds no users yet (a fresh ``--data`` file)."""
+        with self.lock:
+            return self.persistent and not self._doc_ids
+
+    def replace_all(self, users: list[User]) -> None:
+        """Drop every user and store ``users`` (one write, not one per user)."""
+        with self.lock:
+            self._table.truncate()
+            self._table.insert_multiple(copy.deepcopy(users))
+            self._reindex()
+
+    def get(self, uid: str) -> User | None:
+        with self.lock:
+            doc_id = self._doc_ids.get(uid)
+            if doc_id is None:
+                return None
+            doc = self._table.get(doc_id=doc_id)
+            return copy.deepcopy(dict(doc)) if doc is not None else None
+
+    def id_for_username(self, user_name: str) -> str | None:
+        with self.lock:
+            return self._by_username.get(user_name.casefold())
+
+    def ids_for_external_id(self, external_id: str) -> list[str]:
+        with self.lock:
+            return sorted(self._by_external_id.get(external_id.casefold(), ()))
+
+    def scan(self, keep: Callable[[User], bool], ids: list[str] | None = None) -> list[User]:
+        """Copies of the users ``keep`` accepts, in creation order; only ``ids`` if given."""
+        with self.lock:
+            if ids is None:
+                candidates: Iterable[Document] = self._table
+            else:
+                found = (
+                    self._table.get(doc_id=self._doc_ids[i]) for i in ids if i in self._doc_ids
+                )
+                candidates = sorted((d for d in found if d is not None), key=lambda d: d.doc_id)
+            return [copy.deepcopy(dict(u)) for u in candidates if keep(u)]
+
+    def insert(self, user: User) -> None:
+        with self.lock:
+            doc_id = self._table.insert(copy.deepcopy(user))
+            self._index(user, doc_id)
+
+    def replace(self, user: User) -> None:
+        """Store ``user`` in place of the stored user with the same ``id``."""
+        with self.lock:
+            doc_id = self._doc_ids[user["id"]]
+            old = self._table.get(doc_id=doc_id)
+            if old is not None:
+                self._unindex(dict(old))
+            stored = copy.deepcopy(user)
+            self._table.update(_replace_with(stored), doc_ids=[doc_id])
+            self._index(user, doc_id)
+
+    def delete(self, uid: str) -> bool:
+        with self.lock:
+            doc_id = self._doc_ids.get(uid)
+            if doc_id is None:
+                return False
+            old = self._table.get(doc_id=doc_id)
+            if old is not None:
+                self._unindex(dict(old))
+            self._table.remove(doc_ids=[doc_id])
+            return True
+
+
+def _replace_with(new: User) -> Callable[[MutableMapping[Any, Any]], None]:
+    def transform(doc: MutableMapping[Any, Any]) -> None:
+        doc.clear()
+        doc.update(new)
+
+    return transform

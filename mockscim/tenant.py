@@ -1,0 +1,384 @@
+"""One tenant: its directories, users, OAuth clients, tokens and clock, and the rules that change them.
+
+Views call these methods and nothing below them; this module knows no HTTP. The rules come from
+SCIM-DIALECT: "Directories and local users", "Reading, creating and deleting users" and
+"Patching users" (order of checks: body 400 -> unknown id 404 -> not local 403 -> apply).
+"""
+
+from __future__ import annotations
+
+import copy
+import hmac
+import re
+import secrets
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from mockscim import attributes, patch, search
+from mockscim.attributes import CORE, ENTERPRISE, WORKSPACE
+from mockscim.clock import Clock, format_timestamp, parse_timestamp, version_of
+from mockscim.errors import (
+    InvalidJson,
+    InvalidUser,
+    NotLocalUser,
+    UserExists,
+    UserNotFound,
+)
+from mockscim.filter import Compare, Node
+from mockscim.fixtures import Fixtures
+from mockscim.store import UserStore
+from mockscim.tokens import TokenIssuer
+
+__all__ = [
+    "LOCAL_DIRECTORY_TYPES",
+    "SYSTEM_DOMAIN",
+    "USER_ROLE_ID",
+    "Profile",
+    "Tenant",
+]
+
+User = dict[str, Any]
+
+SYSTEM_DOMAIN = "System Domain"
+#: The id of the built-in role every user holds (fixed, so tests can rely on it).
+USER_ROLE_ID = "121f12a2-26d5-4b4c-a9ad-c42d443b1c71"
+USER_ROLE = {"value": USER_ROLE_ID, "display": "User"}
+#: Directory types whose users SCIM may change [decided, SCIM-DIALECT].
+LOCAL_DIRECTORY_TYPES = frozenset({"SYSTEM", "OTHER"})
+#: internalUserType values that may be changed, within those directories.
+LOCAL_USER_TYPES = frozenset({"LOCAL", "PROVISIONED"})
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+MAX_USERNAME = 255
+DELETE_NOT_FOUND = "The specified user does not exist"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The switches of SCIM-DIALECT "Profiles", with their defaults."""
+
+    #: False: the vendor's seven operators only. True: adds pr, and, or, parentheses.
+    full_filter_grammar: bool = False
+    #: False: PATCH answers 204 with no body. True: 200 with the user.
+    patch_returns_user: bool = False
+    #: The status for a missing, unknown or expired token: 403 (default) or 401.
+    unauthenticated_status: int = 403
+    #: False: SCIM calls need no token (quick local experiments).
+    auth_required: bool = True
+    #: None: no cap. A number: a larger ``count`` is cut to it.
+    page_size_cap: int | None = None
+
+
+@dataclass
+class CreateResult:
+    user: User
+    #: Members of the reply that are not stored (``firstLoginUrl``).
+    extra_workspace: dict[str, Any] = field(default_factory=dict)
+
+
+def new_uuid() -> str:
+    return str(uuid.uuid4())
+
+
+class Tenant:
+    """All state of one emulated tenant."""
+
+    def __init__(
+        self,
+        fixtures: Fixtures,
+        *,
+        data_path: str | None = None,
+        clock: Clock | None = None,
+        profile: Profile | None = None,
+        id_factory: Callable[[], str] = new_uuid,
+        name: str = "mockscim",
+    ) -> None:
+        self.name = name
+        self.clock = clock or Clock()
+        self.profile = profile or Profile()
+        self.new_id = id_factory
+        self.tokens = TokenIssuer(self.clock)
+        self.store = UserStore(data_path)
+        self.fixtures = fixtures
+        self.directories: dict[str, dict[str, Any]] = {}
+        self.clients: dict[str, dict[str, Any]] = {}
+        self._load_config(fixtures)
+        if not self.store.persistent or self.store.is_empty_on_disk():
+            self.store.replace_all([self._normalize_fixture_user(u) for u in fixtures.users])
+
+    # -- set-up ---------------------------------------------------------------------------------
+
+    def _load_config(self, fixtures: Fixtures) -> None:
+        self.directories = {d["id"]: copy.deepcopy(d) for d in fixtures.directories}
+        self.clients = {c["clientId"]: copy.deepcopy(c) for c in fixtures.clients}
+
+    def reset(self, fixtures: Fixtures | None = None) -> None:
+        """Back to the fixtures (the ones given, or the ones loaded first); tokens are dropped."""
+        fixtures = fixtures or self.fixtures
+        self.fixtures = fixtures
+        self._load_config(fixtures)
+        self.tokens.clear()
+        self.store.replace_all([self._normalize_fixture_user(u) for u in fixtures.users])
+
+    def _normalize_fixture_user(self, record: User) -> User:
+        user = copy.deepcopy(record)
+        meta = user.setdefault("meta", {})
+        now = format_timestamp(self.clock.now())
+        meta.setdefault("created", now)
+        meta.setdefault("lastModified", meta["created"])
+        meta["version"] = version_of(meta["lastModified"])
+        meta.pop("location", None)
+        user.pop("schemas", None)
+        user["roles"] = [dict(USER_ROLE)]
+        user.setdefault("groups", [])
+        workspace = user.setdefault(WORKSPACE, {})
+        status = workspace.get("userStatus")
+        if "active" not in user:
+            user["active"] = status in (None, "1")
+        if status is None:
+            workspace["userStatus"] = "1" if user["active"] else "2"
+        system = self.system_directory()
+        workspace.setdefault("internalUserType", "LOCAL")
+        workspace.setdefault("domain", system["domains"][0])
+        workspace.setdefault("userStoreUuid", system["id"])
+        return user
+
+    # -- directories ----------------------------------------------------------------------------
+
+    def system_directory(self) -> dict[str, Any]:
+        for directory in self.directories.values():
+            if directory["type"] == "SYSTEM":
+                return directory
+        raise LookupError("the fixtures define no SYSTEM directory")
+
+    def directory_for_domain(self, domain: str) -> dict[str, Any] | None:
+        wanted = domain.casefold()
+        for directory in self.directories.values():
+            if any(d.casefold() == wanted for d in directory["domains"]):
+                return directory
+        return None
+
+    def is_local(self, user: User) -> bool:
+        """May SCIM change this user? System and "Other" directories only [decided]."""
+        workspace = user.get(WORKSPACE, {})
+        directory = self.directories.get(workspace.get("userStoreUuid", ""))
+        return (
+            directory is not None
+            and directory["type"] in LOCAL_DIRECTORY_TYPES
+            and workspace.get("internalUserType", "LOCAL") in LOCAL_USER_TYPES
+        )
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def get_user(self, uid: str) -> User:
+        user = self.store.get(uid)
+        if user is None:
+            raise UserNotFound(f"no user with id {uid!r}")
+        return user
+
+    def search(self, params: search.SearchParams) -> tuple[int, list[User]]:
+        """Filter, sort and page the users: (totalResults, the page)."""
+        ids = self._indexed_ids(params.filter)
+        users = self.store.scan(search.matcher(params.filter), ids)
+        return search.select(users, params)
+
+    def _indexed_ids(self, node: Node | None) -> list[str] | None:
+        """Candidate ids for ``id``/``userName``/``externalId`` ``eq`` filters; None means scan."""
+        if not isinstance(node, Compare) or node.op != "eq" or node.ref.sub is not None:
+            return None
+        if node.ref.schema != CORE or not isinstance(node.value, str):
+            return None
+        name = node.ref.attr.name
+        if name == "id":
+            return [node.value]
+        if name == "userName":
+            found = self.store.id_for_username(node.value)
+            return [found] if found else []
+        if name == "externalId":
+            return self.store.ids_for_external_id(node.value)
+        return None
+
+    # -- writing --------------------------------------------------------------------------------
+
+    def _stamp(self, user: User, previous: str | None = None) -> None:
+        """Set lastModified/version; strictly later than ``previous`` [decided]."""
+        now = self.clock.now()
+        if previous is not None:
+            before = parse_timestamp(previous)
+            if now <= before:
+                now = before + timedelta(milliseconds=1)
+        stamp = format_timestamp(now)
+        meta = user.setdefault("meta", {})
+        meta.setdefault("created", stamp)
+        meta["lastModified"] = stamp
+        meta["version"] = version_of(stamp)
+
+    def create_user(self, body: Any, *, send_mail: bool = True) -> CreateResult:
+        """POST /Users. 400 for a bad body or userName, 409 for a duplicate userName."""
+        canonical = patch.canonicalize(body, error=InvalidUser)
+        data = canonical.body
+        user_name = data.get("userName")
+        if not isinstance(user_name, str) or not user_name.strip():
+            raise InvalidUser("userName is missing or empty")
+        if len(user_name) > MAX_USERNAME or _CONTROL.search(user_name):
+            raise InvalidUser("userName is too long or holds control characters")
+        workspace_in = data.get(WORKSPACE) or {}
+        user_type = workspace_in.get("internalUserType") or "LOCAL"
+        domain = workspace_in.get("domain")
+        directory = self._directory_for_create(user_type, domain)
+        if user_type == "PROVISIONED":
+            _require_provisioned_members(data)
+        with self.store.lock:
+            if self.store.id_for_username(user_name) is not None:
+                raise UserExists(f"userName {user_name!r} is taken")
+            uid = self.new_id()
+            try:
+                user, _ = patch.apply_patch({"id": uid, "userName": user_name}, data)
+            except InvalidJson as exc:
+                raise InvalidUser(exc.detail) from exc
+            user.setdefault("active", True)
+            workspace = user.setdefault(WORKSPACE, {})
+            workspace["internalUserType"] = user_type
+            workspace["domain"] = domain or directory["domains"][0]
+            workspace["userStoreUuid"] = directory["id"]
+            workspace["userStatus"] = "1" if user["active"] else "2"
+            user["roles"] = [dict(USER_ROLE)]
+            user["groups"] = []
+            self._stamp(user)
+            self.store.insert(user)
+        result = CreateResult(user)
+        if "password" not in user and not send_mail:
+            token = secrets.token_urlsafe(24)
+            result.extra_workspace["firstLoginUrl"] = (
+                f"/SAAS/t/{self.name}/auth/password/activate?token={token}"
+            )
+        return result
+
+    def _directory_for_create(self, user_type: str, domain: str | None) -> dict[str, Any]:
+        if user_type == "LOCAL":
+            system = self.system_directory()
+            if domain is not None and domain.casefold() not in {
+                d.casefold() for d in system["domains"]
+            }:
+                raise InvalidUser(f"domain {domain!r} is not the system directory's")
+            return system
+        if user_type == "PROVISIONED":
+            directory = self.directory_for_domain(domain or "")
+            if directory is None or directory["type"] != "OTHER":
+                raise InvalidUser(f"domain {domain!r} is not the domain of an 'Other' directory")
+            return directory
+        raise InvalidUser(f"internalUserType {user_type!r} cannot be created through SCIM")
+
+    def patch_user(self, uid: str, body: Any) -> User:
+        """PATCH /Users/{id}: 400 body -> 404 -> 403 not local -> apply (SCIM-DIALECT order)."""
+        patch.canonicalize(body)  # 400 before anything else
+        with self.store.lock:
+            user = self.get_user(uid)
+            if not self.is_local(user):
+                raise NotLocalUser(f"user {uid} is not in a system or 'Other' directory")
+            updated, _ = patch.apply_patch(user, body)
+            new_name = updated.get("userName")
+            if not isinstance(new_name, str) or not new_name.strip():
+                raise InvalidJson("userName cannot be removed or emptied")
+            holder = self.store.id_for_username(new_name)
+            if holder is not None and holder != uid:
+                raise UserExists(f"userName {new_name!r} is taken")
+            for readonly in ("id", "roles", "groups"):
+                if readonly in user:
+                    updated[readonly] = user[readonly]
+            updated["meta"] = dict(user["meta"])
+            self._stamp(updated, previous=user["meta"].get("lastModified"))
+            self.store.replace(updated)
+            return updated
+
+    def delete_user(self, uid: str) -> None:
+        """DELETE /Users/{id}: 404 unknown, 403 not local [decided], else gone."""
+        with self.store.lock:
+            user = self.store.get(uid)
+            if user is None:
+                # The vendor's DELETE text has no final period (spec), unlike PATCH's.
+                raise UserNotFound(f"no user with id {uid!r}", message=DELETE_NOT_FOUND)
+            if not self.is_local(user):
+                raise NotLocalUser(f"user {uid} is not in a system or 'Other' directory")
+            self.store.delete(uid)
+
+    # -- credentials ----------------------------------------------------------------------------
+
+    def client(self, client_id: str, secret: str) -> dict[str, Any] | None:
+        client = self.clients.get(client_id)
+        if client is None or not hmac.compare_digest(
+            str(client["secret"]).encode(), secret.encode("utf-8", "replace")
+        ):
+            return None
+        return client
+
+    def system_user(self, user_name: str, password: str, domain: str | None = None) -> User | None:
+        """An enabled system-directory user with this password, for logins and password grants."""
+        system = self.system_directory()
+        if domain and domain.casefold() not in {d.casefold() for d in system["domains"]}:
+            return None
+        uid = self.store.id_for_username(user_name)
+        user = self.store.get(uid) if uid else None
+        if user is None:
+            return None
+        workspace = user.get(WORKSPACE, {})
+        stored = user.get("password")
+        if (
+            workspace.get("userStoreUuid") != system["id"]
+            or workspace.get("userStatus", "1") != "1"
+            or not isinstance(stored, str)
+            or not hmac.compare_digest(stored.encode(), password.encode("utf-8", "replace"))
+        ):
+            return None
+        return user
+
+
+def _require_provisioned_members(data: dict[str, Any]) -> None:
+    """A user for an "Other" directory needs name, one email and externalId (captures, 2022)."""
+    name = data.get("name") or {}
+    emails = data.get("emails") or []
+    if not name.get("givenName") or not name.get("familyName"):
+        raise InvalidUser("a PROVISIONED user needs name.givenName and name.familyName")
+    if len(emails) != 1:
+        raise InvalidUser("a PROVISIONED user needs exactly one email")
+    if not data.get("externalId"):
+        raise InvalidUser("a PROVISIONED user needs an externalId")
+
+
+def render(user: User, users_url: str, *, extra_workspace: dict[str, Any] | None = None) -> User:
+    """The wire form of a stored user: schemas and meta.location added, password removed."""
+    out: User = {"schemas": [CORE, WORKSPACE, ENTERPRISE]}
+    for key, value in user.items():
+        if key == "password":
+            continue
+        out[key] = value
+    meta = dict(out.get("meta", {}))
+    meta["location"] = f"{users_url}/{user['id']}"
+    out["meta"] = meta
+    if extra_workspace:
+        out[WORKSPACE] = {**out.get(WORKSPACE, {}), **extra_workspace}
+    return out
+
+
+def shape(
+    user: User, refs: tuple[attributes.AttrRef, ...], excluded: tuple[attributes.AttrRef, ...]
+) -> User:
+    """Apply ``attributes`` then ``excludedAttributes`` to a rendered user."""
+    out = attributes.project(user, refs) if refs else user
+    for ref in excluded:
+        if ref.attr.name in ("id", "schemas") and ref.schema == CORE:
+            continue
+        holder = out if ref.schema == CORE else out.get(ref.schema)
+        if not isinstance(holder, dict) or ref.attr.name not in holder:
+            continue
+        if ref.sub is None:
+            holder.pop(ref.attr.name)
+        elif isinstance(holder[ref.attr.name], dict):
+            holder[ref.attr.name].pop(ref.sub.name, None)
+        elif isinstance(holder[ref.attr.name], list):
+            for item in holder[ref.attr.name]:
+                if isinstance(item, dict):
+                    item.pop(ref.sub.name, None)
+    return out
