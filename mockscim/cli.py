@@ -1,0 +1,147 @@
+"""``mockscim serve``: the standalone sandbox."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from mockscim import __version__
+from mockscim.fixtures import FixtureError, Fixtures, load_fixtures
+from mockscim.resources import default_fixtures
+from mockscim.server import waitress_server
+from mockscim.tenant import Profile, Tenant
+from mockscim.web import SCIM_BASE, create_app
+
+__all__ = ["build_parser", "main", "tenant_from_args"]
+
+DEFAULT_CLIENT_GRANTS = ["client_credentials", "password", "refresh_token"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mockscim", description="A mock Workspace ONE Access (vIDM) SCIM 1.1 tenant."
+    )
+    parser.add_argument("--version", action="version", version=f"mockscim {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve the sandbox (waitress)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks one)")
+    serve.add_argument(
+        "--fixtures", metavar="DIR", help="fixtures directory (default: the packaged data)"
+    )
+    serve.add_argument(
+        "--data",
+        metavar="FILE",
+        help="keep users in this JSON file across restarts (seeded from the fixtures when new)",
+    )
+    serve.add_argument("--tenant", default="mockscim", help="tenant name (default mockscim)")
+    serve.add_argument("--client-id", help="OAuth client id to accept (added or overridden)")
+    serve.add_argument("--client-secret", help="its secret (with --client-id)")
+    serve.add_argument(
+        "--no-auth", action="store_true", help="SCIM calls need no token (local experiments)"
+    )
+    serve.add_argument(
+        "--filter-grammar",
+        choices=["vendor", "full"],
+        default="vendor",
+        help="vendor: eq co sw gt ge lt le only (default); full: adds pr, and, or, parentheses",
+    )
+    serve.add_argument(
+        "--patch-status",
+        type=int,
+        choices=[204, 200],
+        default=204,
+        help="PATCH success: 204 empty (default) or 200 with the user",
+    )
+    serve.add_argument(
+        "--unauthenticated-status",
+        type=int,
+        choices=[403, 401],
+        default=403,
+        help="status for a missing, unknown or expired token (default 403)",
+    )
+    serve.add_argument(
+        "--page-size-cap", type=int, metavar="N", help="cut larger `count` values to N"
+    )
+    serve.add_argument("--threads", type=int, default=4, help="waitress threads (default 4)")
+    return parser
+
+
+def profile_from_args(args: argparse.Namespace) -> Profile:
+    return Profile(
+        full_filter_grammar=args.filter_grammar == "full",
+        patch_returns_user=args.patch_status == 200,
+        unauthenticated_status=args.unauthenticated_status,
+        auth_required=not args.no_auth,
+        page_size_cap=args.page_size_cap,
+    )
+
+
+def _with_client(fixtures: Fixtures, client_id: str, secret: str) -> Fixtures:
+    clients: list[dict[str, Any]] = [c for c in fixtures.clients if c["clientId"] != client_id]
+    clients.insert(
+        0,
+        {
+            "clientId": client_id,
+            "secret": secret,
+            "scope": "admin",
+            "grantTypes": DEFAULT_CLIENT_GRANTS,
+            "accessTokenTTL": 21599,
+        },
+    )
+    return Fixtures(fixtures.directories, fixtures.users, clients)
+
+
+def tenant_from_args(args: argparse.Namespace) -> Tenant:
+    fixtures = load_fixtures(Path(args.fixtures) if args.fixtures else default_fixtures())
+    if args.client_id or args.client_secret:
+        if not (args.client_id and args.client_secret):
+            raise SystemExit("mockscim: --client-id and --client-secret go together")
+        fixtures = _with_client(fixtures, args.client_id, args.client_secret)
+    return Tenant(fixtures, data_path=args.data, profile=profile_from_args(args), name=args.tenant)
+
+
+def _banner(tenant: Tenant, host: str, port: int) -> str:
+    root = f"http://{host}:{port}"
+    client = next(iter(tenant.clients.values()), None)
+    lines = [f"mockscim {__version__}: a Workspace ONE Access SCIM 1.1 tenant ({tenant.name})"]
+    lines.append(f"  SCIM base:  {root}{SCIM_BASE}")
+    lines.append(f"  contract:   {root}/openapi.yaml")
+    lines.append(f"  users:      {len(tenant.store)}")
+    if not tenant.profile.auth_required:
+        lines.append("  auth:       off (--no-auth)")
+        lines.append(f"  try:        curl -s '{root}{SCIM_BASE}/Users?count=2'")
+    elif client is not None:
+        cid, secret = client["clientId"], client["secret"]
+        lines.append(f"  client:     {cid} / {secret}")
+        lines.append(
+            "  try:        TOKEN=$(curl -s -X POST -u "
+            f"'{cid}:{secret}' '{root}/SAAS/auth/oauthtoken?grant_type=client_credentials' "
+            "| python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])')"
+        )
+        lines.append(
+            f"              curl -s -H \"Authorization: Bearer $TOKEN\" '{root}{SCIM_BASE}/Users?count=2'"
+        )
+    lines.append("  stop:       Ctrl-C")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        tenant = tenant_from_args(args)
+    except FixtureError as exc:
+        print(f"mockscim: {exc}", file=sys.stderr)
+        return 2
+    server = waitress_server(create_app(tenant), args.host, args.port, threads=args.threads)
+    print(_banner(tenant, args.host, server.effective_port), flush=True)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+    return 0

@@ -1,0 +1,394 @@
+"""The Flask app: thin views over :class:`~mockscim.tenant.Tenant`, one error handler.
+
+Routes (SCIM-DIALECT "Paths"): the SCIM blueprint is mounted at ``/SAAS/jersey/manager/api/scim``
+and at ``/SAAS/t/<tenant>/jersey/manager/api/scim`` (same data); trailing slashes are accepted. The
+token endpoint, the system login, the health check and ``/openapi.yaml`` sit beside it.
+
+Every error is a :class:`~mockscim.errors.ScimError` rendered as the vendor envelope; Flask's own
+404/405/413 become envelopes too, and anything unexpected is a 500 envelope that is also kept in
+``app.extensions["mockscim"].server_errors`` so a test harness can raise it again.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Blueprint, Flask, Response, current_app, g, request
+from werkzeug.exceptions import HTTPException
+
+from mockscim import search
+from mockscim.errors import (
+    InternalError,
+    InvalidJson,
+    InvalidSearchRequest,
+    InvalidUser,
+    LoginFailed,
+    MethodNotAllowed,
+    NotAuthorized,
+    OAuthError,
+    PayloadTooLarge,
+    ScimError,
+    UnknownPath,
+)
+from mockscim.resources import openapi_text
+from mockscim.schemas import (
+    LoginRequestSchema,
+    SearchRequestSchema,
+    ValidationError,
+    load_case_insensitive,
+)
+from mockscim.tenant import Tenant, render, shape
+from mockscim.tokens import Grant
+
+__all__ = ["SCIM_BASE", "MockState", "create_app"]
+
+SCIM_BASE = "/SAAS/jersey/manager/api/scim"
+TENANT_SCIM_BASE = "/SAAS/t/<tenant>/jersey/manager/api/scim"
+#: Bodies larger than this get 413 payload.too.large [decided].
+MAX_BODY = 1024 * 1024
+_NO_BODY = object()
+
+
+@dataclass
+class MockState:
+    """What the app keeps beside the tenant (``app.extensions["mockscim"]``)."""
+
+    tenant: Tenant
+    server_errors: list[BaseException] = field(default_factory=list)
+
+
+def state() -> MockState:
+    found: MockState = current_app.extensions["mockscim"]
+    return found
+
+
+def tenant() -> Tenant:
+    return state().tenant
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    return Response(text, status=status, headers=headers, mimetype="application/json")
+
+
+def read_json(error: type[ScimError]) -> Any:
+    """The request body as JSON, whatever the Content-Type says (SCIM-DIALECT: clients omit it).
+
+    Returns ``_NO_BODY`` for an empty body. Bad UTF-8, bad JSON, ``NaN`` or nesting too deep for
+    the parser are ``error``.
+    """
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        return _NO_BODY
+    try:
+        text = raw.decode("utf-8-sig")
+        return json.loads(text, parse_constant=_reject_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise error(f"the body is not valid JSON: {exc}") from exc
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+# -- SCIM ----------------------------------------------------------------------------------------
+
+scim = Blueprint("scim", __name__)
+
+
+@scim.url_value_preprocessor
+def _take_tenant(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    name = (values or {}).pop("tenant", None)
+    g.scim_base = TENANT_SCIM_BASE.replace("<tenant>", name) if name else SCIM_BASE
+
+
+@scim.before_request
+def _authenticate() -> None:
+    current = tenant()
+    if not current.profile.auth_required:
+        return
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.strip().partition(" ")
+    grant = current.tokens.check(token.strip()) if scheme.lower() in ("bearer", "hzn") else None
+    if grant is None:
+        raise NotAuthorized("missing, unknown or expired token")
+    if "admin" not in grant.scope.split():
+        # The SCIM operations need the admin scope (vendor spec: security oauth2 [admin]).
+        raise NotAuthorized(f"token scope {grant.scope!r} lacks 'admin'")
+
+
+def users_url() -> str:
+    base: str = g.scim_base
+    return request.host_url.rstrip("/") + base + "/Users"
+
+
+@scim.get("/Users", strict_slashes=False)
+def list_users() -> Response:
+    args = request.args
+    current = tenant()
+    params = search.parse_params(
+        filter_text=args.get("filter"),
+        attributes_text=args.get("attributes"),
+        start_index=args.get("startIndex"),
+        count=args.get("count"),
+        sort_by=args.get("sortBy"),
+        sort_order=args.get("sortOrder"),
+        full_filter_grammar=current.profile.full_filter_grammar,
+        page_size_cap=current.profile.page_size_cap,
+    )
+    return _search_response(params)
+
+
+@scim.post("/Users/.search", strict_slashes=False)
+def search_users() -> Response:
+    body = read_json(InvalidSearchRequest)
+    if body is _NO_BODY:
+        body = {}
+    try:
+        data = load_case_insensitive(SearchRequestSchema(), body)
+    except ValidationError as exc:
+        raise InvalidSearchRequest(str(exc.messages)) from exc
+    current = tenant()
+    params = search.parse_params(
+        filter_text=data.get("filter"),
+        attributes_text=data.get("attributes"),
+        excluded_text=data.get("excludedAttributes"),
+        start_index=data.get("startIndex"),
+        count=data.get("count"),
+        sort_by=data.get("sortBy"),
+        sort_order=data.get("sortOrder"),
+        full_filter_grammar=current.profile.full_filter_grammar,
+        page_size_cap=current.profile.page_size_cap,
+    )
+    return _search_response(params)
+
+
+def _search_response(params: search.SearchParams) -> Response:
+    total, page = tenant().search(params)
+    url = users_url()
+    resources = [shape(render(u, url), params.attributes, params.excluded) for u in page]
+    return json_response(search.list_response(total, params.start_index, resources))
+
+
+@scim.post("/Users", strict_slashes=False)
+def create_user() -> Response:
+    refs = search.parse_attribute_list(request.args.get("attributes"))
+    send_mail = _query_bool("sendMail", default=True)
+    body = read_json(InvalidUser)
+    if body is _NO_BODY:
+        raise InvalidUser("no body")
+    result = tenant().create_user(body, send_mail=send_mail)
+    wire = render(result.user, users_url(), extra_workspace=result.extra_workspace)
+    headers = {"Location": wire["meta"]["location"], "ETag": wire["meta"]["version"]}
+    return json_response(shape(wire, refs, ()), 201, headers)
+
+
+def _query_bool(name: str, *, default: bool) -> bool:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if raw.strip().lower() in ("true", "false"):
+        return raw.strip().lower() == "true"
+    raise InvalidUser(f"{name}: {raw!r} is not true or false")
+
+
+@scim.get("/Users/<uid>", strict_slashes=False)
+def get_user(uid: str) -> Response:
+    refs = search.parse_attribute_list(request.args.get("attributes"))
+    wire = render(tenant().get_user(uid), users_url())
+    return json_response(shape(wire, refs, ()), 200, {"ETag": wire["meta"]["version"]})
+
+
+@scim.route("/Users/<uid>", methods=["PATCH"], strict_slashes=False)
+def patch_user(uid: str) -> Response:
+    body = read_json(InvalidJson)
+    if body is _NO_BODY:
+        raise InvalidJson("no body")
+    updated = tenant().patch_user(uid, body)
+    version = updated["meta"]["version"]
+    if tenant().profile.patch_returns_user:
+        return json_response(render(updated, users_url()), 200, {"ETag": version})
+    return Response(status=204, headers={"ETag": version})
+
+
+@scim.post("/Users/<uid>", strict_slashes=False)
+def patch_user_override(uid: str) -> Response:
+    """``POST`` with ``X-HTTP-Method-Override: PATCH`` is a PATCH (VMware's own Go CLI sends it)."""
+    if request.headers.get("X-HTTP-Method-Override", "").strip().upper() != "PATCH":
+        raise MethodNotAllowed(["GET", "PATCH", "DELETE"], "POST without X-HTTP-Method-Override")
+    return patch_user(uid)
+
+
+@scim.delete("/Users/<uid>", strict_slashes=False)
+def delete_user(uid: str) -> Response:
+    tenant().delete_user(uid)
+    return Response(status=204)
+
+
+# -- OAuth, login, health, the contract ------------------------------------------------------------
+
+service = Blueprint("service", __name__)
+
+_OAUTH_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+@service.route("/SAAS/auth/oauthtoken", methods=_OAUTH_METHODS, strict_slashes=False)
+def oauth_token() -> Response:
+    if request.method != "POST":
+        raise OAuthError(
+            405,
+            "invalid_request",
+            "The HTTP method might be incorrect, make sure you use the POST method.",
+        )
+    params: dict[str, str] = dict(request.args.items())
+    if request.mimetype == "application/x-www-form-urlencoded":
+        params.update(request.form.items())
+    current = tenant()
+    client_id, secret = _client_credentials(params)
+    client = current.client(client_id, secret)
+    if client is None:
+        raise OAuthError(401, "invalid_client", "The client authentication failed.")
+    grant_type = params.get("grant_type", "").strip()
+    if not grant_type:
+        raise OAuthError(400, "invalid_request", "The grant_type parameter is missing.")
+    if grant_type not in client.get("grantTypes", []):
+        raise OAuthError(
+            400, "unsupported_grant_type", f"The grant type {grant_type!r} is not supported."
+        )
+    return json_response(_grant(current, client, grant_type, params))
+
+
+def _client_credentials(params: dict[str, str]) -> tuple[str, str]:
+    header = request.headers.get("Authorization", "")
+    scheme, _, encoded = header.strip().partition(" ")
+    if scheme.lower() == "basic":
+        try:
+            decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError) as exc:
+            raise OAuthError(
+                401, "invalid_client", "The Authorization header is malformed."
+            ) from exc
+        client_id, _, secret = decoded.partition(":")
+        return client_id, secret
+    return params.get("client_id", ""), params.get("client_secret", "")
+
+
+def _grant(
+    current: Tenant, client: dict[str, Any], grant_type: str, params: dict[str, str]
+) -> dict[str, Any]:
+    ttl = int(client.get("accessTokenTTL", 21599))
+    scope = params.get("scope") or client.get("scope", "admin")
+    if grant_type == "client_credentials":
+        return current.tokens.issue(
+            Grant(client["clientId"], client.get("scope", "admin"), None, ttl)
+        )
+    if grant_type == "password":
+        user_name, password = params.get("username"), params.get("password")
+        if not user_name or password is None:
+            raise OAuthError(400, "invalid_request", "The username and password are required.")
+        user = current.system_user(user_name, password, params.get("domain"))
+        if user is None:
+            raise OAuthError(400, "invalid_grant", "The user credentials are invalid.")
+        return current.tokens.issue(Grant(client["clientId"], scope, user["userName"], ttl))
+    if grant_type == "refresh_token":
+        refresh = params.get("refresh_token")
+        if not refresh:
+            raise OAuthError(400, "invalid_request", "The refresh_token parameter is missing.")
+        grant = current.tokens.redeem_refresh(refresh)
+        if grant is None or grant.client_id != client["clientId"]:
+            raise OAuthError(400, "invalid_grant", "The refresh token is invalid.")
+        return current.tokens.issue(grant, refresh=False) | {"refresh_token": refresh}
+    raise OAuthError(
+        400, "unsupported_grant_type", f"The grant type {grant_type!r} is not supported."
+    )
+
+
+@service.post("/SAAS/API/1.0/REST/auth/system/login", strict_slashes=False)
+def system_login() -> Response:
+    body = read_json(InvalidJson)
+    try:
+        data = load_case_insensitive(LoginRequestSchema(), None if body is _NO_BODY else body)
+    except ValidationError as exc:
+        raise InvalidJson(str(exc.messages)) from exc
+    current = tenant()
+    user = current.system_user(data["username"], data["password"], data.get("domain"))
+    if user is None:
+        raise LoginFailed("unknown user, wrong password or not a system-directory user")
+    token = current.tokens.issue(
+        Grant("system-login", "admin", user["userName"], 21599), refresh=False
+    )
+    return json_response({"sessionToken": token["access_token"]})
+
+
+@service.get("/SAAS/jersey/manager/api/health", strict_slashes=False)
+def health() -> Response:
+    return json_response({"allOk": True, "serviceName": "mockscim", "tenant": tenant().name})
+
+
+@service.get("/openapi.yaml")
+def openapi() -> Response:
+    return Response(openapi_text(), mimetype="application/yaml")
+
+
+# -- errors --------------------------------------------------------------------------------------
+
+
+def _scim_error(exc: ScimError) -> Response:
+    status = exc.status
+    headers: dict[str, str] = {}
+    if isinstance(exc, NotAuthorized):
+        status = tenant().profile.unauthenticated_status
+        if status == 401:
+            headers["WWW-Authenticate"] = 'Bearer realm="mockscim"'
+    if isinstance(exc, MethodNotAllowed):
+        headers["Allow"] = ", ".join(exc.allowed)
+    return json_response(exc.body(), status, headers)
+
+
+def _oauth_error(exc: OAuthError) -> Response:
+    headers = {"Allow": "POST"} if exc.status == 405 else {}
+    if exc.status == 401:
+        headers["WWW-Authenticate"] = 'Basic realm="mockscim"'
+    return json_response(exc.body(), exc.status, headers)
+
+
+def _http_error(exc: HTTPException) -> Response:
+    code = exc.code or 500
+    if code == 404:
+        return _scim_error(UnknownPath(request.path))
+    if code == 405:
+        allowed = (exc.get_response().headers.get("Allow") or "").split(", ")
+        return _scim_error(MethodNotAllowed([a for a in allowed if a], request.method))
+    if code == 413:
+        return _scim_error(PayloadTooLarge(f"over {MAX_BODY} bytes"))
+    if 400 <= code < 500:
+        error = ScimError(exc.description)
+        error.status, error.code, error.message = code, "bad.request", str(exc.name)
+        return json_response(error.body(), code)
+    return _unexpected(exc)
+
+
+def _unexpected(exc: BaseException) -> Response:
+    state().server_errors.append(exc)
+    current_app.logger.exception("unexpected error", exc_info=exc)
+    return _scim_error(InternalError(repr(exc)))
+
+
+def create_app(current: Tenant) -> Flask:
+    """An app serving ``current``. One app, one tenant; create another app for another tenant."""
+    app = Flask("mockscim")
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
+    app.extensions["mockscim"] = MockState(current)
+    app.url_map.strict_slashes = False
+    app.register_blueprint(scim, url_prefix=SCIM_BASE)
+    app.register_blueprint(scim, url_prefix=TENANT_SCIM_BASE, name="scim_tenant")
+    app.register_blueprint(service)
+    app.register_error_handler(ScimError, _scim_error)
+    app.register_error_handler(OAuthError, _oauth_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected)
+    return app
