@@ -1,0 +1,94 @@
+"""Shared fixtures: a fresh tenant from the repository's default fixtures for every test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from mockscim.attributes import WORKSPACE
+from mockscim.fixtures import Fixtures, load_fixtures
+from mockscim.tenant import Profile, Tenant
+from mockscim.web import SCIM_BASE, create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+USERS = SCIM_BASE + "/Users"
+
+
+@pytest.fixture(scope="session")
+def default_fixtures() -> Fixtures:
+    return load_fixtures(ROOT / "fixtures")
+
+
+@pytest.fixture
+def profile() -> Profile:
+    """Override in a module (or parametrize indirectly) to test another profile."""
+    return Profile()
+
+
+@pytest.fixture
+def tenant(default_fixtures: Fixtures, profile: Profile) -> Tenant:
+    return Tenant(default_fixtures, profile=profile)
+
+
+@pytest.fixture
+def app(tenant: Tenant) -> Flask:
+    return create_app(tenant)
+
+
+@pytest.fixture
+def client(app: Flask) -> Iterator[FlaskClient]:
+    with app.test_client() as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def token(client: FlaskClient) -> str:
+    reply = client.post(
+        "/SAAS/auth/oauthtoken?grant_type=client_credentials",
+        headers={"Authorization": basic("mockscim", "mockscim-secret")},
+    )
+    assert reply.status_code == 200, reply.get_data(as_text=True)
+    access: str = reply.get_json()["access_token"]
+    return access
+
+
+@pytest.fixture
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def basic(client_id: str, secret: str) -> str:
+    import base64
+
+    return "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+
+
+def users_of(
+    tenant: Tenant, directory_type: str, user_type: str | None = None
+) -> list[dict[str, Any]]:
+    """Stored users of a directory type (and internalUserType), in fixture order."""
+    wanted = {d["id"] for d in tenant.directories.values() if d["type"] == directory_type}
+    out = []
+    for user in tenant.store.scan(lambda _u: True):
+        workspace = user.get(WORKSPACE, {})
+        if workspace.get("userStoreUuid") in wanted and (
+            user_type is None or workspace.get("internalUserType") == user_type
+        ):
+            out.append(user)
+    return out
+
+
+def error_code(reply: Any) -> str:
+    body = reply.get_json()
+    assert set(body) == {"errors"}, body
+    (error,) = body["errors"]
+    assert set(error) == {"code", "message", "parameters"}
+    assert error["parameters"] is None
+    code: str = error["code"]
+    return code

@@ -1,0 +1,48 @@
+"""The wheel carries openapi.yaml and the default fixtures, so an installed mockscim finds them."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_wheel_contents(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    shutil.copytree(
+        ROOT, src, ignore=shutil.ignore_patterns(".venv", ".git", "*cache*", "__pycache__")
+    )
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            "dist",
+            ".",
+        ],
+        cwd=src,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    (wheel,) = (src / "dist").glob("mockscim-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for needed in (
+        "mockscim/_data/openapi.yaml",
+        "mockscim/_data/fixtures/directories.json",
+        "mockscim/_data/fixtures/users.json",
+        "mockscim/_data/fixtures/clients.json",
+        "mockscim/py.typed",
+        "mockscim/web.py",
+    ):
+        assert needed in names, needed
+    assert not any(n.startswith("tests/") for n in names)
