@@ -22,6 +22,7 @@ from werkzeug.exceptions import HTTPException
 
 from mockscim import search
 from mockscim.errors import (
+    BadRequest,
     InternalError,
     InvalidJson,
     InvalidSearchRequest,
@@ -104,6 +105,9 @@ scim = Blueprint("scim", __name__)
 def _take_tenant(endpoint: str | None, values: dict[str, Any] | None) -> None:
     name = (values or {}).pop("tenant", None)
     g.scim_base = TENANT_SCIM_BASE.replace("<tenant>", name) if name else SCIM_BASE
+    if (values or {}).get("uid") == ".search":
+        # `/Users/.search` is the search resource, never a user id: only POST is served there.
+        raise MethodNotAllowed(["POST"], f"{request.method} on /Users/.search")
 
 
 @scim.before_request
@@ -233,17 +237,12 @@ def delete_user(uid: str) -> Response:
 
 service = Blueprint("service", __name__)
 
-_OAUTH_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+TOKEN_PATH = "/SAAS/auth/oauthtoken"
+WRONG_TOKEN_METHOD = "The HTTP method might be incorrect, make sure you use the POST method."
 
 
-@service.route("/SAAS/auth/oauthtoken", methods=_OAUTH_METHODS, strict_slashes=False)
+@service.post(TOKEN_PATH, strict_slashes=False)
 def oauth_token() -> Response:
-    if request.method != "POST":
-        raise OAuthError(
-            405,
-            "invalid_request",
-            "The HTTP method might be incorrect, make sure you use the POST method.",
-        )
     params: dict[str, str] = dict(request.args.items())
     if request.mimetype == "application/x-www-form-urlencoded":
         params.update(request.form.items())
@@ -360,15 +359,17 @@ def _http_error(exc: HTTPException) -> Response:
     code = exc.code or 500
     if code == 404:
         return _scim_error(UnknownPath(request.path))
+    if code == 405 and request.path.rstrip("/") == TOKEN_PATH:
+        return _oauth_error(OAuthError(405, "invalid_request", WRONG_TOKEN_METHOD))
+    if code == 405 and request.path.rstrip("/").endswith("/Users/.search"):
+        return _scim_error(MethodNotAllowed(["POST"], request.method))
     if code == 405:
         allowed = (exc.get_response().headers.get("Allow") or "").split(", ")
         return _scim_error(MethodNotAllowed([a for a in allowed if a], request.method))
     if code == 413:
         return _scim_error(PayloadTooLarge(f"over {MAX_BODY} bytes"))
     if 400 <= code < 500:
-        error = ScimError(exc.description)
-        error.status, error.code, error.message = code, "bad.request", str(exc.name)
-        return json_response(error.body(), code)
+        return json_response(BadRequest(exc.description).body(), code)
     return _unexpected(exc)
 
 
@@ -387,6 +388,10 @@ def create_app(current: Tenant) -> Flask:
     app.register_blueprint(scim, url_prefix=SCIM_BASE)
     app.register_blueprint(scim, url_prefix=TENANT_SCIM_BASE, name="scim_tenant")
     app.register_blueprint(service)
+    for rule in app.url_map.iter_rules():
+        # No automatic OPTIONS answers: the service documents none, so OPTIONS is a 405 envelope.
+        if rule.methods is not None:
+            rule.methods.discard("OPTIONS")
     app.register_error_handler(ScimError, _scim_error)
     app.register_error_handler(OAuthError, _oauth_error)
     app.register_error_handler(HTTPException, _http_error)
