@@ -9,11 +9,21 @@ from pathlib import Path
 from typing import Any
 
 from mockscim import __version__
-from mockscim.fixtures import FixtureError, Fixtures, load_fixtures
+from mockscim.app import create_app
+from mockscim.clock import Clock, parse_timestamp
+from mockscim.control import ControlSettings
+from mockscim.errors import ScimError
+from mockscim.fixtures import (
+    FixtureError,
+    Fixtures,
+    load_fixtures,
+    read_scenarios,
+    scenarios_beside,
+)
 from mockscim.resources import default_fixtures
 from mockscim.server import waitress_server
 from mockscim.tenant import Profile, Tenant
-from mockscim.web import SCIM_BASE, create_app
+from mockscim.web import SCIM_BASE
 
 __all__ = ["build_parser", "main", "tenant_from_args"]
 
@@ -67,7 +77,85 @@ def build_parser() -> argparse.ArgumentParser:
         "--page-size-cap", type=int, metavar="N", help="cut larger `count` values to N"
     )
     serve.add_argument("--threads", type=int, default=4, help="waitress threads (default 4)")
+    scenarios = serve.add_argument_group("scenarios (see the README)")
+    scenarios.add_argument(
+        "--scenarios",
+        metavar="FILE",
+        help="a JSON or YAML scenarios file (a scenarios.json/.yaml in --fixtures DIR is loaded too)",
+    )
+    scenarios.add_argument(
+        "--non-local",
+        metavar="USER",
+        action="append",
+        default=[],
+        help="id or userName: PATCH/DELETE answer 403",
+    )
+    scenarios.add_argument(
+        "--missing",
+        metavar="USER",
+        action="append",
+        default=[],
+        help="id or userName: GET/PATCH/DELETE answer 404",
+    )
+    scenarios.add_argument(
+        "--error",
+        metavar="'METHOD PATH [STATUS]'",
+        action="append",
+        default=[],
+        help="answer STATUS (default 500) to matching requests, e.g. 'PATCH /Users/* 500'",
+    )
+    scenarios.add_argument("--latency", metavar="MS", type=int, help="delay every request by MS ms")
+    scenarios.add_argument(
+        "--fault",
+        choices=["drop", "truncate", "unavailable", "throttle"],
+        help="inject this fault into every request",
+    )
+    scenarios.add_argument(
+        "--token-ttl", metavar="SECONDS", type=int, help="tokens expire after SECONDS of mock time"
+    )
+    determinism = serve.add_argument_group("deterministic mode")
+    determinism.add_argument("--seed", type=int, help="seed ids, tokens and random latencies")
+    determinism.add_argument(
+        "--clock",
+        metavar="ISO8601",
+        help="freeze the clock at this instant (move it with the control API)",
+    )
+    control = serve.add_argument_group("control API (/_mockscim)")
+    control.add_argument("--no-control", action="store_true", help="do not serve the control API")
+    control.add_argument(
+        "--control-remote", action="store_true", help="let non-loopback clients use the control API"
+    )
+    control.add_argument(
+        "--control-token", metavar="TOKEN", help="require X-Mockscim-Control-Token: TOKEN"
+    )
+    control.add_argument(
+        "--journal-size", metavar="N", type=int, default=1000, help="requests the journal keeps"
+    )
     return parser
+
+
+def scenarios_from_args(args: argparse.Namespace, fixtures_dir: Any) -> list[Any]:
+    """Every scenario the command line asks for, in a stable order."""
+    specs: list[Any] = list(scenarios_beside(fixtures_dir)) if args.fixtures else []
+    if args.scenarios:
+        specs += read_scenarios(Path(args.scenarios))
+    specs += [{"kind": "non_local", "user": u} for u in args.non_local]
+    specs += [{"kind": "missing", "user": u} for u in args.missing]
+    for text in args.error:
+        parts = text.split()
+        if len(parts) not in (2, 3) or (len(parts) == 3 and not parts[2].isdigit()):
+            raise SystemExit(f"mockscim: --error wants 'METHOD PATH [STATUS]', got {text!r}")
+        spec: dict[str, Any] = {"kind": "error", "method": parts[0], "path": parts[1]}
+        if len(parts) == 3:
+            spec["status"] = int(parts[2])
+        specs.append(spec)
+    if args.latency is not None:
+        specs.append({"kind": "latency", "ms": args.latency})
+    if args.fault:
+        specs.append({"kind": "fault", "fault": args.fault})
+    if args.token_ttl is not None:
+        specs.append({"kind": "token_expiry", "after_seconds": args.token_ttl})
+    return specs
 
 
 def profile_from_args(args: argparse.Namespace) -> Profile:
@@ -96,12 +184,24 @@ def _with_client(fixtures: Fixtures, client_id: str, secret: str) -> Fixtures:
 
 
 def tenant_from_args(args: argparse.Namespace) -> Tenant:
-    fixtures = load_fixtures(Path(args.fixtures) if args.fixtures else default_fixtures())
+    fixtures_dir = Path(args.fixtures) if args.fixtures else default_fixtures()
+    fixtures = load_fixtures(fixtures_dir)
     if args.client_id or args.client_secret:
         if not (args.client_id and args.client_secret):
             raise SystemExit("mockscim: --client-id and --client-secret go together")
         fixtures = _with_client(fixtures, args.client_id, args.client_secret)
-    return Tenant(fixtures, data_path=args.data, profile=profile_from_args(args), name=args.tenant)
+    clock = Clock(parse_timestamp(args.clock)) if args.clock else None
+    tenant = Tenant(
+        fixtures,
+        data_path=args.data,
+        profile=profile_from_args(args),
+        name=args.tenant,
+        seed=args.seed,
+        clock=clock,
+        journal_size=args.journal_size,
+        scenarios=scenarios_from_args(args, fixtures_dir),
+    )
+    return tenant
 
 
 def _banner(tenant: Tenant, host: str, port: int) -> str:
@@ -133,10 +233,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         tenant = tenant_from_args(args)
-    except FixtureError as exc:
+    except (FixtureError, ScimError) as exc:
         print(f"mockscim: {exc}", file=sys.stderr)
         return 2
-    server = waitress_server(create_app(tenant), args.host, args.port, threads=args.threads)
+    except ValueError as exc:  # --clock
+        print(f"mockscim: {exc}", file=sys.stderr)
+        return 2
+    control = ControlSettings(
+        enabled=not args.no_control, allow_remote=args.control_remote, token=args.control_token
+    )
+    app = create_app(tenant, control_settings=control)
+    server = waitress_server(app, args.host, args.port, threads=args.threads)
     print(_banner(tenant, args.host, server.effective_port), flush=True)
     try:
         server.run()

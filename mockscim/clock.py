@@ -20,6 +20,11 @@ class Clock:
         self._frozen = frozen_at
         self._offset = timedelta(0)
 
+    @property
+    def frozen_at(self) -> datetime | None:
+        """The instant the clock was frozen at (before any advance), or None for wall time."""
+        return self._frozen
+
     def now(self) -> datetime:
         with self._lock:
             base = self._frozen if self._frozen is not None else datetime.now(UTC)

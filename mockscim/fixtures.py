@@ -65,7 +65,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from dataclasses import dataclass
 from datetime import datetime
 from importlib.resources.abc import Traversable
@@ -88,6 +88,8 @@ __all__ = [
     "FixtureError",
     "Fixtures",
     "load_fixtures",
+    "read_scenarios",
+    "validate_users",
 ]
 
 DIRECTORIES_FILE = "directories.json"
@@ -622,7 +624,10 @@ def _check_user(
 
 
 def _check_users(
-    file: _File, records: list[Any], directories: list[dict[str, Any]]
+    file: _File,
+    records: list[Any],
+    directories: list[dict[str, Any]],
+    known_ids: Set[str] = frozenset(),
 ) -> list[dict[str, Any]]:
     schema = _UserSchema()
     by_directory_id = {directory["id"]: directory for directory in directories}
@@ -642,6 +647,8 @@ def _check_users(
         if manager is None:
             continue
         target = ids.get(manager["managerId"])
+        if target is None and manager["managerId"] in known_ids:
+            continue
         if target is None:
             raise file.error(
                 index, user, field + ".managerId", f"No user has id {manager['managerId']!r}."
@@ -677,6 +684,23 @@ def _check_clients(file: _File, records: list[Any]) -> list[dict[str, Any]]:
     return out
 
 
+def validate_users(
+    records: Any,
+    directories: list[dict[str, Any]],
+    *,
+    known_ids: Set[str] = frozenset(),
+    source: str = "users",
+) -> list[dict[str, Any]]:
+    """Validate user records given at run time (control API, Python API) as fixtures are.
+
+    ``known_ids`` are users that already exist, so a ``manager.managerId`` may point at them.
+    Errors name ``source`` where a fixture error names the file.
+    """
+    if not isinstance(records, list):
+        raise FixtureError(source, "Expected a JSON list of users.")
+    return _check_users(_File(source, ("userName", "id")), records, directories, known_ids)
+
+
 def load_fixtures(path: str | os.PathLike[str] | Traversable) -> Fixtures:
     """Read, validate and return the fixtures in the directory ``path``.
 
@@ -710,3 +734,45 @@ def load_fixtures(path: str | os.PathLike[str] | Traversable) -> Fixtures:
     records = _read(root, CLIENTS_FILE, client_file.shown) or []
     clients = _check_clients(client_file, records)
     return Fixtures(directories=directories, users=users, clients=clients)
+
+
+#: A fixtures directory may hold one of these; it is loaded with the fixtures.
+SCENARIO_FILES = ("scenarios.json", "scenarios.yaml", "scenarios.yml")
+
+
+def read_scenarios(path: str | os.PathLike[str] | Traversable) -> list[Any]:
+    """The scenarios in a JSON or YAML file: a list, or ``{"scenarios": [...]}``.
+
+    Only the file's shape is checked here; each scenario is checked when it is added.
+    """
+    import yaml
+
+    root = Path(os.fspath(path)) if isinstance(path, str | os.PathLike) else path
+    shown = str(root)
+    try:
+        text = root.read_text("utf-8")
+    except OSError as exc:
+        raise FixtureError(
+            shown, f"Cannot read the scenarios file: {exc.strerror or exc}."
+        ) from exc
+    try:
+        data = json.loads(text) if shown.endswith(".json") else yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError) as exc:
+        raise FixtureError(shown, f"Not valid JSON or YAML: {exc}") from exc
+    if isinstance(data, dict) and isinstance(data.get("scenarios"), list):
+        data = data["scenarios"]
+    if data is None:
+        return []
+    if not isinstance(data, list):
+        raise FixtureError(shown, "Expected a list of scenarios or {'scenarios': [...]}.")
+    return data
+
+
+def scenarios_beside(path: str | os.PathLike[str] | Traversable) -> list[Any]:
+    """The scenarios file of a fixtures directory, if it has one; else ``[]``."""
+    root = Path(os.fspath(path)) if isinstance(path, str | os.PathLike) else path
+    for name in SCENARIO_FILES:
+        candidate = root.joinpath(name)
+        if candidate.is_file():
+            return read_scenarios(candidate)
+    return []

@@ -129,6 +129,17 @@ class UserStore:
             self._table.insert_multiple(copy.deepcopy(users))
             self._reindex()
 
+    def ids(self) -> list[str]:
+        with self.lock:
+            return list(self._doc_ids)
+
+    def insert_many(self, users: list[User]) -> None:
+        """Store several users in one write."""
+        with self.lock:
+            doc_ids = self._table.insert_multiple(copy.deepcopy(users))
+            for user, doc_id in zip(users, doc_ids, strict=True):
+                self._index(user, doc_id)
+
     def get(self, uid: str) -> User | None:
         with self.lock:
             doc_id = self._doc_ids.get(uid)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import hmac
+import random
 import re
 import secrets
 import uuid
@@ -28,7 +29,10 @@ from mockscim.errors import (
     UserNotFound,
 )
 from mockscim.filter import Compare, Node
-from mockscim.fixtures import Fixtures
+from mockscim.fixtures import FixtureError, Fixtures, validate_users
+from mockscim.journal import DEFAULT_SIZE as DEFAULT_JOURNAL_SIZE
+from mockscim.journal import Journal
+from mockscim.scenarios import Scenarios
 from mockscim.store import UserStore
 from mockscim.tokens import TokenIssuer
 
@@ -92,14 +96,25 @@ class Tenant:
         data_path: str | None = None,
         clock: Clock | None = None,
         profile: Profile | None = None,
-        id_factory: Callable[[], str] = new_uuid,
+        seed: int | None = None,
+        id_factory: Callable[[], str] | None = None,
+        journal_size: int = DEFAULT_JOURNAL_SIZE,
+        scenarios: list[Any] | None = None,
         name: str = "mockscim",
     ) -> None:
         self.name = name
         self.clock = clock or Clock()
+        #: The instant a frozen clock goes back to on reset (deterministic mode).
+        self._clock_start = self.clock.frozen_at
         self.profile = profile or Profile()
-        self.new_id = id_factory
-        self.tokens = TokenIssuer(self.clock)
+        #: Deterministic mode: ids, tokens and random latencies come from this seed.
+        self.seed = seed
+        self.rng: random.Random | None = random.Random(seed) if seed is not None else None
+        self._id_factory = id_factory
+        self.tokens = TokenIssuer(self.clock, self.rng)
+        self.scenarios = Scenarios(seed)
+        self.scenarios.on_token_expiry = self._token_expiry
+        self.journal = Journal(journal_size)
         self.store = UserStore(data_path)
         self.fixtures = fixtures
         self.directories: dict[str, dict[str, Any]] = {}
@@ -107,6 +122,9 @@ class Tenant:
         self._load_config(fixtures)
         if not self.store.persistent or self.store.is_empty_on_disk():
             self.store.replace_all([self._normalize_fixture_user(u) for u in fixtures.users])
+        #: Scenarios every reset starts with (a scenarios file, CLI flags).
+        self.base_scenarios: list[Any] = list(scenarios or [])
+        self.scenarios.add_all(self.base_scenarios)
 
     # -- set-up ---------------------------------------------------------------------------------
 
@@ -114,13 +132,70 @@ class Tenant:
         self.directories = {d["id"]: copy.deepcopy(d) for d in fixtures.directories}
         self.clients = {c["clientId"]: copy.deepcopy(c) for c in fixtures.clients}
 
+    def new_id(self) -> str:
+        """A new lowercase UUID 4: random, or from the seed in deterministic mode."""
+        if self._id_factory is not None:
+            return self._id_factory()
+        if self.rng is not None:
+            return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+        return new_uuid()
+
     def reset(self, fixtures: Fixtures | None = None) -> None:
-        """Back to the fixtures (the ones given, or the ones loaded first); tokens are dropped."""
+        """A fresh tenant: back to the fixtures (the ones given, or the current ones).
+
+        Tokens, scenarios and the journal are dropped; in deterministic mode the seed and a frozen
+        clock start again, so a reset tenant answers exactly as a new one.
+        """
         fixtures = fixtures or self.fixtures
         self.fixtures = fixtures
+        if self.seed is not None and self.rng is not None:
+            self.rng.seed(self.seed)
+        if self._clock_start is not None:
+            self.clock.set(self._clock_start)
         self._load_config(fixtures)
-        self.tokens.clear()
+        self.tokens = TokenIssuer(self.clock, self.rng)
+        self.scenarios.clear()
+        self.journal.clear()
         self.store.replace_all([self._normalize_fixture_user(u) for u in fixtures.users])
+        self.scenarios.add_all(self.base_scenarios)
+
+    def load_users(self, records: list[Any]) -> list[User]:
+        """Add users given in the fixture format (validated as fixtures are); returns them stored.
+
+        A record whose ``id`` or ``userName`` is taken, or that fails validation, is a
+        :class:`~mockscim.fixtures.FixtureError` and nothing is added.
+        """
+        users = validate_users(
+            records, list(self.directories.values()), known_ids=set(self.store.ids())
+        )
+        stored = [self._normalize_fixture_user(u) for u in users]
+        with self.store.lock:
+            for index, user in enumerate(stored):
+                label = f"userName {user['userName']!r}"
+                if self.store.get(user["id"]) is not None:
+                    raise FixtureError(
+                        "users",
+                        "The tenant has a user with this id.",
+                        record=index,
+                        label=label,
+                        field="id",
+                    )
+                if self.store.id_for_username(user["userName"]) is not None:
+                    raise FixtureError(
+                        "users",
+                        "The tenant has a user with this userName.",
+                        record=index,
+                        label=label,
+                        field="userName",
+                    )
+            self.store.insert_many(stored)
+        return stored
+
+    def _token_expiry(self, after_seconds: int | None) -> None:
+        if after_seconds is None:
+            self.tokens.expire_all()
+        else:
+            self.tokens.limit_lifetime(after_seconds)
 
     def _normalize_fixture_user(self, record: User) -> User:
         user = copy.deepcopy(record)
@@ -162,6 +237,8 @@ class Tenant:
 
     def is_local(self, user: User) -> bool:
         """May SCIM change this user? System and "Other" directories only [decided]."""
+        if self.scenarios.is_non_local(user["id"], user["userName"]):
+            return False
         workspace = user.get(WORKSPACE, {})
         directory = self.directories.get(workspace.get("userStoreUuid", ""))
         return (
@@ -172,10 +249,14 @@ class Tenant:
 
     # -- reading --------------------------------------------------------------------------------
 
-    def get_user(self, uid: str) -> User:
+    def get_user(self, uid: str, *, message: str | None = None) -> User:
+        """The stored user, or 404; a ``missing`` scenario hides it here but not from searches."""
         user = self.store.get(uid)
         if user is None:
-            raise UserNotFound(f"no user with id {uid!r}")
+            raise UserNotFound(f"no user with id {uid!r}", message=message)
+        hidden = self.scenarios.is_missing(uid, user["userName"])
+        if hidden:
+            raise UserNotFound(f"user {uid} is missing (scenario {hidden})", message=message)
         return user
 
     def search(self, params: search.SearchParams) -> tuple[int, list[User]]:
@@ -250,7 +331,7 @@ class Tenant:
             self.store.insert(user)
         result = CreateResult(user)
         if "password" not in user and not send_mail:
-            token = secrets.token_urlsafe(24)
+            token = self.rng.randbytes(18).hex() if self.rng else secrets.token_urlsafe(24)
             result.extra_workspace["firstLoginUrl"] = (
                 f"/SAAS/t/{self.name}/auth/password/activate?token={token}"
             )
@@ -296,10 +377,8 @@ class Tenant:
     def delete_user(self, uid: str) -> None:
         """DELETE /Users/{id}: 404 unknown, 403 not local [decided], else gone."""
         with self.store.lock:
-            user = self.store.get(uid)
-            if user is None:
-                # The vendor's DELETE text has no final period (spec), unlike PATCH's.
-                raise UserNotFound(f"no user with id {uid!r}", message=DELETE_NOT_FOUND)
+            # The vendor's DELETE text has no final period (spec), unlike PATCH's.
+            user = self.get_user(uid, message=DELETE_NOT_FOUND)
             if not self.is_local(user):
                 raise NotLocalUser(f"user {uid} is not in a system or 'Other' directory")
             self.store.delete(uid)

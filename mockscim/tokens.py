@@ -14,6 +14,7 @@ import base64
 import hashlib
 import hmac
 import json
+import random
 import secrets
 import threading
 from dataclasses import dataclass
@@ -40,18 +41,43 @@ def _b64(data: bytes) -> str:
 
 
 class TokenIssuer:
-    def __init__(self, clock: Clock) -> None:
+    """Issues and checks one tenant's tokens.
+
+    With ``rng`` (deterministic mode) the key and every token come from it, so two runs with the
+    same seed answer the same bytes; without it they come from :mod:`secrets`.
+    """
+
+    def __init__(self, clock: Clock, rng: random.Random | None = None) -> None:
         self._clock = clock
-        self._key = secrets.token_bytes(32)
+        self._rng = rng
+        self._key = self._bytes(32)
         self._lock = threading.Lock()
         self._live: dict[str, tuple[Grant, float]] = {}
         self._refresh: dict[str, Grant] = {}
+        #: A cap on the lifetime of tokens issued from now on (token_expiry scenario), seconds.
+        self._max_ttl: int | None = None
+
+    def _bytes(self, n: int) -> bytes:
+        return self._rng.randbytes(n) if self._rng is not None else secrets.token_bytes(n)
+
+    def limit_lifetime(self, seconds: int | None) -> None:
+        """Tokens live at most ``seconds`` of mock time from now: live ones and new ones.
+
+        ``None`` lifts the cap for new tokens.
+        """
+        with self._lock:
+            self._max_ttl = seconds
+            if seconds is None:
+                return
+            deadline = self._clock.now().timestamp() + seconds
+            self._live = {jti: (g, min(exp, deadline)) for jti, (g, exp) in self._live.items()}
 
     def issue(self, grant: Grant, *, refresh: bool = True) -> dict[str, Any]:
         """A token reply: ``access_token``, ``token_type``, ``expires_in``, ``refresh_token``, ``scope``."""
         now = self._clock.now().timestamp()
-        jti = secrets.token_hex(16)
-        exp = now + grant.ttl
+        jti = self._bytes(16).hex()
+        ttl = grant.ttl if self._max_ttl is None else min(grant.ttl, self._max_ttl)
+        exp = now + ttl
         header = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
         claims = {
             "jti": jti,
@@ -69,13 +95,13 @@ class TokenIssuer:
         reply: dict[str, Any] = {
             "access_token": f"{header}.{payload}.{signature}",
             "token_type": "Bearer",
-            "expires_in": grant.ttl,
+            "expires_in": ttl,
             "scope": grant.scope,
         }
         with self._lock:
             self._live[jti] = (grant, exp)
             if refresh:
-                token = secrets.token_urlsafe(32)
+                token = _b64(self._bytes(32))
                 self._refresh[token] = grant
                 reply["refresh_token"] = token
         return reply
@@ -119,3 +145,4 @@ class TokenIssuer:
         with self._lock:
             self._live.clear()
             self._refresh.clear()
+            self._max_ttl = None

@@ -1,4 +1,4 @@
-"""The Flask app: thin views over :class:`~mockscim.tenant.Tenant`, one error handler.
+"""The emulated API's views: thin layers over :class:`~mockscim.tenant.Tenant`, and the error handler.
 
 Routes (SCIM-DIALECT "Paths"): the SCIM blueprint is mounted at ``/SAAS/jersey/manager/api/scim``
 and at ``/SAAS/t/<tenant>/jersey/manager/api/scim`` (same data); trailing slashes are accepted. The
@@ -17,7 +17,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, g, request
+from flask import Blueprint, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
 from mockscim import search
@@ -45,13 +45,28 @@ from mockscim.schemas import (
 from mockscim.tenant import Tenant, render, shape
 from mockscim.tokens import Grant
 
-__all__ = ["SCIM_BASE", "MockState", "create_app"]
+__all__ = [
+    "NO_BODY",
+    "SCIM_BASE",
+    "TENANT_SCIM_BASE",
+    "MockState",
+    "http_error",
+    "json_response",
+    "oauth_error",
+    "read_json",
+    "scim",
+    "scim_error",
+    "service",
+    "state",
+    "tenant",
+    "unexpected",
+]
 
 SCIM_BASE = "/SAAS/jersey/manager/api/scim"
 TENANT_SCIM_BASE = "/SAAS/t/<tenant>/jersey/manager/api/scim"
 #: Bodies larger than this get 413 payload.too.large [decided].
 MAX_BODY = 1024 * 1024
-_NO_BODY = object()
+NO_BODY = object()
 
 
 @dataclass
@@ -79,12 +94,12 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
 def read_json(error: type[ScimError]) -> Any:
     """The request body as JSON, whatever the Content-Type says (SCIM-DIALECT: clients omit it).
 
-    Returns ``_NO_BODY`` for an empty body. Bad UTF-8, bad JSON, ``NaN`` or nesting too deep for
+    Returns ``NO_BODY`` for an empty body. Bad UTF-8, bad JSON, ``NaN`` or nesting too deep for
     the parser are ``error``.
     """
     raw = request.get_data(cache=True)
     if not raw.strip():
-        return _NO_BODY
+        return NO_BODY
     try:
         text = raw.decode("utf-8-sig")
         return json.loads(text, parse_constant=_reject_constant)
@@ -150,7 +165,7 @@ def list_users() -> Response:
 @scim.post("/Users/.search", strict_slashes=False)
 def search_users() -> Response:
     body = read_json(InvalidSearchRequest)
-    if body is _NO_BODY:
+    if body is NO_BODY:
         body = {}
     try:
         data = load_case_insensitive(SearchRequestSchema(), body)
@@ -183,7 +198,7 @@ def create_user() -> Response:
     refs = search.parse_attribute_list(request.args.get("attributes"))
     send_mail = _query_bool("sendMail", default=True)
     body = read_json(InvalidUser)
-    if body is _NO_BODY:
+    if body is NO_BODY:
         raise InvalidUser("no body")
     result = tenant().create_user(body, send_mail=send_mail)
     wire = render(result.user, users_url(), extra_workspace=result.extra_workspace)
@@ -210,7 +225,7 @@ def get_user(uid: str) -> Response:
 @scim.route("/Users/<uid>", methods=["PATCH"], strict_slashes=False)
 def patch_user(uid: str) -> Response:
     body = read_json(InvalidJson)
-    if body is _NO_BODY:
+    if body is NO_BODY:
         raise InvalidJson("no body")
     updated = tenant().patch_user(uid, body)
     version = updated["meta"]["version"]
@@ -310,7 +325,7 @@ def _grant(
 def system_login() -> Response:
     body = read_json(InvalidJson)
     try:
-        data = load_case_insensitive(LoginRequestSchema(), None if body is _NO_BODY else body)
+        data = load_case_insensitive(LoginRequestSchema(), None if body is NO_BODY else body)
     except ValidationError as exc:
         raise InvalidJson(str(exc.messages)) from exc
     current = tenant()
@@ -336,7 +351,8 @@ def openapi() -> Response:
 # -- errors --------------------------------------------------------------------------------------
 
 
-def _scim_error(exc: ScimError) -> Response:
+def scim_error(exc: ScimError) -> Response:
+    g.scim_error_detail = f"{exc.code}: {exc.detail or exc.message}"
     status = exc.status
     headers: dict[str, str] = {}
     if isinstance(exc, NotAuthorized):
@@ -348,52 +364,32 @@ def _scim_error(exc: ScimError) -> Response:
     return json_response(exc.body(), status, headers)
 
 
-def _oauth_error(exc: OAuthError) -> Response:
+def oauth_error(exc: OAuthError) -> Response:
     headers = {"Allow": "POST"} if exc.status == 405 else {}
     if exc.status == 401:
         headers["WWW-Authenticate"] = 'Basic realm="mockscim"'
     return json_response(exc.body(), exc.status, headers)
 
 
-def _http_error(exc: HTTPException) -> Response:
+def http_error(exc: HTTPException) -> Response:
     code = exc.code or 500
     if code == 404:
-        return _scim_error(UnknownPath(request.path))
+        return scim_error(UnknownPath(request.path))
     if code == 405 and request.path.rstrip("/") == TOKEN_PATH:
-        return _oauth_error(OAuthError(405, "invalid_request", WRONG_TOKEN_METHOD))
+        return oauth_error(OAuthError(405, "invalid_request", WRONG_TOKEN_METHOD))
     if code == 405 and request.path.rstrip("/").endswith("/Users/.search"):
-        return _scim_error(MethodNotAllowed(["POST"], request.method))
+        return scim_error(MethodNotAllowed(["POST"], request.method))
     if code == 405:
         allowed = (exc.get_response().headers.get("Allow") or "").split(", ")
-        return _scim_error(MethodNotAllowed([a for a in allowed if a], request.method))
+        return scim_error(MethodNotAllowed([a for a in allowed if a], request.method))
     if code == 413:
-        return _scim_error(PayloadTooLarge(f"over {MAX_BODY} bytes"))
+        return scim_error(PayloadTooLarge(f"over {MAX_BODY} bytes"))
     if 400 <= code < 500:
         return json_response(BadRequest(exc.description).body(), code)
-    return _unexpected(exc)
+    return unexpected(exc)
 
 
-def _unexpected(exc: BaseException) -> Response:
+def unexpected(exc: BaseException) -> Response:
     state().server_errors.append(exc)
     current_app.logger.exception("unexpected error", exc_info=exc)
-    return _scim_error(InternalError(repr(exc)))
-
-
-def create_app(current: Tenant) -> Flask:
-    """An app serving ``current``. One app, one tenant; create another app for another tenant."""
-    app = Flask("mockscim")
-    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
-    app.extensions["mockscim"] = MockState(current)
-    app.url_map.strict_slashes = False
-    app.register_blueprint(scim, url_prefix=SCIM_BASE)
-    app.register_blueprint(scim, url_prefix=TENANT_SCIM_BASE, name="scim_tenant")
-    app.register_blueprint(service)
-    for rule in app.url_map.iter_rules():
-        # No automatic OPTIONS answers: the service documents none, so OPTIONS is a 405 envelope.
-        if rule.methods is not None:
-            rule.methods.discard("OPTIONS")
-    app.register_error_handler(ScimError, _scim_error)
-    app.register_error_handler(OAuthError, _oauth_error)
-    app.register_error_handler(HTTPException, _http_error)
-    app.register_error_handler(Exception, _unexpected)
-    return app
+    return scim_error(InternalError(repr(exc)))

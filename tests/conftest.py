@@ -10,10 +10,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from mockscim.app import create_app
 from mockscim.attributes import WORKSPACE
 from mockscim.fixtures import Fixtures, load_fixtures
 from mockscim.tenant import Profile, Tenant
-from mockscim.web import SCIM_BASE, create_app
+from mockscim.web import SCIM_BASE
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"

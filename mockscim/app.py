@@ -1,0 +1,53 @@
+"""The app factory: the emulated API, the control API, the request pipeline, one error handler."""
+
+from __future__ import annotations
+
+from flask import Flask
+from werkzeug.exceptions import HTTPException
+
+from mockscim import pipeline
+from mockscim.control import CONTROL_PREFIX, ControlSettings, control
+from mockscim.errors import OAuthError, ScimError
+from mockscim.tenant import Tenant
+from mockscim.web import (
+    MAX_BODY,
+    SCIM_BASE,
+    TENANT_SCIM_BASE,
+    MockState,
+    http_error,
+    oauth_error,
+    scim,
+    scim_error,
+    service,
+    unexpected,
+)
+
+__all__ = ["create_app"]
+
+
+def create_app(current: Tenant, *, control_settings: ControlSettings | None = None) -> Flask:
+    """An app serving ``current``. One app, one tenant; create another app for another tenant."""
+    app = Flask("mockscim")
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
+    app.extensions["mockscim"] = MockState(current)
+    settings = control_settings or ControlSettings()
+    app.extensions["mockscim.control"] = settings
+    app.url_map.strict_slashes = False
+    app.register_blueprint(scim, url_prefix=SCIM_BASE)
+    app.register_blueprint(scim, url_prefix=TENANT_SCIM_BASE, name="scim_tenant")
+    app.register_blueprint(service)
+    if settings.enabled:
+        app.register_blueprint(control, url_prefix=CONTROL_PREFIX)
+    for rule in app.url_map.iter_rules():
+        # No automatic OPTIONS answers: the service documents none, so OPTIONS is a 405 envelope.
+        if rule.methods is not None:
+            rule.methods.discard("OPTIONS")
+    app.url_value_preprocessor(pipeline.start)
+    app.before_request(pipeline.before)
+    app.after_request(pipeline.after)
+    app.register_error_handler(ScimError, scim_error)
+    app.register_error_handler(OAuthError, oauth_error)
+    app.register_error_handler(HTTPException, http_error)
+    app.register_error_handler(Exception, unexpected)
+    app.wsgi_app = pipeline.FaultMiddleware(app.wsgi_app)  # type: ignore[method-assign]
+    return app

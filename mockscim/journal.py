@@ -1,0 +1,116 @@
+"""The journal: what clients sent and what they got back, newest last, bounded.
+
+A ring buffer (``collections.deque(maxlen=...)``): a long-running sandbox keeps the last N
+exchanges and its memory stays flat. Secrets never enter it: ``password`` members of JSON bodies,
+``password``/``client_secret``/``refresh_token`` form and query parameters and the credentials in
+``Authorization`` headers are replaced by ``"***"`` before an entry is stored.
+
+Pure: imports nothing outside the standard library.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import deque
+from dataclasses import asdict, dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+__all__ = ["REDACTED", "Entry", "Journal", "redact_json", "redact_query"]
+
+REDACTED = "***"
+SECRET_PARAMS = frozenset({"password", "client_secret", "refresh_token", "access_token"})
+DEFAULT_SIZE = 1000
+
+
+@dataclass
+class Entry:
+    seq: int
+    at: str
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str]
+    #: The request body: parsed JSON where it is JSON, else text (or None when empty).
+    body: Any
+    status: int = 0
+    response: Any = None
+    scenarios: list[str] = field(default_factory=list)
+    #: What went wrong server-side, for a failing test's report (``code: detail``).
+    error: str | None = None
+    duration_ms: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def redact_json(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            k: (REDACTED if str(k).lower() in SECRET_PARAMS else redact_json(v))
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [redact_json(v) for v in value]
+    return value
+
+
+def redact_query(query: str) -> str:
+    if not query:
+        return ""
+    pairs = parse_qsl(query, keep_blank_values=True)
+    return urlencode([(k, REDACTED if k.lower() in SECRET_PARAMS else v) for k, v in pairs])
+
+
+def redact_headers(headers: dict[str, str]) -> dict[str, str]:
+    out = {}
+    for name, value in headers.items():
+        if name.lower() in ("authorization", "x-mockscim-control-token", "cookie"):
+            scheme, _, rest = value.partition(" ")
+            value = f"{scheme} {REDACTED}" if rest else REDACTED
+        out[name] = value
+    return out
+
+
+def body_of(raw: bytes, content_type: str) -> Any:
+    """A request or response body as the journal keeps it (redacted)."""
+    if not raw:
+        return None
+    text = raw.decode("utf-8", "replace")
+    if "x-www-form-urlencoded" in content_type:
+        return redact_query(text)
+    try:
+        return redact_json(json.loads(text))
+    except (ValueError, RecursionError):
+        return text if len(text) <= 4096 else text[:4096] + "..."
+
+
+class Journal:
+    def __init__(self, size: int = DEFAULT_SIZE) -> None:
+        self._lock = threading.Lock()
+        self._entries: deque[Entry] = deque(maxlen=size)
+        self._seq = 0
+
+    @property
+    def size(self) -> int:
+        return self._entries.maxlen or 0
+
+    def record(self, entry: Entry) -> Entry:
+        with self._lock:
+            self._seq += 1
+            entry.seq = self._seq
+            self._entries.append(entry)
+        return entry
+
+    def entries(self) -> list[Entry]:
+        with self._lock:
+            return list(self._entries)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def resize(self, size: int) -> None:
+        with self._lock:
+            self._entries = deque(self._entries, maxlen=size)

@@ -1,0 +1,187 @@
+"""What happens around every emulated request: the journal, and the scenarios that bend it.
+
+``before`` (a Flask ``before_request`` for the emulated API only, not the control API):
+  latency scenarios sleep, a fault or an injected error answers instead of the view.
+``after`` (``after_request``): one journal entry, secrets redacted.
+:class:`FaultMiddleware` (WSGI, outside Flask): carries out the faults Flask cannot express,
+a dropped connection and a truncated body.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from flask import Response, g, request
+from waitress.channel import ClientDisconnected
+
+from mockscim import filter as scim_filter
+from mockscim.clock import format_timestamp
+from mockscim.control import CONTROL_PREFIX
+from mockscim.errors import InvalidFilter, ScimError
+from mockscim.journal import Entry, body_of, redact_headers, redact_query
+from mockscim.scenarios import RequestInfo
+from mockscim.web import SCIM_BASE, read_json, scim_error, tenant
+
+__all__ = ["EMULATED_BLUEPRINTS", "FAULT_KEY", "FaultMiddleware", "after", "before", "start"]
+
+#: The blueprints of the emulated API (scenarios and the journal apply to these only).
+EMULATED_BLUEPRINTS = frozenset({"scim", "scim_tenant", "service"})
+FAULT_KEY = "mockscim.fault"
+_QUIET_ENDPOINTS = frozenset({"service.openapi"})
+
+
+def _emulated() -> bool:
+    """Is this a request to the emulated API (unknown paths included), not to the control API?"""
+    if request.blueprint is not None:
+        return request.blueprint in EMULATED_BLUEPRINTS and request.endpoint not in _QUIET_ENDPOINTS
+    return not request.path.startswith(CONTROL_PREFIX + "/") and request.path != CONTROL_PREFIX
+
+
+def start(_endpoint: str | None = None, _values: dict[str, Any] | None = None) -> None:
+    """The first hook of every request (an app-level url_value_preprocessor): start the clock."""
+    g.journal_started = time.perf_counter()
+
+
+def _user_name_named() -> str | None:
+    """A userName the request names: a create body's, or a ``userName eq`` search filter's."""
+    if request.method == "POST" and request.path.rstrip("/").endswith("/Users"):
+        try:
+            body = read_json(ScimError)
+        except ScimError:
+            return None
+        if isinstance(body, dict):
+            for key, value in body.items():
+                if str(key).lower() == "username" and isinstance(value, str):
+                    return value
+        return None
+    text = request.args.get("filter")
+    if text is None and request.path.rstrip("/").endswith("/.search"):
+        try:
+            body = read_json(ScimError)
+        except ScimError:
+            return None
+        if isinstance(body, dict):
+            text = next((v for k, v in body.items() if str(k).lower() == "filter"), None)
+    if not isinstance(text, str):
+        return None
+    try:
+        node = scim_filter.parse(text)
+    except InvalidFilter:
+        return None
+    if isinstance(node, scim_filter.Compare) and node.ref.path == "userName":
+        return str(node.value)
+    return None
+
+
+def request_info() -> RequestInfo:
+    base: str = g.get("scim_base", SCIM_BASE)
+    path = request.path
+    relative = path[len(base) :] if path.startswith(base) else path
+    uid = (request.view_args or {}).get("uid")
+    user_name: str | None = None
+    if uid:
+        user = tenant().store.get(uid)
+        user_name = user["userName"] if user else None
+    else:
+        user_name = _user_name_named()
+    return RequestInfo(request.method, relative or "/", path, uid, user_name)
+
+
+def before() -> Response | None:
+    if not _emulated():
+        return None
+    action = tenant().scenarios.for_request(request_info())
+    g.scenario_ids = list(action.scenario_ids)
+    if action.delay_seconds:
+        time.sleep(action.delay_seconds)
+    if action.fault is not None:
+        request.environ[FAULT_KEY] = action.fault
+        if action.fault == "drop":
+            return Response(status=599)  # never sent: FaultMiddleware drops the connection
+    if action.error is not None:
+        reply = scim_error(action.error)
+        reply.headers.update(action.headers)
+        return reply
+    return None
+
+
+def after(response: Response) -> Response:
+    if not _emulated():
+        return response
+    current = tenant()
+    try:
+        raw = request.get_data(cache=True)
+    except Exception:  # a body over the size limit: keep what the journal may hold
+        raw = b""
+    fault = request.environ.get(FAULT_KEY)
+    response_body = None
+    if response.mimetype == "application/json" and not response.is_streamed:
+        response_body = body_of(response.get_data(), response.mimetype)
+    error = g.get("scim_error_detail")
+    entry = Entry(
+        seq=0,
+        at=format_timestamp(current.clock.now()),
+        method=request.method,
+        path=request.path,
+        query=redact_query(request.query_string.decode("latin-1")),
+        headers=redact_headers(dict(request.headers.items())),
+        body=body_of(raw, request.mimetype or ""),
+        status=0 if fault == "drop" else response.status_code,
+        response=response_body,
+        scenarios=list(g.get("scenario_ids", [])),
+        error=error,
+        duration_ms=round((time.perf_counter() - g.get("journal_started", 0.0)) * 1000, 3),
+    )
+    if fault:
+        entry.error = f"fault: {fault}"
+    current.journal.record(entry)
+    return response
+
+
+StartResponse = Callable[..., Any]
+WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+
+class FaultMiddleware:
+    """Drops the connection or truncates the body when a fault scenario said so."""
+
+    def __init__(self, app: WSGIApp) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        captured: list[Any] = []
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            captured[:] = [status, headers, exc_info]
+            return lambda _data: None
+
+        result = self.app(environ, capture)
+        fault = environ.get(FAULT_KEY)
+        if fault is None:
+            start_response(*captured)
+            return result
+        body = b"".join(result)
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
+        if fault == "drop":
+            self._drop(environ)
+        status, headers = captured[0], captured[1]
+        kept = [(k, v) for k, v in headers if k.lower() not in ("content-length", "connection")]
+        kept += [("Content-Length", str(len(body))), ("Connection", "close")]
+        start_response(status, kept)
+        return [body[: len(body) // 2]]
+
+    @staticmethod
+    def _drop(environ: dict[str, Any]) -> None:
+        sock = environ.get("werkzeug.socket")
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        if "waitress.client_disconnected" in environ:
+            raise ClientDisconnected("mockscim: connection dropped by a fault scenario")
+        raise ConnectionResetError("mockscim: connection dropped by a fault scenario")
