@@ -26,7 +26,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request
 
 from mockscim.clock import format_timestamp, parse_timestamp
-from mockscim.errors import BadRequest, Forbidden, NotFound
+from mockscim.errors import ControlInvalid, ControlRefused, ScenarioNotFound, UsersInvalid
 from mockscim.fixtures import FixtureError
 from mockscim.tenant import render
 from mockscim.web import NO_BODY, SCIM_BASE, json_response, read_json, tenant
@@ -44,26 +44,6 @@ class ControlSettings:
     allow_remote: bool = False
     #: When set, every control call needs ``X-Mockscim-Control-Token: <token>``.
     token: str | None = None
-
-
-class ControlRefused(Forbidden):
-    code = "control.forbidden"
-    message = "The control API refused the request"
-
-
-class ControlInvalid(BadRequest):
-    code = "control.invalid"
-    message = "The control request is invalid"
-
-
-class UsersInvalid(BadRequest):
-    code = "users.invalid"
-    message = "The users are invalid"
-
-
-class ScenarioNotFound(NotFound):
-    code = "scenario.not.found"
-    message = "The specified scenario does not exist."
 
 
 control = Blueprint("control", __name__)

@@ -20,6 +20,8 @@ __all__ = [
     "FORBIDDEN_MESSAGE",
     "BadRequest",
     "Conflict",
+    "ControlInvalid",
+    "ControlRefused",
     "Forbidden",
     "InternalError",
     "InvalidAttributes",
@@ -35,10 +37,15 @@ __all__ = [
     "NotLocalUser",
     "OAuthError",
     "PayloadTooLarge",
+    "ScenarioInvalid",
+    "ScenarioNotFound",
     "ScimError",
+    "ServiceUnavailable",
+    "TooManyRequests",
     "UnknownPath",
     "UserExists",
     "UserNotFound",
+    "UsersInvalid",
 ]
 
 FORBIDDEN_MESSAGE = "User is not authorized to perform the task."
@@ -177,6 +184,50 @@ class PayloadTooLarge(ScimError):
     status = 413
     code = "payload.too.large"
     message = "The request body is too large"
+
+
+class TooManyRequests(ScimError):
+    """A throttled request (the ``fault: throttle`` scenario), with ``Retry-After``."""
+
+    status = 429
+    code = "too.many.requests"
+    message = "Too many requests"
+
+
+class ServiceUnavailable(ScimError):
+    """The ``fault: unavailable`` scenario."""
+
+    status = 503
+    code = "service.unavailable"
+    message = "The service is temporarily unavailable"
+
+
+# -- the control API (/_mockscim): not the vendor's, so the texts are ours ----------------------
+
+
+class ScenarioInvalid(BadRequest):
+    code = "scenario.invalid"
+    message = "The scenario is invalid"
+
+
+class ControlInvalid(BadRequest):
+    code = "control.invalid"
+    message = "The control request is invalid"
+
+
+class UsersInvalid(BadRequest):
+    code = "users.invalid"
+    message = "The users are invalid"
+
+
+class ControlRefused(Forbidden):
+    code = "control.forbidden"
+    message = "The control API refused the request"
+
+
+class ScenarioNotFound(NotFound):
+    code = "scenario.not.found"
+    message = "The specified scenario does not exist."
 
 
 class InternalError(ScimError):

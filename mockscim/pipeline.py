@@ -171,8 +171,13 @@ class FaultMiddleware:
         if fault == "drop":
             self._drop(environ)
         status, headers = captured[0], captured[1]
-        kept = [(k, v) for k, v in headers if k.lower() not in ("content-length", "connection")]
-        kept += [("Content-Length", str(len(body))), ("Connection", "close")]
+        kept = [(k, v) for k, v in headers if k.lower() != "content-length"]
+        kept.append(("Content-Length", str(len(body))))
+        if "werkzeug.socket" in environ:
+            # werkzeug keeps an HTTP/1.1 connection open and the client would wait for the rest;
+            # waitress closes a connection whose body falls short by itself (and refuses this
+            # hop-by-hop header from an application, as PEP 3333 says).
+            kept.append(("Connection", "close"))
         start_response(status, kept)
         return [body[: len(body) // 2]]
 

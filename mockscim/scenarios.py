@@ -32,7 +32,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockscim.errors import BadRequest, InternalError, ScimError
+from mockscim.errors import (
+    InternalError,
+    ScenarioInvalid,
+    ScimError,
+    ServiceUnavailable,
+    TooManyRequests,
+)
 
 __all__ = [
     "FAULTS",
@@ -40,7 +46,6 @@ __all__ = [
     "Action",
     "RequestInfo",
     "Scenario",
-    "ScenarioError",
     "Scenarios",
     "parse_scenario",
 ]
@@ -56,25 +61,6 @@ _KNOWN_KEYS = {
     "token_expiry": {"after_seconds"},
 }
 _COMMON = {"kind", "id", "name"}
-
-
-class ScenarioError(BadRequest):
-    """A scenario that cannot be understood (400 ``scenario.invalid`` on the control API)."""
-
-    code = "scenario.invalid"
-    message = "The scenario is invalid"
-
-
-class ServiceUnavailable(ScimError):
-    status = 503
-    code = "service.unavailable"
-    message = "The service is temporarily unavailable"
-
-
-class TooManyRequests(ScimError):
-    status = 429
-    code = "too.many.requests"
-    message = "Too many requests"
 
 
 @dataclass(frozen=True)
@@ -127,8 +113,8 @@ class Action:
     scenario_ids: tuple[str, ...] = ()
 
 
-def _fail(detail: str) -> ScenarioError:
-    return ScenarioError(detail, message=f"The scenario is invalid: {detail}")
+def _fail(detail: str) -> ScenarioInvalid:
+    return ScenarioInvalid(detail, message=f"The scenario is invalid: {detail}")
 
 
 def _int(

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import re
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -140,3 +143,38 @@ def test_help(args: list[str]) -> None:
         [sys.executable, "-m", "mockscim", *args], capture_output=True, text=True, timeout=30
     )
     assert result.returncode == 0 and "mockscim" in result.stdout
+
+
+def test_scenarios_on_a_live_waitress_server(tmp_path: Path) -> None:
+    """Faults over real sockets: a dropped connection and a truncated body, as clients see them."""
+    scenario_file = tmp_path / "scenarios.yaml"
+    scenario_file.write_text(
+        "scenarios:\n"
+        "  - {kind: fault, fault: drop, method: GET, path: /Users}\n"
+        "  - {kind: fault, fault: truncate, method: GET, path: '/Users/*'}\n",
+        "utf-8",
+    )
+    with serve("--no-auth", "--scenarios", str(scenario_file), "--non-local", "admin") as (root, _):
+        with pytest.raises((ConnectionError, http.client.RemoteDisconnected)):
+            get_json(f"{root}{BASE}/Users")
+        found = send(f"{root}{BASE}/Users/.search", "POST", {"filter": 'userName eq "admin"'})
+        uid = found[1]["Resources"][0]["id"]
+        with pytest.raises(http.client.IncompleteRead):
+            get_json(f"{root}{BASE}/Users/{uid}")
+        status, body = send(f"{root}{BASE}/Users/{uid}", "PATCH", {"title": "x"})
+        assert (status, body["errors"][0]["code"]) == (403, "user.not.local")
+        listed = get_json(f"{root}/_mockscim/scenarios")["scenarios"]
+        assert [(s["kind"], s["hits"]) for s in listed] == [  # type: ignore[union-attr]
+            ("fault", 1),
+            ("fault", 1),
+            ("non_local", 1),
+        ]
+
+
+def send(url: str, method: str, body: object) -> tuple[int, Any]:
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as reply:
+            return reply.status, json.load(reply)
+    except urllib.error.HTTPError as error:
+        return error.code, json.load(error)
