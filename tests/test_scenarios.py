@@ -7,6 +7,7 @@ once per seeding path, so a path that loses a member of the scenario fails here.
 from __future__ import annotations
 
 import json
+import shlex
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -517,3 +518,25 @@ def test_faults_over_the_live_test_server(tenant: Tenant) -> None:
         assert requests.get(server.url + USERS, timeout=5).status_code == 200  # times: 1
         with pytest.raises(requests.exceptions.ChunkedEncodingError):
             requests.post(server.url + USERS + "/.search", json={}, timeout=5)
+
+
+def test_the_readme_scenario_examples_are_valid(tmp_path: Path, default_fixtures: Fixtures) -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
+    yaml_text = readme.split("cat > scenarios.yaml <<'YAML'\n")[1].split("\nYAML\n")[0]
+    path = tmp_path / "scenarios.yaml"
+    path.write_text(yaml_text, "utf-8")
+    from_file = read_scenarios(path)
+    assert len(Tenant(default_fixtures, scenarios=from_file).scenarios.all()) == len(from_file) == 4
+    flags_line = readme.split("# 2. Flags for the common ones.\n")[1].split("\n\n")[0]
+    words = shlex.split(flags_line.replace("\\\n", " "))
+    assert words[:2] == ["mockscim", "serve"]
+    specs = scenarios_from_args(build_parser().parse_args(words[1:]), None)
+    assert [s["kind"] for s in specs] == [
+        "non_local",
+        "missing",
+        "error",
+        "latency",
+        "fault",
+        "token_expiry",
+    ]
+    Tenant(default_fixtures, scenarios=specs)  # every one of them is valid
