@@ -179,6 +179,10 @@ def parse_scenario(spec: Any) -> dict[str, Any]:
     return out
 
 
+def _spec(kind: str, **members: Any) -> dict[str, Any]:
+    return {"kind": kind, **{k: v for k, v in members.items() if v is not None}}
+
+
 #: Default error for an injected status: the vendor's text where it has one.
 _STATUS_ERRORS: dict[int, tuple[str, str]] = {
     400: ("bad.request", "The request is invalid"),
@@ -231,6 +235,72 @@ class Scenarios:
             scenario.hits += 1
             self.on_token_expiry(clean.get("after_seconds"))
         return scenario
+
+    # -- the catalogue by name (what tests read best) ------------------------------------------
+
+    def non_local(self, user: str) -> Scenario:
+        """PATCH and DELETE of ``user`` (id or userName) answer 403 user.not.local."""
+        return self.add({"kind": "non_local", "user": user})
+
+    def missing(self, user: str, *, after: int | None = None) -> Scenario:
+        """``user`` stays in searches but GET/PATCH/DELETE answer 404 (after ``after`` requests)."""
+        spec: dict[str, Any] = {"kind": "missing", "user": user}
+        if after is not None:
+            spec["after"] = after
+        return self.add(spec)
+
+    def error(
+        self,
+        method: str | None = None,
+        path: str | None = None,
+        *,
+        status: int = 500,
+        user: str | None = None,
+        times: int | None = None,
+        code: str | None = None,
+        message: str | None = None,
+    ) -> Scenario:
+        """Matching requests answer ``status`` (500: "An unexpected error occurred")."""
+        return self.add(
+            _spec("error", method=method, path=path, status=status, user=user, times=times)
+            | _spec("error", code=code, message=message)
+        )
+
+    def latency(
+        self,
+        ms: int | None = None,
+        *,
+        min_ms: int | None = None,
+        max_ms: int | None = None,
+        seed: int | None = None,
+        method: str | None = None,
+        path: str | None = None,
+        times: int | None = None,
+    ) -> Scenario:
+        return self.add(
+            _spec("latency", ms=ms, min_ms=min_ms, max_ms=max_ms, seed=seed)
+            | _spec("latency", method=method, path=path, times=times)
+        )
+
+    def fault(
+        self,
+        fault: str,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        user: str | None = None,
+        times: int | None = None,
+        retry_after: int | None = None,
+    ) -> Scenario:
+        """``drop``, ``truncate``, ``unavailable`` (503) or ``throttle`` (429 + Retry-After)."""
+        return self.add(
+            _spec("fault", fault=fault, method=method, path=path, user=user)
+            | _spec("fault", times=times, retry_after=retry_after)
+        )
+
+    def token_expiry(self, after_seconds: int | None = None) -> Scenario:
+        """Every issued token expires now, or after ``after_seconds`` of mock time."""
+        return self.add(_spec("token_expiry", after_seconds=after_seconds))
 
     def add_all(self, specs: Any) -> list[Scenario]:
         if isinstance(specs, dict) and "scenarios" in specs:

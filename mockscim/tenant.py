@@ -140,18 +140,29 @@ class Tenant:
             return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
         return new_uuid()
 
-    def reset(self, fixtures: Fixtures | None = None) -> None:
+    def reset(
+        self,
+        fixtures: Fixtures | None = None,
+        *,
+        profile: Profile | None = None,
+        scenarios: list[Any] | None = None,
+    ) -> None:
         """A fresh tenant: back to the fixtures (the ones given, or the current ones).
 
-        Tokens, scenarios and the journal are dropped; in deterministic mode the seed and a frozen
-        clock start again, so a reset tenant answers exactly as a new one.
+        Tokens, scenarios and the journal are dropped and the clock goes back to where it started
+        (wall time, or the frozen instant); in deterministic mode the seed starts again, so a reset
+        tenant answers exactly as a new one. ``profile`` and ``scenarios`` replace the tenant's
+        profile and base scenarios when given.
         """
         fixtures = fixtures or self.fixtures
         self.fixtures = fixtures
+        if profile is not None:
+            self.profile = profile
+        if scenarios is not None:
+            self.base_scenarios = list(scenarios)
         if self.seed is not None and self.rng is not None:
             self.rng.seed(self.seed)
-        if self._clock_start is not None:
-            self.clock.set(self._clock_start)
+        self.clock.set(self._clock_start)
         self._load_config(fixtures)
         self.tokens = TokenIssuer(self.clock, self.rng)
         self.scenarios.clear()
