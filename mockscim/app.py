@@ -27,7 +27,7 @@ __all__ = ["create_app"]
 
 def create_app(current: Tenant, *, control_settings: ControlSettings | None = None) -> Flask:
     """An app serving ``current``. One app, one tenant; create another app for another tenant."""
-    app = Flask("mockscim")
+    app = Flask("mockscim", static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     app.extensions["mockscim"] = MockState(current)
     settings = control_settings or ControlSettings()

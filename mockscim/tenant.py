@@ -7,7 +7,6 @@ SCIM-DIALECT: "Directories and local users", "Reading, creating and deleting use
 
 from __future__ import annotations
 
-import copy
 import hmac
 import random
 import re
@@ -21,6 +20,7 @@ from typing import Any
 from mockscim import attributes, patch, search
 from mockscim.attributes import CORE, ENTERPRISE, WORKSPACE
 from mockscim.clock import Clock, format_timestamp, parse_timestamp, version_of
+from mockscim.copying import clone
 from mockscim.errors import (
     InvalidJson,
     InvalidUser,
@@ -121,7 +121,9 @@ class Tenant:
         self.clients: dict[str, dict[str, Any]] = {}
         self._load_config(fixtures)
         if not self.store.persistent or self.store.is_empty_on_disk():
-            self.store.replace_all([self._normalize_fixture_user(u) for u in fixtures.users])
+            self.store.replace_all(
+                [self._normalize_fixture_user(u) for u in fixtures.users], copy=False
+            )
         #: Scenarios every reset starts with (a scenarios file, CLI flags).
         self.base_scenarios: list[Any] = list(scenarios or [])
         self.scenarios.add_all(self.base_scenarios)
@@ -129,8 +131,8 @@ class Tenant:
     # -- set-up ---------------------------------------------------------------------------------
 
     def _load_config(self, fixtures: Fixtures) -> None:
-        self.directories = {d["id"]: copy.deepcopy(d) for d in fixtures.directories}
-        self.clients = {c["clientId"]: copy.deepcopy(c) for c in fixtures.clients}
+        self.directories = {d["id"]: clone(d) for d in fixtures.directories}
+        self.clients = {c["clientId"]: clone(c) for c in fixtures.clients}
 
     def new_id(self) -> str:
         """A new lowercase UUID 4: random, or from the seed in deterministic mode."""
@@ -167,7 +169,9 @@ class Tenant:
         self.tokens = TokenIssuer(self.clock, self.rng)
         self.scenarios.clear()
         self.journal.clear()
-        self.store.replace_all([self._normalize_fixture_user(u) for u in fixtures.users])
+        self.store.replace_all(
+            [self._normalize_fixture_user(u) for u in fixtures.users], copy=False
+        )
         self.scenarios.add_all(self.base_scenarios)
 
     def load_users(self, records: list[Any]) -> list[User]:
@@ -199,7 +203,7 @@ class Tenant:
                         label=label,
                         field="userName",
                     )
-            self.store.insert_many(stored)
+            self.store.insert_many(stored, copy=False)
         return stored
 
     def _token_expiry(self, after_seconds: int | None) -> None:
@@ -209,7 +213,7 @@ class Tenant:
             self.tokens.limit_lifetime(after_seconds)
 
     def _normalize_fixture_user(self, record: User) -> User:
-        user = copy.deepcopy(record)
+        user = clone(record)
         meta = user.setdefault("meta", {})
         now = format_timestamp(self.clock.now())
         meta.setdefault("created", now)
