@@ -21,6 +21,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
@@ -137,24 +138,44 @@ def get_clock() -> Response:
     return json_response(_clock_state())
 
 
+#: Bounds that keep the clock's arithmetic in range (datetime ends at year 9999).
+MAX_ADVANCE_SECONDS = 100 * 366 * 24 * 3600
+MAX_YEAR = 9000
+
+
 @control.post("/clock", strict_slashes=False)
 def set_clock() -> Response:
     body = _body()
     if not isinstance(body, dict) or not ({"now", "advance"} & set(body)):
         raise ControlInvalid("expected {'now': ISO 8601 or null} or {'advance': seconds}")
-    clock = tenant().clock
-    if "now" in body:
-        now = body["now"]
-        if now is not None and not isinstance(now, str):
+    # Check everything before changing anything: a 400 leaves the clock as it was.
+    instant = None
+    if "now" in body and body["now"] is not None:
+        if not isinstance(body["now"], str):
             raise ControlInvalid("'now' must be an ISO 8601 string or null")
         try:
-            clock.set(parse_timestamp(now) if now is not None else None)
+            instant = parse_timestamp(body["now"])
         except ValueError as exc:
-            raise ControlInvalid(f"'now' is not ISO 8601: {now!r}") from exc
-    if "advance" in body:
-        seconds = body["advance"]
-        if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
-            raise ControlInvalid("'advance' must be a number of seconds >= 0")
+            raise ControlInvalid(f"'now' is not ISO 8601: {body['now']!r}") from exc
+        if not 1970 <= instant.year <= MAX_YEAR:
+            raise ControlInvalid(f"'now' must lie between 1970 and {MAX_YEAR}")
+    seconds = body.get("advance", 0)
+    if (
+        isinstance(seconds, bool)
+        or not isinstance(seconds, int | float)
+        or not 0 <= seconds <= MAX_ADVANCE_SECONDS
+    ):
+        raise ControlInvalid(f"'advance' must be a number of seconds, 0 to {MAX_ADVANCE_SECONDS}")
+    clock = tenant().clock
+    if "now" not in body:
+        start = clock.now()
+    else:
+        start = instant if instant is not None else datetime.now(UTC)
+    if start.year >= MAX_YEAR and seconds:
+        raise ControlInvalid(f"the clock cannot move past the year {MAX_YEAR}")
+    if "now" in body:
+        clock.set(instant)
+    if seconds:
         clock.advance(float(seconds))
     return json_response(_clock_state())
 

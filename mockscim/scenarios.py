@@ -148,8 +148,10 @@ def parse_scenario(spec: Any) -> dict[str, Any]:
         raise _fail(f"unknown member(s) for {kind}: {', '.join(sorted(unknown))}")
     out = dict(spec)
     out["kind"] = kind
-    for key in ("user", "path", "code", "message", "name"):
+    for key in ("user", "path", "code", "message", "name", "id"):
         _str(spec, key)
+    if "/" in str(spec.get("id", "")):
+        raise _fail("'id' must not contain '/'")
     method = _str(spec, "method")
     if method is not None:
         out["method"] = method.strip().upper()
@@ -218,22 +220,26 @@ class Scenarios:
         self.on_token_expiry: Callable[[int | None], None] | None = None
 
     def add(self, spec: Any) -> Scenario:
-        clean = parse_scenario(spec)
-        with self._lock:
-            self._counter += 1
-            sid = str(clean.get("id") or f"s{self._counter}")
-            if any(s.id == sid for s in self._items):
-                raise _fail(f"a scenario with id {sid!r} exists")
-            clean["id"] = sid
-            scenario = Scenario(sid, clean["kind"], clean, remaining=clean.get("times"))
-            scenario.grace = int(clean.get("after") or 0)
-            if clean["kind"] == "latency" and "ms" not in clean:
-                seed = clean.get("seed", self._seed)
-                scenario._rng = random.Random(seed)
-            self._items.append(scenario)
-        if clean["kind"] == "token_expiry" and self.on_token_expiry is not None:
-            scenario.hits += 1
-            self.on_token_expiry(clean.get("after_seconds"))
+        (scenario,) = self.add_all([spec])
+        return scenario
+
+    def _build(self, clean: dict[str, Any], taken: set[str]) -> Scenario:
+        """A scenario for a checked spec, with its id (given, or the next free ``sN``)."""
+        sid = clean.get("id")
+        if sid is None:
+            while True:
+                self._counter += 1
+                sid = f"s{self._counter}"
+                if sid not in taken:
+                    break
+        elif sid in taken:
+            raise _fail(f"a scenario with id {sid!r} exists")
+        taken.add(sid)
+        clean["id"] = sid
+        scenario = Scenario(sid, clean["kind"], clean, remaining=clean.get("times"))
+        scenario.grace = int(clean.get("after") or 0)
+        if clean["kind"] == "latency" and "ms" not in clean:
+            scenario._rng = random.Random(clean.get("seed", self._seed))
         return scenario
 
     # -- the catalogue by name (what tests read best) ------------------------------------------
@@ -303,15 +309,28 @@ class Scenarios:
         return self.add(_spec("token_expiry", after_seconds=after_seconds))
 
     def add_all(self, specs: Any) -> list[Scenario]:
+        """Add one scenario, a list, or ``{"scenarios": [...]}``: all of them, or none."""
         if isinstance(specs, dict) and "scenarios" in specs:
             specs = specs["scenarios"]
         if isinstance(specs, dict):
             specs = [specs]
         if not isinstance(specs, list):
             raise _fail("expected a scenario, a list of them, or {'scenarios': [...]}")
-        for spec in specs:  # check them all before adding any
-            parse_scenario(spec)
-        return [self.add(spec) for spec in specs]
+        cleaned = [parse_scenario(spec) for spec in specs]
+        with self._lock:
+            taken = {s.id for s in self._items}
+            counter = self._counter
+            try:
+                built = [self._build(clean, taken) for clean in cleaned]
+            except ScenarioInvalid:
+                self._counter = counter
+                raise
+            self._items.extend(built)
+        for scenario in built:
+            if scenario.kind == "token_expiry" and self.on_token_expiry is not None:
+                scenario.hits += 1
+                self.on_token_expiry(scenario.spec.get("after_seconds"))
+        return built
 
     def all(self) -> list[dict[str, Any]]:
         with self._lock:

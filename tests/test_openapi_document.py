@@ -4,7 +4,8 @@ Checks the document on its own (valid, every operation identified and answering 
 error response an ``Error`` envelope or an ``OAuthError``), its error-code table against
 :mod:`mockscim.errors`, and its patterns and names against the attribute catalogue and the filter
 parser: every value a pattern admits must be one the server accepts, or the fuzzer's "valid" data
-would be rejected.
+would be rejected. The control API's schemas are checked the same way: every scenario ``Scenario``
+admits parses, every fixture user fits ``FixtureUser``, and the control replies fit their schemas.
 """
 
 from __future__ import annotations
@@ -17,14 +18,19 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import given, settings
+from flask.testing import FlaskClient
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate
 
 import mockscim.errors
 import mockscim.filter
 from mockscim import attributes, search
 from mockscim.errors import ScimError
+from mockscim.fixtures import Fixtures
+from mockscim.scenarios import KINDS, parse_scenario
+from mockscim.web import SCIM_BASE
 
 DOCUMENT = Path(__file__).parent.parent / "openapi.yaml"
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -62,6 +68,15 @@ def operations() -> Iterator[tuple[str, str, dict[str, Any]]]:
 def schema(name: str) -> dict[str, Any]:
     found: dict[str, Any] = document()["components"]["schemas"][name]
     return found
+
+
+def validator(node: dict[str, Any]) -> OAS30Validator:
+    """A validator for a schema of the document (its ``#/components/...`` references resolve)."""
+    return OAS30Validator({"components": document()["components"], **node})
+
+
+def schema_errors(node: dict[str, Any], instance: Any) -> list[str]:
+    return [f"{list(e.absolute_path)}: {e.message}" for e in validator(node).iter_errors(instance)]
 
 
 def python_pattern(name: str) -> str:
@@ -111,6 +126,23 @@ def test_every_scim_operation_documents_the_common_errors() -> None:
         assert operation["security"] == [{"bearerAuth": []}, {"hznAuth": []}], label
         for status in ("401", "403", "500"):
             assert status in operation["responses"], f"{label} does not document {status}"
+
+
+def test_control_operations_take_the_optional_token_and_document_the_refusal() -> None:
+    control = [(p, m, o) for p, m, o in operations() if p.startswith("/_mockscim/")]
+    assert len(control) == 10
+    for path, method, operation in control:
+        label = f"{method.upper()} {path}"
+        assert operation["tags"] == ["control"], label
+        assert operation["security"] == [{"controlToken": []}, {}], label
+        refusal = operation["responses"]["403"]
+        assert refusal == {"$ref": "#/components/responses/ControlForbidden"}, label
+    scheme = document()["components"]["securitySchemes"]["controlToken"]
+    assert (scheme["type"], scheme["in"], scheme["name"]) == (
+        "apiKey",
+        "header",
+        "X-Mockscim-Control-Token",
+    )
 
 
 # -- error codes ---------------------------------------------------------------------------------
@@ -216,3 +248,150 @@ def test_examples_match_their_patterns(name: str) -> None:
                 examples.append(parameter["example"])
     for example in examples:
         assert pattern.fullmatch(example), example
+
+
+# -- the control API's schemas against the code ---------------------------------------------------
+
+
+def scenario_members() -> list[str]:
+    """Every member some kind of ``Scenario`` takes."""
+    names: set[str] = set()
+    for ref in schema("Scenario")["oneOf"]:
+        names |= set(resolve(ref)["properties"])
+    return sorted(names)
+
+
+#: Values of every JSON type, valid and not, for any member.
+SCENARIO_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-2, max_value=70_000),
+    st.sampled_from([0, 1, 399, 400, 500, 599, 600, 60_000, 60_001, 1.0]),
+    st.sampled_from(["", " ", "\x1c", "\u3000", "\ufeff", "x", "jdoe", "get", "*", "a/b"]),
+    st.sampled_from(["drop", "truncate", "unavailable", "throttle", "Drop"]),
+    st.lists(st.just("x"), max_size=1),
+)
+
+
+def valid_values(node: dict[str, Any]) -> st.SearchStrategy[Any]:
+    """Values a member's schema admits (strings: a few that fit every string member)."""
+    if "enum" in node:
+        return st.sampled_from(node["enum"])
+    if node.get("type") == "integer":
+        return st.integers(node.get("minimum", -2), node.get("maximum", 70_000))
+    return st.sampled_from(["x", "jdoe", " jdoe ", "PATCH", "*", "/Users/*", "\ufeff"])
+
+
+@st.composite
+def scenario_candidates(draw: st.DrawFn) -> dict[str, Any]:
+    """Scenarios near the schema: one kind's members, mostly valid, now and then anything."""
+    kind_schema = resolve(draw(st.sampled_from(schema("Scenario")["oneOf"])))
+    members = kind_schema["properties"]
+    spec: dict[str, Any] = {}
+    for name, node in sorted(members.items()):
+        if name == "kind" or not draw(st.booleans()):
+            continue
+        odd = draw(st.integers(0, 9)) == 0
+        spec[name] = draw(SCENARIO_VALUES if odd else valid_values(node))
+    if draw(st.integers(0, 9)) == 0:
+        spec[draw(st.sampled_from([*scenario_members(), "bogus"]))] = draw(SCENARIO_VALUES)
+    for name in kind_schema["required"]:
+        if name != "kind" and name not in spec and draw(st.integers(0, 9)):
+            spec[name] = draw(valid_values(members[name]))
+    kind = members["kind"]["enum"][0]
+    odd = draw(st.integers(0, 9)) == 0
+    spec["kind"] = draw(st.sampled_from([kind.upper(), f" {kind} ", *KINDS])) if odd else kind
+    return spec
+
+
+@settings(max_examples=1000, deadline=None)
+@given(scenario_candidates())
+def test_every_scenario_the_schema_admits_parses(spec: dict[str, Any]) -> None:
+    low, high = spec.get("min_ms"), spec.get("max_ms")
+    # The one rule JSON Schema cannot say (the schema's description does): min_ms <= max_ms.
+    assume(not (isinstance(low, int) and isinstance(high, int) and low > high))
+    if validator(schema("Scenario")).is_valid(spec):
+        parse_scenario(spec)
+
+
+SCENARIO_EXAMPLES = [
+    # the module docstring of mockscim/scenarios.py
+    {"kind": "non_local", "user": "jdoe"},
+    {"kind": "missing", "user": "jdoe", "after": 1},
+    {"kind": "error", "method": "PATCH", "path": "/Users/*", "status": 500, "times": 2},
+    {"kind": "latency", "path": "/Users*", "ms": 250},
+    {"kind": "latency", "min_ms": 10, "max_ms": 20, "seed": 7},
+    {"kind": "fault", "fault": "throttle", "retry_after": 30},
+    {"kind": "token_expiry"},
+    {"kind": "token_expiry", "after_seconds": 60},
+    {"kind": "error", "id": "e1", "name": "flaky", "user": "jdoe", "code": "x", "message": "y"},
+]
+
+
+@pytest.mark.parametrize("spec", SCENARIO_EXAMPLES)
+def test_the_schema_admits_the_documented_scenarios(spec: dict[str, Any]) -> None:
+    assert schema_errors(schema("Scenario"), spec) == []
+    parse_scenario(spec)
+
+
+def test_the_fixture_users_fit_the_fixture_user_schema(default_fixtures: Fixtures) -> None:
+    assert default_fixtures.users
+    for user in default_fixtures.users:
+        assert schema_errors(schema("FixtureUser"), user) == [], user["userName"]
+
+
+def reply_schema(path: str, method: str, status: int) -> dict[str, Any]:
+    response = resolve(document()["paths"][path][method]["responses"][str(status)])
+    found: dict[str, Any] = response["content"]["application/json"]["schema"]
+    return found
+
+
+def check_reply(reply: Any, path: str, method: str, status: int) -> Any:
+    assert reply.status_code == status, reply.get_data(as_text=True)
+    body = reply.get_json()
+    assert schema_errors(reply_schema(path, method, status), body) == [], body
+    return body
+
+
+def test_the_control_replies_fit_their_schemas(
+    client: FlaskClient, default_fixtures: Fixtures, auth: dict[str, str]
+) -> None:
+    new_user = dict(default_fixtures.users[0])
+    new_user.update(id="5b0c1a52-58b1-4c55-9c36-08d1a0a1f3c2", userName="contract.check")
+    new_user.pop("password", None)
+    reply = client.post("/_mockscim/users", json={"users": [new_user]})
+    check_reply(reply, "/_mockscim/users", "post", 201)
+    reply = client.post("/_mockscim/users", json=[new_user])
+    assert check_reply(reply, "/_mockscim/users", "post", 400)["errors"][0]["code"] == (
+        "users.invalid"
+    )
+
+    reply = client.post("/_mockscim/scenarios", json={"scenarios": SCENARIO_EXAMPLES})
+    check_reply(reply, "/_mockscim/scenarios", "post", 201)
+    reply = client.post("/_mockscim/scenarios", json=[{"kind": "nope"}])
+    check_reply(reply, "/_mockscim/scenarios", "post", 400)
+    client.get(SCIM_BASE + "/Users?count=1", headers=auth)
+    for query in ("", "?unused=yes"):
+        reply = client.get("/_mockscim/scenarios" + query)
+        check_reply(reply, "/_mockscim/scenarios", "get", 200)
+    reply = client.delete("/_mockscim/scenarios/no-such-scenario")
+    check_reply(reply, "/_mockscim/scenarios/{id}", "delete", 404)
+
+    check_reply(client.get("/_mockscim/clock"), "/_mockscim/clock", "get", 200)
+    reply = client.post("/_mockscim/clock", json={"now": "2030-01-01T00:00:00Z", "advance": 1.5})
+    assert check_reply(reply, "/_mockscim/clock", "post", 200) == {
+        "now": "2030-01-01T00:00:01.500Z",
+        "frozen": True,
+    }
+    reply = client.post("/_mockscim/clock", json={"advance": -1})
+    check_reply(reply, "/_mockscim/clock", "post", 400)
+
+    assert client.delete("/_mockscim/scenarios").status_code == 204
+    assert client.delete("/_mockscim/journal").status_code == 204
+    client.post("/_mockscim/scenarios", json={"kind": "fault", "fault": "throttle", "times": 1})
+    client.get(SCIM_BASE + "/Users?filter=userName%20eq%20%22x%22", headers=auth)
+    client.post("/SAAS/auth/oauthtoken", data={"grant_type": "password", "password": "p"})
+    client.get("/no/such/path")
+    client.get("/SAAS/jersey/manager/api/health")
+    body = check_reply(client.get("/_mockscim/journal"), "/_mockscim/journal", "get", 200)
+    assert [entry["status"] for entry in body["entries"]] == [429, 401, 404, 200]

@@ -540,3 +540,35 @@ def test_the_readme_scenario_examples_are_valid(tmp_path: Path, default_fixtures
         "token_expiry",
     ]
     Tenant(default_fixtures, scenarios=specs)  # every one of them is valid
+
+
+def test_a_batch_with_a_bad_scenario_adds_none(tenant: Tenant, client: FlaskClient) -> None:
+    twice = [
+        {"kind": "missing", "user": "a", "id": "x"},
+        {"kind": "missing", "user": "b", "id": "x"},
+    ]
+    reply = client.post("/_mockscim/scenarios", json=twice)
+    assert (reply.status_code, error_code(reply)) == (400, "scenario.invalid")
+    assert tenant.scenarios.all() == []
+    client.post("/_mockscim/scenarios", json={"kind": "missing", "user": "a", "id": "s2"})
+    added = client.post("/_mockscim/scenarios", json=[{"kind": "missing", "user": "b"}] * 2)
+    assert [s["id"] for s in added.get_json()["scenarios"]] == ["s1", "s3"]  # s2 was taken
+    for bad_id in ({"q": 1}, "a/b", ""):
+        reply = client.post(
+            "/_mockscim/scenarios", json={"kind": "missing", "user": "c", "id": bad_id}
+        )
+        assert reply.status_code == 400, bad_id
+
+
+def test_a_rejected_clock_change_changes_nothing(tenant: Tenant, client: FlaskClient) -> None:
+    before = client.get("/_mockscim/clock").get_json()
+    client.post("/_mockscim/clock", json={"now": "2030-01-01T00:00:00Z"})
+    for bad in (
+        {"now": "2031-01-01T00:00:00Z", "advance": -1},
+        {"advance": 1e308},
+        {"now": "9999-12-31T00:00:00Z"},
+    ):
+        reply = client.post("/_mockscim/clock", json=bad)
+        assert (reply.status_code, error_code(reply)) == (400, "control.invalid"), bad
+    assert client.get("/_mockscim/clock").get_json()["now"] == "2030-01-01T00:00:00.000Z"
+    assert before["frozen"] is False

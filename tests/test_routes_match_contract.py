@@ -1,0 +1,148 @@
+"""Every route the app serves is an operation of openapi.yaml, and every operation is a route.
+
+The routes are read from the Flask URL map of an app built as ``mockscim serve`` builds it (control
+API included); the operations from the document's ``paths``. Flask's ``<uid>``/``<sid>`` are the
+document's ``{id}``; HEAD and OPTIONS are not compared (Flask adds HEAD to every GET; the app serves
+no OPTIONS). The tenant form ``/SAAS/t/<tenant>/...`` is documented in prose only, so its rules
+are checked against the plain ones instead.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+import pytest
+import yaml
+from flask import Flask
+
+from mockscim.app import create_app
+from mockscim.fixtures import load_fixtures
+from mockscim.tenant import Tenant
+from mockscim.web import SCIM_BASE, TENANT_SCIM_BASE
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCUMENT = ROOT / "openapi.yaml"
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+IGNORED_METHODS = frozenset({"HEAD", "OPTIONS"})
+TENANT_PREFIX = "/SAAS/t/<tenant>"
+#: Flask's path variables -> the document's path parameters.
+PARAMETER_NAMES = {"uid": "id", "sid": "id"}
+#: The rule the method override is served by, and the operation that documents it.
+OVERRIDE = ("POST", SCIM_BASE + "/Users/{id}")
+OVERRIDE_ENDPOINT = "scim.patch_user_override"
+OVERRIDE_OPERATION = "patchUserOverride"
+
+Route = tuple[str, str]
+
+
+@pytest.fixture(scope="module")
+def app() -> Flask:
+    return create_app(Tenant(load_fixtures(ROOT / "fixtures")))
+
+
+@pytest.fixture(scope="module")
+def document() -> dict[str, object]:
+    loaded: dict[str, object] = yaml.safe_load(DOCUMENT.read_text("utf-8"))
+    return loaded
+
+
+def normalise(rule: str) -> str:
+    """``/Users/<uid>`` -> ``/Users/{id}`` (a converter prefix such as ``<int:n>`` is dropped)."""
+
+    def parameter(match: re.Match[str]) -> str:
+        name = match.group(1)
+        return "{" + PARAMETER_NAMES.get(name, name) + "}"
+
+    return re.sub(r"<(?:[^<>:]+:)?([^<>:]+)>", parameter, rule)
+
+
+def rule_routes(app: Flask) -> dict[Route, str]:
+    """(METHOD, path) -> endpoint, for every rule outside the tenant form."""
+    routes: dict[Route, str] = {}
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith(TENANT_PREFIX):
+            continue
+        for method in sorted((rule.methods or set()) - IGNORED_METHODS):
+            routes[(method, normalise(rule.rule))] = rule.endpoint
+    return routes
+
+
+def operation_routes(document: dict[str, object]) -> dict[Route, str]:
+    """(METHOD, path) -> operationId, for every operation of the document."""
+    paths = document["paths"]
+    assert isinstance(paths, dict)
+    routes: dict[Route, str] = {}
+    for path, item in paths.items():
+        for method in HTTP_METHODS:
+            if method in item and method.upper() not in IGNORED_METHODS:
+                routes[(method.upper(), path)] = item[method]["operationId"]
+    return routes
+
+
+def listing(routes: Iterable[Route], names: dict[Route, str]) -> str:
+    return "\n".join(f"  {method:7} {path}  ({names[(method, path)]})" for method, path in routes)
+
+
+def diff(rules: dict[Route, str], operations: dict[Route, str]) -> str:
+    """A readable report of the routes one side has and the other lacks ("" when they agree)."""
+    unlisted = sorted(set(rules) - set(operations), key=lambda r: (r[1], r[0]))
+    unserved = sorted(set(operations) - set(rules), key=lambda r: (r[1], r[0]))
+    parts = []
+    if unlisted:
+        parts.append(
+            "served by the app, no operation in openapi.yaml:\n" + listing(unlisted, rules)
+        )
+    if unserved:
+        parts.append(
+            "operations in openapi.yaml, no route in the app:\n" + listing(unserved, operations)
+        )
+    return "\n".join(parts)
+
+
+def test_every_rule_is_an_operation_and_every_operation_a_rule(
+    app: Flask, document: dict[str, object]
+) -> None:
+    report = diff(rule_routes(app), operation_routes(document))
+    if report:
+        print(report)
+    assert not report, "\n" + report
+
+
+def test_the_post_rule_of_a_user_is_the_documented_method_override(
+    app: Flask, document: dict[str, object]
+) -> None:
+    assert rule_routes(app)[OVERRIDE] == OVERRIDE_ENDPOINT
+    assert operation_routes(document)[OVERRIDE] == OVERRIDE_OPERATION
+    paths = document["paths"]
+    assert isinstance(paths, dict)
+    operation = paths[OVERRIDE[1]]["post"]
+    headers = [p for p in operation.get("parameters", []) if p.get("in") == "header"]
+    assert [(h["name"], h["required"]) for h in headers] == [("X-HTTP-Method-Override", True)]
+
+
+def test_the_tenant_form_serves_the_same_operations(app: Flask) -> None:
+    plain: set[Route] = set()
+    tenant_form: set[Route] = set()
+    for rule in app.url_map.iter_rules():
+        methods = (rule.methods or set()) - IGNORED_METHODS
+        if rule.rule.startswith(TENANT_SCIM_BASE):
+            tail = normalise(rule.rule[len(TENANT_SCIM_BASE) :])
+            tenant_form |= {(m, tail) for m in methods}
+        elif rule.rule.startswith(SCIM_BASE):
+            tail = normalise(rule.rule[len(SCIM_BASE) :])
+            plain |= {(m, tail) for m in methods}
+        else:
+            assert not rule.rule.startswith(TENANT_PREFIX), rule.rule
+    assert tenant_form, "no rules for the tenant form"
+    assert sorted(tenant_form) == sorted(plain)
+
+
+def test_the_diff_names_both_sides() -> None:
+    rules = {("GET", "/a"): "x.a", ("POST", "/b"): "x.b"}
+    operations = {("GET", "/a"): "getA", ("DELETE", "/c"): "deleteC"}
+    report = diff(rules, operations)
+    assert "POST    /b  (x.b)" in report.split("no operation in openapi.yaml:")[1]
+    assert "DELETE  /c  (deleteC)" in report.split("no route in the app:")[1]
+    assert diff(rules, {**operations, ("POST", "/b"): "postB"}).count("\n") == 1
