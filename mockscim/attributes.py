@@ -21,10 +21,16 @@ __all__ = [
     "ENTERPRISE",
     "EXTENSIONS",
     "SCHEMAS",
+    "GROUPS",
+    "GROUP_ATTRIBUTES",
+    "ROLES",
+    "ROLE_ATTRIBUTES",
+    "USERS",
     "USER_ATTRIBUTES",
     "WORKSPACE",
     "Attr",
     "AttrRef",
+    "Catalogue",
     "UnknownAttribute",
     "lookup",
     "project",
@@ -173,17 +179,6 @@ USER_ATTRIBUTES: dict[str, tuple[Attr, ...]] = {
     ENTERPRISE: _ENTERPRISE_ATTRS,
 }
 
-_INDEX: dict[str, dict[str, Attr]] = {
-    schema: {a.name.lower(): a for a in attrs} for schema, attrs in USER_ATTRIBUTES.items()
-}
-#: Extension attributes addressable by their bare name (SCIM-DIALECT: "by their bare name"). Core
-#: names win where both exist; the extensions share no name with each other.
-_BARE: dict[str, tuple[str, Attr]] = {}
-for _schema in (ENTERPRISE, WORKSPACE, CORE):
-    for _a in USER_ATTRIBUTES[_schema]:
-        _BARE[_a.name.lower()] = (_schema, _a)
-_SCHEMA_BY_LOWER = {s.lower(): s for s in SCHEMAS}
-
 
 @dataclass(frozen=True)
 class AttrRef:
@@ -200,51 +195,84 @@ class AttrRef:
         return f"{base}.{self.sub.name}" if self.sub else base
 
 
+class Catalogue:
+    """The attributes of one resource type (users, groups, roles), by schema."""
+
+    def __init__(self, name: str, by_schema: dict[str, tuple[Attr, ...]]) -> None:
+        self.name = name
+        self.by_schema = by_schema
+        self._index = {
+            schema: {a.name.lower(): a for a in attrs} for schema, attrs in by_schema.items()
+        }
+        # Extension attributes addressable by their bare name (SCIM-DIALECT: "by their bare
+        # name"). Core names win where both exist; the extensions share no name with each other.
+        self._bare: dict[str, tuple[str, Attr]] = {}
+        for schema in reversed(list(by_schema)):
+            for attr in by_schema[schema]:
+                self._bare[attr.name.lower()] = (schema, attr)
+        self._schema_by_lower = {s.lower(): s for s in by_schema}
+
+    @property
+    def schemas(self) -> tuple[str, ...]:
+        return tuple(self.by_schema)
+
+    def lookup(self, schema: str, name: str) -> Attr | None:
+        """The attribute called ``name`` (any case) of ``schema``, or None."""
+        return self._index.get(schema, {}).get(name.lower())
+
+    def resolve(self, text: str) -> AttrRef:
+        """Resolve an attribute path as clients write it.
+
+        Accepts ``userName``, ``USERNAME``, ``name.givenName``, ``emails.value``, bare extension
+        names (``domain``, ``employeeNumber``) and URN forms
+        (``urn:scim:schemas:extension:workspace:1.0:domain``, ``urn:scim:schemas:core:1.0:userName``).
+        Raises :class:`UnknownAttribute`.
+        """
+        raw = text.strip()
+        schema: str | None = None
+        rest = raw
+        if raw.lower().startswith("urn:"):
+            low = raw.lower()
+            for s_low, s in self._schema_by_lower.items():
+                if low.startswith(s_low + ":"):
+                    schema, rest = s, raw[len(s) + 1 :]
+                    break
+            if schema is None:
+                raise UnknownAttribute(text)
+        head, _, tail = rest.partition(".")
+        if not head:
+            raise UnknownAttribute(text)
+        if schema is None:
+            found = self._bare.get(head.lower())
+            if found is None:
+                raise UnknownAttribute(text)
+            schema, attr = found
+        else:
+            maybe = self.lookup(schema, head)
+            if maybe is None:
+                raise UnknownAttribute(text)
+            attr = maybe
+        sub: Attr | None = None
+        if tail:
+            if not attr.sub:
+                raise UnknownAttribute(text)
+            sub = attr.child(tail)
+            if sub is None:
+                raise UnknownAttribute(text)
+        return AttrRef(schema, attr, sub)
+
+
+USERS = Catalogue("User", USER_ATTRIBUTES)
+
+
 def lookup(schema: str, name: str) -> Attr | None:
-    """The attribute called ``name`` (any case) of ``schema``, or None."""
-    return _INDEX.get(schema, {}).get(name.lower())
+    """The user attribute called ``name`` (any case) of ``schema``, or None."""
+    return USERS.lookup(schema, name)
 
 
 def resolve(text: str) -> AttrRef:
-    """Resolve an attribute path as clients write it.
-
-    Accepts ``userName``, ``USERNAME``, ``name.givenName``, ``emails.value``, bare extension names
-    (``domain``, ``employeeNumber``) and URN forms (``urn:scim:schemas:extension:workspace:1.0:domain``,
-    ``urn:scim:schemas:core:1.0:userName``). Raises :class:`UnknownAttribute`.
-    """
-    raw = text.strip()
-    schema: str | None = None
-    rest = raw
-    if raw.lower().startswith("urn:"):
-        # The schema is the longest known URN that prefixes the text, followed by ':'.
-        low = raw.lower()
-        for s_low, s in _SCHEMA_BY_LOWER.items():
-            if low.startswith(s_low + ":"):
-                schema, rest = s, raw[len(s) + 1 :]
-                break
-        if schema is None:
-            raise UnknownAttribute(text)
-    head, _, tail = rest.partition(".")
-    if not head:
-        raise UnknownAttribute(text)
-    if schema is None:
-        found = _BARE.get(head.lower())
-        if found is None:
-            raise UnknownAttribute(text)
-        schema, attr = found
-    else:
-        maybe = lookup(schema, head)
-        if maybe is None:
-            raise UnknownAttribute(text)
-        attr = maybe
-    sub: Attr | None = None
-    if tail:
-        if not attr.sub:
-            raise UnknownAttribute(text)
-        sub = attr.child(tail)
-        if sub is None:
-            raise UnknownAttribute(text)
-    return AttrRef(schema, attr, sub)
+    """Resolve a user attribute path (see :meth:`Catalogue.resolve`)."""
+    return USERS.resolve(text)
 
 
 def _container(user: dict[str, Any], schema: str) -> dict[str, Any]:
@@ -320,3 +348,59 @@ def project(user: dict[str, Any], refs: Iterable[AttrRef]) -> dict[str, Any]:
                 part[ref.sub.name] = raw[ref.sub.name]
             dest[ref.attr.name] = part
     return out
+
+
+# -- groups and roles (SCIM-DIALECT "Groups and roles"; vendor SdkGroupResource/SdkRoleResource) --
+
+_MEMBER_SUB = (
+    _s("value"),
+    _s("type"),
+    _s("display"),
+    _s("operation"),
+)
+
+GROUP_ATTRIBUTES: dict[str, tuple[Attr, ...]] = {
+    CORE: (
+        _s("id", readonly=True),
+        _s("externalId"),
+        _s("displayName"),
+        Attr("members", type=COMPLEX, multi=True, sub=_MEMBER_SUB),
+        Attr(
+            "meta",
+            type=COMPLEX,
+            readonly=True,
+            sub=(
+                _s("created", type=DATETIME),
+                _s("lastModified", type=DATETIME),
+                _s("location"),
+                _s("version"),
+                Attr("attributes", multi=True),
+            ),
+        ),
+        Attr("schemas", multi=True, readonly=True),
+    ),
+    WORKSPACE: (
+        _s("internalGroupType", readonly=True),
+        _s("domain"),
+        _s("description"),
+        _s("distinguishedName"),
+        _s("userStoreUuid", readonly=True),
+        Attr("parents", type=COMPLEX, multi=True, readonly=True, sub=_MEMBER_SUB),
+        _s("compositionRules"),
+    ),
+}
+
+ROLE_ATTRIBUTES: dict[str, tuple[Attr, ...]] = {
+    CORE: (
+        _s("id", readonly=True),
+        _s("externalId", readonly=True),
+        _s("displayName", readonly=True),
+        Attr("members", type=COMPLEX, multi=True, sub=_MEMBER_SUB),
+        GROUP_ATTRIBUTES[CORE][4],  # meta
+        Attr("schemas", multi=True, readonly=True),
+    ),
+    WORKSPACE: (_s("description", readonly=True),),
+}
+
+GROUPS = Catalogue("Group", GROUP_ATTRIBUTES)
+ROLES = Catalogue("Role", ROLE_ATTRIBUTES)

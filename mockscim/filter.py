@@ -73,9 +73,10 @@ from mockscim.attributes import (
     COMPLEX,
     CORE,
     DATETIME,
+    USERS,
     AttrRef,
+    Catalogue,
     UnknownAttribute,
-    resolve,
     values,
 )
 from mockscim.errors import InvalidFilter
@@ -414,9 +415,10 @@ def _join(cls: type[And] | type[Or], items: list[Node]) -> Node:
 
 
 class _Parser:
-    def __init__(self, toks: list[_Tok], full: bool) -> None:
+    def __init__(self, toks: list[_Tok], full: bool, catalogue: Catalogue) -> None:
         self.toks = toks
         self.full = full
+        self.catalogue = catalogue
         self.pos = 0
 
     def peek(self) -> _Tok | None:
@@ -531,7 +533,7 @@ class _Parser:
         try:
             if tok.text.endswith("."):
                 raise UnknownAttribute(tok.text)
-            return resolve(tok.text)
+            return self.catalogue.resolve(tok.text)
         except UnknownAttribute:
             raise InvalidFilter(
                 f"unknown attribute {_show(tok.text)} at column {tok.col}"
@@ -559,13 +561,14 @@ class _Parser:
         return float(tok.text)
 
 
-def _parse(text: str, full: bool) -> Node:
-    return _Parser(_tokenize(text), full).parse()
+def _parse(text: str, full: bool, catalogue: Catalogue) -> Node:
+    return _Parser(_tokenize(text), full, catalogue).parse()
 
 
-def parse(text: str, *, full: bool = False) -> Node:
+def parse(text: str, *, full: bool = False, catalogue: Catalogue = USERS) -> Node:
     """Parse a filter in the vendor profile, or the full SCIM 1.1 profile when ``full``.
 
+    Attribute names are those of ``catalogue`` (users by default; groups and roles have theirs).
     Raises :class:`~mockscim.errors.InvalidFilter` (and nothing else) for any rejected text.
     """
     if not isinstance(text, str):
@@ -573,7 +576,7 @@ def parse(text: str, *, full: bool = False) -> Node:
     if len(text) > MAX_LENGTH:
         raise InvalidFilter(f"filter longer than {MAX_LENGTH} characters")
     try:
-        return _parse(text, full)
+        return _parse(text, full, catalogue)
     except InvalidFilter as err:
         if _PERCENT.search(text):
             for decode in (unquote, unquote_plus):
@@ -584,7 +587,7 @@ def parse(text: str, *, full: bool = False) -> Node:
                         break
                     cur = nxt
                     try:
-                        _parse(cur, full)
+                        _parse(cur, full, catalogue)
                     except InvalidFilter:
                         continue
                     return Nothing(reason="percent-encoded")

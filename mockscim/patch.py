@@ -76,9 +76,11 @@ from mockscim.attributes import (
     COMPLEX,
     CORE,
     EXTENSIONS,
+    USERS,
     WORKSPACE,
     Attr,
     AttrRef,
+    Catalogue,
     UnknownAttribute,
     lookup,
     resolve,
@@ -89,7 +91,6 @@ __all__ = ["Canonical", "apply_patch", "canonicalize"]
 
 #: Vendor SDK artefacts: dropped without being reported as unknown.
 _DROPPED = frozenset({"resourcedescriptor", "scimobject"})
-_EXTENSION_BY_LOWER = {urn.lower(): urn for urn in EXTENSIONS}
 #: Multi-valued attributes whose matching key compares case-insensitively.
 _FOLDED = frozenset({"emails", "addresses"})
 _STATUS_ACTIVE = {"1": True, "2": False}
@@ -124,8 +125,10 @@ def _json_type(value: object) -> str:
 class _Reader:
     """One walk over a body: builds the canonical copy and collects unknown member paths."""
 
-    def __init__(self, error: type[ScimError]) -> None:
+    def __init__(self, error: type[ScimError], catalogue: Catalogue = USERS) -> None:
         self.error = error
+        self.catalogue = catalogue
+        self.extensions = {s.lower(): s for s in catalogue.schemas if s != CORE}
         self.unknown: list[str] = []
 
     def fail(self, path: str, expected: str, value: object) -> NoReturn:
@@ -137,17 +140,17 @@ class _Reader:
             name = str(key)
             if name.lower() in _DROPPED:
                 continue
-            urn = _EXTENSION_BY_LOWER.get(name.lower())
+            urn = self.extensions.get(name.lower())
             if urn is not None:
                 out.pop(urn, None)
                 if value is None:
                     out[urn] = None
                 elif isinstance(value, dict):
-                    out[urn] = self.members(value, _finder(urn), f"{urn}:")
+                    out[urn] = self.members(value, self._finder(urn), f"{urn}:")
                 else:
                     self.fail(urn, "an object", value)
                 continue
-            attr = lookup(CORE, name)
+            attr = self.catalogue.lookup(CORE, name)
             if attr is None:
                 self.unknown.append(name)
                 continue
@@ -216,27 +219,29 @@ class _Reader:
 
     def attribute_path(self, text: str, where: str) -> str:
         try:
-            return resolve(text).path
+            return self.catalogue.resolve(text).path
         except UnknownAttribute:
             raise self.error(f"{where}: unknown attribute {text!r}") from None
 
+    def _finder(self, schema: str) -> Callable[[str], Attr | None]:
+        def find(name: str) -> Attr | None:
+            return self.catalogue.lookup(schema, name)
 
-def _finder(schema: str) -> Callable[[str], Attr | None]:
-    def find(name: str) -> Attr | None:
-        return lookup(schema, name)
-
-    return find
+        return find
 
 
-def canonicalize(body: Any, *, error: type[ScimError] = InvalidJson) -> Canonical:
-    """Check a partial user resource and give its members their canonical names.
+def canonicalize(
+    body: Any, *, error: type[ScimError] = InvalidJson, catalogue: Catalogue = USERS
+) -> Canonical:
+    """Check a partial resource (a user, unless ``catalogue`` says otherwise) and give its
+    members their canonical names.
 
     Raises ``error`` (a 400) when ``body`` is not an object, a member has the wrong JSON type or
     ``meta.attributes`` names an unknown attribute. Never mutates ``body``.
     """
     if not isinstance(body, dict):
         raise error(f"body: expected an object, got {_json_type(body)}")
-    reader = _Reader(error)
+    reader = _Reader(error, catalogue)
     canonical = reader.resource(body)
     return Canonical(canonical, tuple(reader.unknown))
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from mockscim import attributes, filter
 from mockscim.attributes import AttrRef, UnknownAttribute
-from mockscim.errors import InvalidAttributes, InvalidQueryParameter
+from mockscim.errors import InvalidAttributes, InvalidQueryParameter, ScimError
 
 __all__ = [
     "DEFAULT_COUNT",
@@ -73,7 +73,9 @@ def _index(name: str, raw: str | int | None, default: int) -> int:
     return raw
 
 
-def parse_attribute_list(text: str | None) -> tuple[AttrRef, ...]:
+def parse_attribute_list(
+    text: str | None, catalogue: attributes.Catalogue = attributes.USERS
+) -> tuple[AttrRef, ...]:
     """``"userName, name.givenName,emails"`` -> resolved refs. Empty items are skipped."""
     if text is None:
         return ()
@@ -82,7 +84,7 @@ def parse_attribute_list(text: str | None) -> tuple[AttrRef, ...]:
         if not item.strip():
             continue
         try:
-            refs.append(attributes.resolve(item))
+            refs.append(catalogue.resolve(item))
         except UnknownAttribute as exc:
             raise InvalidAttributes(f"unknown attribute {item.strip()!r}") from exc
     return tuple(refs)
@@ -99,8 +101,14 @@ def parse_params(
     sort_order: str | None = None,
     full_filter_grammar: bool = False,
     page_size_cap: int | None = None,
+    catalogue: attributes.Catalogue = attributes.USERS,
+    sort_error: type[ScimError] = InvalidQueryParameter,
 ) -> SearchParams:
-    """Check every search parameter as the service does and resolve names once."""
+    """Check every search parameter as the service does and resolve names once.
+
+    ``sort_error`` is what an unknown ``sortBy`` or ``sortOrder`` raises: 404 for users, 400 for
+    groups (the vendor's texts differ per resource).
+    """
     # Order of checks: the 404 family first (paging and sorting), then filter and attributes.
     first = max(_index("startIndex", start_index, 1), 1)
     size = _index("count", count, DEFAULT_COUNT)
@@ -109,28 +117,28 @@ def parse_params(
     sort_ref: AttrRef | None = None
     if sort_by is not None and sort_by.strip():
         try:
-            sort_ref = attributes.resolve(sort_by)
+            sort_ref = catalogue.resolve(sort_by)
         except UnknownAttribute as exc:
-            raise InvalidQueryParameter(f"sortBy: unknown attribute {sort_by!r}") from exc
+            raise sort_error(f"sortBy: unknown attribute {sort_by!r}") from exc
         if (
             sort_ref.attr.type == attributes.COMPLEX
             and sort_ref.sub is None
             and not (sort_ref.attr.multi)
         ):
-            raise InvalidQueryParameter(f"sortBy: {sort_by!r} is a complex attribute")
+            raise sort_error(f"sortBy: {sort_by!r} is a complex attribute")
     descending = False
     if sort_order is not None:
         order = sort_order.strip().lower()
         if order not in ("ascending", "descending"):
-            raise InvalidQueryParameter(f"sortOrder: {sort_order!r} is not ascending/descending")
+            raise sort_error(f"sortOrder: {sort_order!r} is not ascending/descending")
         descending = order == "descending"
     node = None
     if filter_text is not None:
-        node = filter.parse(filter_text, full=full_filter_grammar)
+        node = filter.parse(filter_text, full=full_filter_grammar, catalogue=catalogue)
     return SearchParams(
         filter=node,
-        attributes=parse_attribute_list(attributes_text),
-        excluded=parse_attribute_list(excluded_text),
+        attributes=parse_attribute_list(attributes_text, catalogue),
+        excluded=parse_attribute_list(excluded_text, catalogue),
         start_index=first,
         count=size,
         sort_by=sort_ref,

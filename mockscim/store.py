@@ -120,15 +120,32 @@ class AtomicJSONStorage(Storage):
 class UserStore:
     """The users of one tenant. Every method takes the lock; every document is copied."""
 
-    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
-        self.lock = threading.RLock()
-        if path is None:
-            self._db = TinyDB(storage=MemoryStorage)
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        table: str = "users",
+        name_key: str = "userName",
+        share: UserStore | None = None,
+    ) -> None:
+        """Users in table ``users`` keyed by ``userName``; other resources (groups: ``displayName``)
+        in another table of the same database with ``share=`` the user store: one TinyDB, one
+        file, one lock."""
+        self._db: TinyDB
+        self.lock: threading.RLock
+        if share is not None:
+            self.lock = share.lock
+            self._db = share._db
         else:
-            self._db = TinyDB(str(path), storage=AtomicJSONStorage)
+            self.lock = threading.RLock()
+            if path is None:
+                self._db = TinyDB(storage=MemoryStorage)
+            else:
+                self._db = TinyDB(str(path), storage=AtomicJSONStorage)
+            self._db.table_class = FlatTable
+        self._name_key = name_key
         # cache_size=0: no query cache, which would keep stale callable queries (TOOLCHAIN.md).
-        self._db.table_class = FlatTable
-        self._table = self._db.table("users", cache_size=0)
+        self._table = self._db.table(table, cache_size=0)
         self._doc_ids: dict[str, int] = {}
         self._by_username: dict[str, str] = {}
         self._by_external_id: dict[str, set[str]] = {}
@@ -148,7 +165,7 @@ class UserStore:
     def _index(self, user: User, doc_id: int) -> None:
         uid = user["id"]
         self._doc_ids[uid] = doc_id
-        self._by_username[user["userName"].casefold()] = uid
+        self._by_username[user[self._name_key].casefold()] = uid
         ext = user.get("externalId")
         if isinstance(ext, str):
             self._by_external_id.setdefault(ext.casefold(), set()).add(uid)
@@ -156,8 +173,9 @@ class UserStore:
     def _unindex(self, user: User) -> None:
         uid = user["id"]
         self._doc_ids.pop(uid, None)
-        if self._by_username.get(user["userName"].casefold()) == uid:
-            del self._by_username[user["userName"].casefold()]
+        key = user[self._name_key].casefold()
+        if self._by_username.get(key) == uid:
+            del self._by_username[key]
         ext = user.get("externalId")
         if isinstance(ext, str):
             ids = self._by_external_id.get(ext.casefold(), set())
@@ -204,6 +222,11 @@ class UserStore:
                 return None
             doc = self._table.get(doc_id=doc_id)
             return clone(doc) if doc is not None else None
+
+    def id_for_name(self, name: str) -> str | None:
+        """The id of the resource whose name (userName, displayName) is ``name``, any case."""
+        with self.lock:
+            return self._by_username.get(name.casefold())
 
     def id_for_username(self, user_name: str) -> str | None:
         with self.lock:
