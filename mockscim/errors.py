@@ -23,20 +23,27 @@ __all__ = [
     "ControlInvalid",
     "ControlRefused",
     "Forbidden",
+    "GroupExists",
+    "GroupNotFound",
     "InternalError",
     "InvalidAttributes",
     "InvalidFilter",
+    "InvalidGroup",
     "InvalidJson",
     "InvalidQueryParameter",
     "InvalidSearchRequest",
+    "InvalidSortBy",
     "InvalidUser",
     "LoginFailed",
+    "MemberNotFound",
     "MethodNotAllowed",
     "NotAuthorized",
     "NotFound",
+    "NotLocalGroup",
     "NotLocalUser",
     "OAuthError",
     "PayloadTooLarge",
+    "RoleNotFound",
     "ScenarioInvalid",
     "ScenarioNotFound",
     "ScimError",
@@ -122,6 +129,26 @@ class LoginFailed(ScimError):
     message = "Invalid username or password"
 
 
+class InvalidGroup(BadRequest):
+    """``POST /Groups`` with a missing or invalid ``displayName`` or invalid attributes."""
+
+    code = "group.invalid"
+    message = (
+        "The specified attributes are invalid or the displayName of the group to be created is "
+        "missing or invalid"
+    )
+
+
+class InvalidSortBy(BadRequest):
+    """An unknown ``sortBy``/``sortOrder`` on ``GET /Groups`` (a 400 there, a 404 for users)."""
+
+    code = "sort.invalid"
+    message = (
+        'The specified filter operation is invalid or the specified "attributes" are invalid '
+        'or the "sortBy" parameter is invalid'
+    )
+
+
 class Forbidden(ScimError):
     status = 403
     code = "forbidden"
@@ -159,6 +186,23 @@ class InvalidQueryParameter(NotFound):
     message = 'The query parameter values are invalid for "sortBy", "count" or "startIndex"'
 
 
+class GroupNotFound(NotFound):
+    code = "group.not.found"
+    message = "The specified group does not exist."
+
+
+class RoleNotFound(NotFound):
+    code = "role.not.found"
+    message = "The specified role does not exist."
+
+
+class MemberNotFound(NotFound):
+    """A group or role PATCH naming a member id that is no user (or group) [decided]."""
+
+    code = "member.not.found"
+    message = "The specified member does not exist."
+
+
 class MethodNotAllowed(ScimError):
     status = 405
     code = "method.not.allowed"
@@ -167,6 +211,14 @@ class MethodNotAllowed(ScimError):
     def __init__(self, allowed: list[str], detail: str | None = None) -> None:
         super().__init__(detail)
         self.allowed = allowed
+
+
+class NotLocalGroup(ScimError):
+    """PATCH or DELETE of a group synchronised from a directory, or of ALL USERS [decided]."""
+
+    status = 403
+    code = "group.not.local"
+    message = "The group is not a local group and can not be updated"
 
 
 class Conflict(ScimError):
@@ -178,6 +230,11 @@ class Conflict(ScimError):
 class UserExists(Conflict):
     code = "user.exists"
     message = "A user with the same userName already exists"
+
+
+class GroupExists(Conflict):
+    code = "group.exists"
+    message = "A group with the same displayName already exists"
 
 
 class PayloadTooLarge(ScimError):

@@ -66,7 +66,7 @@ import json
 import os
 import re
 from collections.abc import Mapping, Set
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -95,6 +95,9 @@ __all__ = [
 DIRECTORIES_FILE = "directories.json"
 USERS_FILE = "users.json"
 CLIENTS_FILE = "clients.json"
+GROUPS_FILE = "groups.json"
+ROLES_FILE = "roles.json"
+GROUP_TYPES = ("EXTERNAL", "DYNAMIC", "INTERNAL", "ALL_USERS")
 
 SYSTEM_DOMAIN = "System Domain"
 DIRECTORY_TYPES = ("SYSTEM", "ACTIVE_DIRECTORY", "OTHER", "JIT")
@@ -151,6 +154,10 @@ class Fixtures:
     directories: list[dict[str, Any]]
     users: list[dict[str, Any]]
     clients: list[dict[str, Any]]
+    #: ``groups.json`` (optional): the tenant's groups, ALL USERS included or not.
+    groups: list[dict[str, Any]] = field(default_factory=list)
+    #: ``roles.json`` (optional): the tenant's roles, "User" included or not.
+    roles: list[dict[str, Any]] = field(default_factory=list)
 
 
 # --- strict fields -------------------------------------------------------------------------------
@@ -270,6 +277,49 @@ class _AddressSchema(_Strict):
 class _MetaSchema(_Strict):
     created = fields.String(required=True, validate=_check_timestamp)
     lastModified = fields.String(required=True, validate=_check_timestamp)
+
+
+class _MemberSchema(_Strict):
+    value = _uuid(required=True)
+    type = _one_of(("User", "Group"), required=True)
+    display = _string()
+
+
+class _GroupWorkspaceSchema(_Strict):
+    internalGroupType = _one_of(GROUP_TYPES, required=True)
+    domain = _text(required=True)
+    userStoreUuid = _uuid(required=True)
+    description = _string()
+    distinguishedName = _text()
+    compositionRules = fields.String(validate=lambda text: _check_json_text(text))
+
+
+def _check_json_text(text: str) -> None:
+    try:
+        json.loads(text)
+    except ValueError as exc:
+        raise ValidationError(f"Not a JSON-encoded string: {exc}") from exc
+
+
+class _GroupSchema(_Strict):
+    id = _uuid(required=True)
+    displayName = _text(required=True)
+    externalId = _text()
+    members = fields.List(fields.Nested(_MemberSchema))
+    meta = fields.Nested(_MetaSchema, required=True)
+    workspace = fields.Nested(_GroupWorkspaceSchema, data_key=WORKSPACE, required=True)
+
+
+class _RoleWorkspaceSchema(_Strict):
+    description = _string()
+
+
+class _RoleSchema(_Strict):
+    id = _uuid(required=True)
+    displayName = _text(required=True)
+    members = fields.List(fields.Nested(_MemberSchema))
+    meta = fields.Nested(_MetaSchema, required=True)
+    workspace = fields.Nested(_RoleWorkspaceSchema, data_key=WORKSPACE)
 
 
 class _WorkspaceSchema(_Strict):
@@ -733,7 +783,116 @@ def load_fixtures(path: str | os.PathLike[str] | Traversable) -> Fixtures:
     client_file = _File(shown(CLIENTS_FILE), ("clientId",))
     records = _read(root, CLIENTS_FILE, client_file.shown) or []
     clients = _check_clients(client_file, records)
-    return Fixtures(directories=directories, users=users, clients=clients)
+
+    group_file = _File(shown(GROUPS_FILE), ("displayName", "id"))
+    records = _read(root, GROUPS_FILE, group_file.shown, optional=True) or []
+    groups = _check_groups(group_file, records, directories, users)
+
+    role_file = _File(shown(ROLES_FILE), ("displayName", "id"))
+    records = _read(root, ROLES_FILE, role_file.shown, optional=True) or []
+    roles = _check_roles(role_file, records, users, groups)
+    return Fixtures(directories, users, clients, groups, roles)
+
+
+def _check_members(
+    file: _File,
+    index: int,
+    record: dict[str, Any],
+    users: set[str],
+    groups: set[str],
+) -> None:
+    for position, member in enumerate(record.get("members", [])):
+        known = users if member["type"] == "User" else groups
+        if member["value"] not in known:
+            raise file.error(
+                index,
+                record,
+                f"members.{position}.value",
+                f"No {member['type'].lower()} has id {member['value']!r}.",
+            )
+        if member["type"] == "Group" and member["value"] == record["id"]:
+            raise file.error(
+                index, record, f"members.{position}.value", "A group cannot contain itself."
+            )
+
+
+def _check_groups(
+    file: _File,
+    records: list[Any],
+    directories: list[dict[str, Any]],
+    users: list[dict[str, Any]],
+) -> list[dict[str, Any]]:
+    schema = _GroupSchema()
+    by_id = {d["id"]: d for d in directories}
+    out: list[dict[str, Any]] = []
+    seen_ids: dict[str, int] = {}
+    seen_names: dict[str, int] = {}
+    for index, raw in enumerate(records):
+        group = file.validate(schema, index, raw)
+        if group["id"] in seen_ids:
+            raise file.error(
+                index, group, "id", f"Duplicate id: record {seen_ids[group['id']]} has it too."
+            )
+        key = group["displayName"].casefold()
+        if key in seen_names:
+            raise file.error(
+                index,
+                group,
+                "displayName",
+                f"Duplicate displayName (case-insensitive): record {seen_names[key]} has it too.",
+            )
+        workspace = group[WORKSPACE]
+        directory = by_id.get(workspace["userStoreUuid"])
+        if directory is None:
+            raise file.error(
+                index,
+                group,
+                WORKSPACE + ".userStoreUuid",
+                f"No directory has id {workspace['userStoreUuid']!r}.",
+            )
+        if workspace["domain"] not in directory["domains"]:
+            raise file.error(
+                index,
+                group,
+                WORKSPACE + ".domain",
+                f"{workspace['domain']!r} is not a domain of directory {directory['name']!r}.",
+            )
+        seen_ids[group["id"]] = index
+        seen_names[key] = index
+        out.append(group)
+    user_ids = {u["id"] for u in users}
+    for index, group in enumerate(out):
+        _check_members(file, index, group, user_ids, set(seen_ids))
+    return out
+
+
+def _check_roles(
+    file: _File,
+    records: list[Any],
+    users: list[dict[str, Any]],
+    groups: list[dict[str, Any]],
+) -> list[dict[str, Any]]:
+    schema = _RoleSchema()
+    out: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}
+    names: dict[str, int] = {}
+    user_ids = {u["id"] for u in users}
+    group_ids = {g["id"] for g in groups}
+    for index, raw in enumerate(records):
+        role = file.validate(schema, index, raw)
+        if role["id"] in seen:
+            raise file.error(
+                index, role, "id", f"Duplicate id: record {seen[role['id']]} has it too."
+            )
+        if role["displayName"].casefold() in names:
+            raise file.error(
+                index, role, "displayName", "Duplicate displayName (case-insensitive)."
+            )
+        _check_members(file, index, role, user_ids, group_ids)
+        seen[role["id"]] = index
+        names[role["displayName"].casefold()] = index
+        out.append(role)
+    return out
 
 
 #: A fixtures directory may hold one of these; it is loaded with the fixtures.

@@ -14,12 +14,11 @@ import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 from mockscim import attributes, patch, search
 from mockscim.attributes import CORE, ENTERPRISE, WORKSPACE
-from mockscim.clock import Clock, format_timestamp, parse_timestamp, version_of
+from mockscim.clock import Clock, format_timestamp, version_of
 from mockscim.copying import clone
 from mockscim.errors import (
     InvalidJson,
@@ -30,6 +29,7 @@ from mockscim.errors import (
 )
 from mockscim.filter import Compare, Node
 from mockscim.fixtures import FixtureError, Fixtures, validate_users
+from mockscim.groups import USER_ROLE_ID, GroupRules
 from mockscim.journal import DEFAULT_SIZE as DEFAULT_JOURNAL_SIZE
 from mockscim.journal import Journal
 from mockscim.scenarios import Scenarios
@@ -47,9 +47,6 @@ __all__ = [
 User = dict[str, Any]
 
 SYSTEM_DOMAIN = "System Domain"
-#: The id of the built-in role every user holds (fixed, so tests can rely on it).
-USER_ROLE_ID = "121f12a2-26d5-4b4c-a9ad-c42d443b1c71"
-USER_ROLE = {"value": USER_ROLE_ID, "display": "User"}
 #: Directory types whose users SCIM may change [decided, SCIM-DIALECT].
 LOCAL_DIRECTORY_TYPES = frozenset({"SYSTEM", "OTHER"})
 #: internalUserType values that may be changed, within those directories.
@@ -80,13 +77,16 @@ class CreateResult:
     user: User
     #: Members of the reply that are not stored (``firstLoginUrl``).
     extra_workspace: dict[str, Any] = field(default_factory=dict)
+    #: The reply's ``groups``: empty, as the service answers a create [seen] (the user's groups,
+    #: ALL USERS included, show from the next read on).
+    reply_groups: list[Any] = field(default_factory=list)
 
 
 def new_uuid() -> str:
     return str(uuid.uuid4())
 
 
-class Tenant:
+class Tenant(GroupRules):
     """All state of one emulated tenant."""
 
     def __init__(
@@ -116,14 +116,23 @@ class Tenant:
         self.scenarios.on_token_expiry = self._token_expiry
         self.journal = Journal(journal_size)
         self.store = UserStore(data_path)
+        self.groups = UserStore(share=self.store, table="groups", name_key="displayName")
+        self.roles = UserStore(share=self.store, table="roles", name_key="displayName")
+        #: Direct memberships, kept in step with the groups and roles tables: user id -> ids.
+        self._groups_of: dict[str, set[str]] = {}
+        self._roles_of: dict[str, set[str]] = {}
+        #: group id -> the groups it is a member of (nested groups).
+        self._parents_of: dict[str, set[str]] = {}
+        self._group_names: dict[str, str] = {}
+        self._role_names: dict[str, str] = {}
         self.fixtures = fixtures
         self.directories: dict[str, dict[str, Any]] = {}
         self.clients: dict[str, dict[str, Any]] = {}
         self._load_config(fixtures)
         if not self.store.persistent or self.store.is_empty_on_disk():
-            self.store.replace_all(
-                [self._normalize_fixture_user(u) for u in fixtures.users], copy=False
-            )
+            self._install(fixtures)
+        else:
+            self._index_memberships()
         #: Scenarios every reset starts with (a scenarios file, CLI flags).
         self.base_scenarios: list[Any] = list(scenarios or [])
         self.scenarios.add_all(self.base_scenarios)
@@ -169,9 +178,7 @@ class Tenant:
         self.tokens = TokenIssuer(self.clock, self.rng)
         self.scenarios.clear()
         self.journal.clear()
-        self.store.replace_all(
-            [self._normalize_fixture_user(u) for u in fixtures.users], copy=False
-        )
+        self._install(fixtures)
         self.scenarios.add_all(self.base_scenarios)
 
     def load_users(self, records: list[Any]) -> list[User]:
@@ -221,8 +228,8 @@ class Tenant:
         meta["version"] = version_of(meta["lastModified"])
         meta.pop("location", None)
         user.pop("schemas", None)
-        user["roles"] = [dict(USER_ROLE)]
-        user.setdefault("groups", [])
+        user["groups"] = self._groups_attribute(user["id"])
+        user["roles"] = self._roles_attribute(user["id"])
         workspace = user.setdefault(WORKSPACE, {})
         status = workspace.get("userStatus")
         if "active" not in user:
@@ -298,19 +305,6 @@ class Tenant:
 
     # -- writing --------------------------------------------------------------------------------
 
-    def _stamp(self, user: User, previous: str | None = None) -> None:
-        """Set lastModified/version; strictly later than ``previous`` [decided]."""
-        now = self.clock.now()
-        if previous is not None:
-            before = parse_timestamp(previous)
-            if now <= before:
-                now = before + timedelta(milliseconds=1)
-        stamp = format_timestamp(now)
-        meta = user.setdefault("meta", {})
-        meta.setdefault("created", stamp)
-        meta["lastModified"] = stamp
-        meta["version"] = version_of(stamp)
-
     def create_user(self, body: Any, *, send_mail: bool = True) -> CreateResult:
         """POST /Users. 400 for a bad body or userName, 409 for a duplicate userName."""
         canonical = patch.canonicalize(body, error=InvalidUser)
@@ -340,9 +334,9 @@ class Tenant:
             workspace["domain"] = domain or directory["domains"][0]
             workspace["userStoreUuid"] = directory["id"]
             workspace["userStatus"] = "1" if user["active"] else "2"
-            user["roles"] = [dict(USER_ROLE)]
-            user["groups"] = []
-            self._stamp(user)
+            user["groups"] = self._groups_attribute(uid)
+            user["roles"] = self._roles_attribute(uid)
+            self._stamp_resource(user)
             self.store.insert(user)
         result = CreateResult(user)
         if "password" not in user and not send_mail:
@@ -385,7 +379,7 @@ class Tenant:
                 if readonly in user:
                     updated[readonly] = user[readonly]
             updated["meta"] = dict(user["meta"])
-            self._stamp(updated, previous=user["meta"].get("lastModified"))
+            self._stamp_resource(updated)
             self.store.replace(updated)
             return updated
 
@@ -397,6 +391,7 @@ class Tenant:
             if not self.is_local(user):
                 raise NotLocalUser(f"user {uid} is not in a system or 'Other' directory")
             self.store.delete(uid)
+            self._drop_member(uid)
 
     # -- credentials ----------------------------------------------------------------------------
 

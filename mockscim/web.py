@@ -14,6 +14,8 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,11 +23,17 @@ from flask import Blueprint, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
 from mockscim import search
+from mockscim.attributes import GROUPS, ROLES, USERS, Catalogue
 from mockscim.errors import (
     BadRequest,
     InternalError,
+    InvalidAttributes,
+    InvalidFilter,
+    InvalidGroup,
     InvalidJson,
+    InvalidQueryParameter,
     InvalidSearchRequest,
+    InvalidSortBy,
     InvalidUser,
     LoginFailed,
     MethodNotAllowed,
@@ -35,6 +43,7 @@ from mockscim.errors import (
     ScimError,
     UnknownPath,
 )
+from mockscim.groups import render_group
 from mockscim.resources import openapi_text
 from mockscim.schemas import (
     LoginRequestSchema,
@@ -120,7 +129,7 @@ scim = Blueprint("scim", __name__)
 def _take_tenant(endpoint: str | None, values: dict[str, Any] | None) -> None:
     name = (values or {}).pop("tenant", None)
     g.scim_base = TENANT_SCIM_BASE.replace("<tenant>", name) if name else SCIM_BASE
-    if (values or {}).get("uid") == ".search":
+    if ".search" in ((values or {}).get("uid"), (values or {}).get("gid")):
         # `/Users/.search` is the search resource, never a user id: only POST is served there.
         raise MethodNotAllowed(["POST"], f"{request.method} on /Users/.search")
 
@@ -145,25 +154,33 @@ def users_url() -> str:
     return request.host_url.rstrip("/") + base + "/Users"
 
 
-@scim.get("/Users", strict_slashes=False)
-def list_users() -> Response:
+def _query_params(
+    catalogue: Catalogue,
+    sort_error: type[ScimError] = InvalidQueryParameter,
+    *,
+    sortable: bool = True,
+) -> search.SearchParams:
+    """The search parameters of a ``GET`` list (unknown query parameters are ignored)."""
     args = request.args
     current = tenant()
-    params = search.parse_params(
+    return search.parse_params(
         filter_text=args.get("filter"),
         attributes_text=args.get("attributes"),
         start_index=args.get("startIndex"),
         count=args.get("count"),
-        sort_by=args.get("sortBy"),
-        sort_order=args.get("sortOrder"),
+        sort_by=args.get("sortBy") if sortable else None,
+        sort_order=args.get("sortOrder") if sortable else None,
         full_filter_grammar=current.profile.full_filter_grammar,
         page_size_cap=current.profile.page_size_cap,
+        catalogue=catalogue,
+        sort_error=sort_error,
     )
-    return _search_response(params)
 
 
-@scim.post("/Users/.search", strict_slashes=False)
-def search_users() -> Response:
+def _body_params(
+    catalogue: Catalogue, sort_error: type[ScimError] = InvalidQueryParameter
+) -> search.SearchParams:
+    """The search parameters of a ``POST .../.search`` body (an empty body lists everyone)."""
     body = read_json(InvalidSearchRequest)
     if body is NO_BODY:
         body = {}
@@ -172,7 +189,7 @@ def search_users() -> Response:
     except ValidationError as exc:
         raise InvalidSearchRequest(str(exc.messages)) from exc
     current = tenant()
-    params = search.parse_params(
+    return search.parse_params(
         filter_text=data.get("filter"),
         attributes_text=data.get("attributes"),
         excluded_text=data.get("excludedAttributes"),
@@ -182,8 +199,31 @@ def search_users() -> Response:
         sort_order=data.get("sortOrder"),
         full_filter_grammar=current.profile.full_filter_grammar,
         page_size_cap=current.profile.page_size_cap,
+        catalogue=catalogue,
+        sort_error=sort_error,
     )
-    return _search_response(params)
+
+
+@contextmanager
+def _vendor_texts(texts: dict[type[ScimError], str]) -> Iterator[None]:
+    """The vendor words the same errors differently per resource: re-word them here."""
+    try:
+        yield
+    except ScimError as exc:
+        for kind, text in texts.items():
+            if isinstance(exc, kind):
+                exc.message = text
+        raise
+
+
+@scim.get("/Users", strict_slashes=False)
+def list_users() -> Response:
+    return _search_response(_query_params(USERS))
+
+
+@scim.post("/Users/.search", strict_slashes=False)
+def search_users() -> Response:
+    return _search_response(_body_params(USERS))
 
 
 def _search_response(params: search.SearchParams) -> Response:
@@ -202,6 +242,7 @@ def create_user() -> Response:
         raise InvalidUser("no body")
     result = tenant().create_user(body, send_mail=send_mail)
     wire = render(result.user, users_url(), extra_workspace=result.extra_workspace)
+    wire["groups"] = result.reply_groups
     headers = {"Location": wire["meta"]["location"], "ETag": wire["meta"]["version"]}
     return json_response(shape(wire, refs, ()), 201, headers)
 
@@ -237,8 +278,7 @@ def patch_user(uid: str) -> Response:
 @scim.post("/Users/<uid>", strict_slashes=False)
 def patch_user_override(uid: str) -> Response:
     """``POST`` with ``X-HTTP-Method-Override: PATCH`` is a PATCH (VMware's own Go CLI sends it)."""
-    if request.headers.get("X-HTTP-Method-Override", "").strip().upper() != "PATCH":
-        raise MethodNotAllowed(["GET", "PATCH", "DELETE"], "POST without X-HTTP-Method-Override")
+    _require_override()
     return patch_user(uid)
 
 
@@ -246,6 +286,139 @@ def patch_user_override(uid: str) -> Response:
 def delete_user(uid: str) -> Response:
     tenant().delete_user(uid)
     return Response(status=204)
+
+
+# -- groups and roles (SCIM-DIALECT "Groups and roles") ------------------------------------------
+
+#: The vendor's 400 and 404 texts for group and role searches.
+GROUP_SEARCH_400 = InvalidSortBy.message
+ROLE_SEARCH_400 = 'The specified "filter" or "attributes" parameter values are invalid'
+PAGING_404 = 'The query parameter values are invalid for "count" or "startIndex"'
+GROUP_TEXTS: dict[type[ScimError], str] = {
+    InvalidFilter: GROUP_SEARCH_400,
+    InvalidAttributes: GROUP_SEARCH_400,
+    InvalidQueryParameter: PAGING_404,
+}
+ROLE_TEXTS: dict[type[ScimError], str] = {
+    InvalidFilter: ROLE_SEARCH_400,
+    InvalidAttributes: ROLE_SEARCH_400,
+    InvalidQueryParameter: PAGING_404,
+}
+
+
+def _resource_url(kind: str) -> str:
+    base: str = g.scim_base
+    return request.host_url.rstrip("/") + base + "/" + kind
+
+
+def _container_list(params: search.SearchParams, *, role: bool) -> Response:
+    current = tenant()
+    total, page = current.search_roles(params) if role else current.search_groups(params)
+    url = _resource_url("Roles" if role else "Groups")
+    resources = [
+        shape(render_group(current, r, url, role=role), params.attributes, params.excluded)
+        for r in page
+    ]
+    return json_response(search.list_response(total, params.start_index, resources))
+
+
+def _container_reply(resource: dict[str, Any], *, role: bool, status: int = 200) -> Response:
+    url = _resource_url("Roles" if role else "Groups")
+    wire = render_group(tenant(), resource, url, role=role)
+    refs = search.parse_attribute_list(request.args.get("attributes"), ROLES if role else GROUPS)
+    headers = {"ETag": wire["meta"]["version"]}
+    if status == 201:
+        headers["Location"] = wire["meta"]["location"]
+    return json_response(shape(wire, refs, ()), status, headers)
+
+
+def _patched(resource: dict[str, Any], *, role: bool) -> Response:
+    version = resource["meta"]["version"]
+    if tenant().profile.patch_returns_user:
+        url = _resource_url("Roles" if role else "Groups")
+        return json_response(
+            render_group(tenant(), resource, url, role=role), 200, {"ETag": version}
+        )
+    return Response(status=204, headers={"ETag": version})
+
+
+def _require_override() -> None:
+    if request.headers.get("X-HTTP-Method-Override", "").strip().upper() != "PATCH":
+        raise MethodNotAllowed(["GET", "PATCH", "DELETE"], "POST without X-HTTP-Method-Override")
+
+
+@scim.get("/Groups", strict_slashes=False)
+def list_groups() -> Response:
+    with _vendor_texts(GROUP_TEXTS):
+        params = _query_params(GROUPS, InvalidSortBy)
+    return _container_list(params, role=False)
+
+
+@scim.post("/Groups/.search", strict_slashes=False)
+def search_groups() -> Response:
+    with _vendor_texts(GROUP_TEXTS):
+        params = _body_params(GROUPS, InvalidSortBy)
+    return _container_list(params, role=False)
+
+
+@scim.post("/Groups", strict_slashes=False)
+def create_group() -> Response:
+    body = read_json(InvalidGroup)
+    if body is NO_BODY:
+        raise InvalidGroup("no body")
+    return _container_reply(tenant().create_group(body), role=False, status=201)
+
+
+@scim.get("/Groups/<gid>", strict_slashes=False)
+def get_group(gid: str) -> Response:
+    return _container_reply(tenant().get_group(gid), role=False)
+
+
+@scim.route("/Groups/<gid>", methods=["PATCH"], strict_slashes=False)
+def patch_group(gid: str) -> Response:
+    body = read_json(InvalidJson)
+    if body is NO_BODY:
+        raise InvalidJson("no body")
+    return _patched(tenant().patch_group(gid, body), role=False)
+
+
+@scim.post("/Groups/<gid>", strict_slashes=False)
+def patch_group_override(gid: str) -> Response:
+    _require_override()
+    return patch_group(gid)
+
+
+@scim.delete("/Groups/<gid>", strict_slashes=False)
+def delete_group(gid: str) -> Response:
+    tenant().delete_group(gid)
+    return Response(status=204)
+
+
+@scim.get("/Roles", strict_slashes=False)
+def list_roles() -> Response:
+    with _vendor_texts(ROLE_TEXTS):
+        params = _query_params(ROLES, sortable=False)
+    return _container_list(params, role=True)
+
+
+@scim.get("/Roles/<rid>", strict_slashes=False)
+def get_role(rid: str) -> Response:
+    return _container_reply(tenant().get_role(rid), role=True)
+
+
+@scim.route("/Roles/<rid>", methods=["PATCH"], strict_slashes=False)
+def patch_role(rid: str) -> Response:
+    body = read_json(InvalidJson)
+    if body is NO_BODY:
+        raise InvalidJson("no body")
+    return _patched(tenant().patch_role(rid, body), role=True)
+
+
+@scim.post("/Roles/<rid>", strict_slashes=False)
+def patch_role_override(rid: str) -> Response:
+    if request.headers.get("X-HTTP-Method-Override", "").strip().upper() != "PATCH":
+        raise MethodNotAllowed(["GET", "PATCH"], "POST without X-HTTP-Method-Override")
+    return patch_role(rid)
 
 
 # -- OAuth, login, health, the contract ------------------------------------------------------------
@@ -377,7 +550,7 @@ def http_error(exc: HTTPException) -> Response:
         return scim_error(UnknownPath(request.path))
     if code == 405 and request.path.rstrip("/") == TOKEN_PATH:
         return oauth_error(OAuthError(405, "invalid_request", WRONG_TOKEN_METHOD))
-    if code == 405 and request.path.rstrip("/").endswith("/Users/.search"):
+    if code == 405 and request.path.rstrip("/").endswith(("/Users/.search", "/Groups/.search")):
         return scim_error(MethodNotAllowed(["POST"], request.method))
     if code == 405:
         allowed = (exc.get_response().headers.get("Allow") or "").split(", ")

@@ -24,7 +24,7 @@ FIXTURES = Path(__file__).parent.parent / "fixtures"
 BAD = Path(__file__).parent / "data" / "bad_fixtures"
 BAD_CASES = sorted(case.name for case in BAD.iterdir() if case.is_dir())
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-FILES = ("directories.json", "users.json", "clients.json")
+FILES = ("directories.json", "users.json", "clients.json", "groups.json", "roles.json")
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ from conftest import USERS, users_of
 from flask.testing import FlaskClient
 
 from mockscim.attributes import WORKSPACE
+from mockscim.groups import ALL_USERS_GROUP_ID
 from mockscim.tenant import USER_ROLE_ID, Profile, Tenant
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
@@ -153,7 +154,7 @@ def test_get_user_has_etag_location_and_no_password(
         "urn:scim:schemas:extension:workspace:1.0",
         "urn:scim:schemas:extension:enterprise:1.0",
     ]
-    assert user["roles"] == [{"value": USER_ROLE_ID, "display": "User"}]
+    assert user["roles"][0] == {"value": USER_ROLE_ID, "display": "User"}
 
 
 def test_tenant_path_serves_the_same_data_with_its_own_location(
@@ -201,6 +202,11 @@ def test_create_reply(client: FlaskClient, auth: dict[str, str], tenant: Tenant)
         "userStoreUuid": system["id"],
     }
     again = client.get(f"{USERS}/{user['id']}", headers=auth).get_json()
+    # The create reply's groups are empty (as the service answers); a read shows ALL USERS.
+    assert again.pop("groups") == [
+        {"value": ALL_USERS_GROUP_ID, "type": "direct", "display": "ALL USERS"}
+    ]
+    user.pop("groups")
     assert again == user
     assert tenant.system_user("test-user-10", "123456") is not None
 
