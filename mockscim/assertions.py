@@ -228,6 +228,18 @@ class Recorded:
         name = self._names.get(user_id, "")
         return user_id.casefold() == user.casefold() or name.casefold() == user.casefold()
 
+    @property
+    def findings(self) -> list[str]:
+        """Strict mode's findings, one line each: the request, the rule, what is wrong, the fix."""
+        out = []
+        for request in self.requests:
+            for finding in request.entry.findings:
+                out.append(
+                    f"  {request.method} {request.path}: [{finding['rule']}, {finding['severity']}] "
+                    f"{finding['message']}\n      fix: {finding['fix']}"
+                )
+        return out
+
     def report(self) -> str:
         """One line per request: what a failing test shows."""
         if not self.requests:

@@ -120,6 +120,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ISO8601",
         help="freeze the clock at this instant (move it with the control API)",
     )
+    serve.add_argument(
+        "--strict",
+        action="store_true",
+        help="record contract findings for every request (journal, GET /_mockscim/findings)",
+    )
     control = serve.add_argument_group("control API (/_mockscim)")
     control.add_argument("--no-control", action="store_true", help="do not serve the control API")
     control.add_argument(
@@ -199,6 +204,7 @@ def tenant_from_args(args: argparse.Namespace) -> Tenant:
         seed=args.seed,
         clock=clock,
         journal_size=args.journal_size,
+        strict=args.strict,
         scenarios=scenarios_from_args(args, fixtures_dir),
     )
     return tenant

@@ -13,6 +13,7 @@ needs ``X-Mockscim-Control-Token``.
     GET    /_mockscim/clock                 {"now", "frozen"}
     POST   /_mockscim/clock                 {"now": "<ISO 8601>" | null} or {"advance": seconds}
     GET    /_mockscim/journal               {"entries": [...]}, oldest first
+    GET    /_mockscim/findings              strict mode: what is wrong with the requests made
     DELETE /_mockscim/journal               (204)
 """
 
@@ -183,6 +184,16 @@ def set_clock() -> Response:
 @control.get("/journal", strict_slashes=False)
 def get_journal() -> Response:
     return json_response({"entries": [e.to_dict() for e in tenant().journal.entries()]})
+
+
+@control.get("/findings", strict_slashes=False)
+def get_findings() -> Response:
+    """Strict mode's findings, one per problem, with the request that had it."""
+    out = []
+    for entry in tenant().journal.entries():
+        for finding in entry.findings:
+            out.append({"seq": entry.seq, "method": entry.method, "path": entry.path, **finding})
+    return json_response({"strict": tenant().strict, "findings": out})
 
 
 @control.delete("/journal", strict_slashes=False)

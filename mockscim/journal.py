@@ -40,6 +40,8 @@ class Entry:
     #: What went wrong server-side, for a failing test's report (``code: detail``).
     error: str | None = None
     duration_ms: float = 0.0
+    #: Strict mode: what is wrong with this request (rule, severity, message, fix).
+    findings: list[dict[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

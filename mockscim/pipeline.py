@@ -10,6 +10,7 @@ a dropped connection and a truncated body.
 from __future__ import annotations
 
 import contextlib
+import json
 import socket
 import time
 from collections.abc import Callable, Iterable
@@ -22,6 +23,7 @@ from mockscim import filter as scim_filter
 from mockscim.clock import format_timestamp
 from mockscim.control import CONTROL_PREFIX
 from mockscim.errors import InvalidFilter, ScimError
+from mockscim.findings import check_request
 from mockscim.journal import Entry, body_of, redact_headers, redact_query
 from mockscim.scenarios import RequestInfo
 from mockscim.web import SCIM_BASE, read_json, scim_error, tenant
@@ -138,8 +140,48 @@ def after(response: Response) -> Response:
     )
     if fault:
         entry.error = f"fault: {fault}"
+    if current.strict:
+        entry.findings = _findings(raw)
     current.journal.record(entry)
     return response
+
+
+#: Flask endpoint -> the operation the findings rules know.
+_OPERATIONS = {
+    "list_users": "listUsers",
+    "search_users": "searchUsers",
+    "create_user": "createUser",
+    "get_user": "getUser",
+    "patch_user": "patchUser",
+    "patch_user_override": "patchUser",
+    "delete_user": "deleteUser",
+}
+
+
+def _findings(raw: bytes) -> list[dict[str, str]]:
+    """Strict mode: check the request against the contract the real service applies."""
+    endpoint = (request.endpoint or "").rpartition(".")[2]
+    operation = _OPERATIONS.get(endpoint)
+    if operation is None:
+        return []
+    method = "PATCH" if operation == "patchUser" else request.method
+    body: Any = None
+    if raw.strip():
+        try:
+            body = json.loads(raw.decode("utf-8"))
+        except (ValueError, RecursionError):
+            body = raw.decode("utf-8", "replace")
+    query = {k: v for k, v in request.args.items()}
+    found = check_request(
+        method,
+        operation,
+        query,
+        body,
+        dict(request.headers.items()),
+        full_filter_grammar=tenant().profile.full_filter_grammar,
+    )
+    auth_checked = tenant().profile.auth_required
+    return [f.to_dict() for f in found if auth_checked or f.rule != "auth.scheme"]
 
 
 StartResponse = Callable[..., Any]

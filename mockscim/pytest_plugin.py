@@ -63,14 +63,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=[],
     )
     parser.addini("mockscim_seed", "seed ids and tokens (deterministic mode)", default="")
+    parser.addini(
+        "mockscim_strict",
+        "fail a test whose requests break the contract the real service applies (default true)",
+        type="bool",
+        default=True,
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "mockscim(users=None, scenarios=None, profile=None, fixtures=None): set up the tenant of "
-        "this test: extra users (SCIM resources, created as POST /Users would), scenarios, a "
-        "Profile (or a dict of its switches) and a fixtures directory",
+        "mockscim(users=None, scenarios=None, profile=None, fixtures=None, strict=None): set up "
+        "the tenant of this test: extra users (SCIM resources, created as POST /Users would), "
+        "scenarios, a Profile (or a dict of its switches), a fixtures directory, and strict=False "
+        "to let the test make requests the real service would reject or misread",
     )
 
 
@@ -171,7 +178,7 @@ def _prepare(
 ) -> Generator[MockScim, None, None]:
     marker = request.node.get_closest_marker("mockscim")
     options: dict[str, Any] = dict(marker.kwargs) if marker else {}
-    unknown = set(options) - {"users", "scenarios", "profile", "fixtures"}
+    unknown = set(options) - {"users", "scenarios", "profile", "fixtures", "strict"}
     if unknown:
         raise pytest.UsageError(f"mockscim marker: unknown option(s) {', '.join(sorted(unknown))}")
     path = str(options.get("fixtures") or fixtures_path or "")
@@ -181,6 +188,8 @@ def _prepare(
     scenarios = _scenarios_for(path) + list(options.get("scenarios") or [])
     tenant = served.tenant
     tenant.reset(_load(path), profile=chosen or profile, scenarios=scenarios)
+    strict = options.get("strict")
+    tenant.strict = bool(request.config.getini("mockscim_strict") if strict is None else strict)
     state_errors = served.app.extensions["mockscim"].server_errors
     state_errors.clear()
     root = served.server.url if served.server else None
@@ -219,6 +228,22 @@ def mockscim_inprocess(
 ) -> Generator[MockScim, None, None]:
     """The same handle without a socket: ``.session`` calls the app in-process."""
     yield from _prepare(_mockscim_app, request, mockscim_fixtures_path, mockscim_profile)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    """Strict mode: a test whose requests break the contract fails, naming rule and fix."""
+    yield
+    handle = item.stash.get(_HANDLE, None)
+    if handle is None or not handle.tenant.strict:
+        return
+    findings = handle.journal.findings
+    if findings:
+        raise AssertionError(
+            "mockscim strict mode: the client made requests the real service rejects or "
+            "misreads (opt out with @pytest.mark.mockscim(strict=False)):\n"
+            + "\n".join(findings)
+        )
 
 
 @pytest.hookimpl(wrapper=True)

@@ -100,9 +100,12 @@ class Tenant(GroupRules):
         id_factory: Callable[[], str] | None = None,
         journal_size: int = DEFAULT_JOURNAL_SIZE,
         scenarios: list[Any] | None = None,
+        strict: bool = False,
         name: str = "mockscim",
     ) -> None:
         self.name = name
+        #: Strict mode: every journal entry carries the contract findings of its request.
+        self.strict = strict
         self.clock = clock or Clock()
         #: The instant a frozen clock goes back to on reset (deterministic mode).
         self._clock_start = self.clock.frozen_at

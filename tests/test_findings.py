@@ -390,3 +390,28 @@ def test_body_rejections_agree_with_canonicalize(body: Any) -> None:
     found = check_request("PATCH", "patchUser", {}, body, DEFAULT_HEADERS)
     body_rules = {"body.invalid-json", "body.wrong-type", "body.meta-attributes-unknown"}
     assert rejected == any(f.rule in body_rules for f in found), [f.to_dict() for f in found]
+
+
+def test_strict_mode_records_findings_in_the_journal_and_the_control_api() -> None:
+    from mockscim.app import create_app
+    from mockscim.fixtures import load_fixtures
+    from mockscim.resources import default_fixtures
+    from mockscim.tenant import Tenant
+    from mockscim.tokens import Grant
+
+    tenant = Tenant(load_fixtures(default_fixtures()), strict=True)
+    app = create_app(tenant)
+    with app.test_client() as client:
+        token = tenant.tokens.issue(Grant("mockscim", "admin", None, 60))["access_token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        uid = tenant.store.id_for_username("jdoe")
+        base = "/SAAS/jersey/manager/api/scim/Users"
+        client.patch(f"{base}/{uid}", json={"Operations": [{"op": "replace"}]}, headers=auth)
+        client.get(base, query_string={"pageSize": "5"}, headers=auth)
+        client.get(base, query_string={"count": "5"}, headers=auth)  # clean
+        reply = client.get("/_mockscim/findings").get_json()
+    assert reply["strict"] is True
+    rules = [(f["method"], f["rule"]) for f in reply["findings"]]
+    assert ("PATCH", "patch.scim2-operations") in rules
+    assert ("GET", "search.unknown-parameter") in rules
+    assert tenant.journal.entries()[2].findings == []

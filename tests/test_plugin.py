@@ -119,6 +119,7 @@ def test_marker_profile(mockscim):
     import requests
     assert requests.get(mockscim.users_url, timeout=10).status_code == 200
 
+@pytest.mark.mockscim(strict=False)   # it sends no token on purpose
 def test_unconfigured(mockscim):
     import requests
     assert requests.get(mockscim.users_url, timeout=10).status_code == 403
@@ -197,3 +198,35 @@ def test_{i}(mockscim):
     lines = (pytester.path / "ports.txt").read_text().split("\n")
     by_worker = {line.split()[0]: line.split()[1] for line in lines if line}
     assert len(by_worker) == 2 and len(set(by_worker.values())) == 2  # a server per worker
+
+
+def test_strict_mode_fails_a_scim2_patch_and_says_why(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_scim2="""
+import pytest
+
+SCIM2 = {
+    "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+    "Operations": [{"op": "replace", "path": "title", "value": "Chief"}],
+}
+
+def test_scim2_patch(mockscim):
+    uid = mockscim.user("jdoe")["id"]
+    reply = mockscim.session.patch(mockscim.users_url + "/" + uid, json=SCIM2)
+    assert reply.status_code == 204   # the real service accepts it too... and changes nothing
+
+@pytest.mark.mockscim(strict=False)
+def test_opted_out(mockscim):
+    uid = mockscim.user("jdoe")["id"]
+    assert mockscim.session.patch(mockscim.users_url + "/" + uid, json=SCIM2).status_code == 204
+"""
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*mockscim strict mode: the client made requests the real service rejects or misreads*",
+            "*PATCH /Users/*: [[]patch.scim2-operations, misread[]]*",
+            "*fix: *",
+        ]
+    )
