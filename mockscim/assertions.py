@@ -62,7 +62,7 @@ class Request:
         text = f"{self.method} {self.path} -> {self.status or 'dropped'}"
         if self.filter is not None:
             text += f"  filter: {self.filter}"
-        elif self.body is not None and self.kind in ("create", "patch"):
+        elif self.body is not None and self.kind.endswith(("create", "patch")):
             text += f"  body: {json.dumps(self.body, ensure_ascii=False, sort_keys=True)}"
         if self.entry.error and self.status >= 400:
             text += f"  [{self.entry.error}]"
@@ -76,15 +76,21 @@ def _relative(path: str) -> str:
     return path[index + len(SCIM_MARKER) :] or "/"
 
 
+_PREFIX = {"users": "", "groups": "group-", "roles": "role-"}
+
+
 def _kind(method: str, path: str, full_path: str) -> tuple[str, str | None]:
+    """``search``/``create``/``get``/``patch``/``delete`` for users; the same with a ``group-``
+    or ``role-`` prefix for groups and roles; and the id the request is about."""
     parts = [p for p in path.split("/") if p]
-    if SCIM_MARKER in full_path and parts and parts[0].lower() == "users":
+    if SCIM_MARKER in full_path and parts and parts[0].lower() in _PREFIX:
+        prefix = _PREFIX[parts[0].lower()]
         if len(parts) == 1:
-            return {"GET": "search", "POST": "create"}.get(method, "other"), None
+            return prefix + {"GET": "search", "POST": "create"}.get(method, "other"), None
         if parts[1] == ".search":
-            return ("search" if method == "POST" else "other"), None
+            return prefix + ("search" if method == "POST" else "other"), None
         kinds = {"GET": "get", "PATCH": "patch", "DELETE": "delete"}
-        return kinds.get(method, "other"), parts[1]
+        return prefix + kinds.get(method, "other"), parts[1]
     if full_path.rstrip("/").endswith("/auth/oauthtoken"):
         return "token", None
     if full_path.rstrip("/").endswith("/auth/system/login"):
@@ -221,6 +227,47 @@ class Recorded:
     def patches(self, user: str | None = None) -> list[Request]:
         """PATCHes (method override included), of one user (id or userName) if given."""
         return [r for r in self.of_kind("patch") if user is None or self._is(r.user_id, user)]
+
+    def membership_changes(self, container: str | None = None) -> list[tuple[Request, str, str]]:
+        """Members added and removed by group and role PATCHes (and group creates):
+        ``(request, "added" | "removed", member id)``, of one group or role if given."""
+        out: list[tuple[Request, str, str]] = []
+        for request in self.requests:
+            if request.kind not in ("group-patch", "role-patch", "group-create"):
+                continue
+            if container is not None and not self._is(request.user_id, container):
+                continue
+            body = request.body if isinstance(request.body, dict) else {}
+            members = next((v for k, v in body.items() if str(k).lower() == "members"), None)
+            for item in members if isinstance(members, list) else [members]:
+                if not isinstance(item, dict):
+                    continue
+                low = {str(k).lower(): v for k, v in item.items()}
+                value = low.get("value")
+                if not isinstance(value, str):
+                    continue
+                removed = str(low.get("operation", "")).strip().lower() == "delete"
+                out.append((request, "removed" if removed else "added", value))
+        return out
+
+    def assert_member_added(self, container: str, member: str) -> Request:
+        """Some PATCH of group/role ``container`` (id or displayName) added ``member``."""
+        return self._assert_membership(container, member, "added")
+
+    def assert_member_removed(self, container: str, member: str) -> Request:
+        return self._assert_membership(container, member, "removed")
+
+    def _assert_membership(self, container: str, member: str, how: str) -> Request:
+        changes = self.membership_changes(container)
+        for request, kind, value in changes:
+            if kind == how and self._is(value, member):
+                return request
+        seen = ", ".join(f"{k} {self._names.get(v, v)}" for _, k, v in changes) or "none"
+        raise AssertionError(
+            f"no PATCH of {container!r} {how} member {member!r}; membership changes seen: {seen}"
+            + "\n\nrequests:\n"
+            + self.report()
+        )
 
     def _is(self, user_id: str | None, user: str) -> bool:
         if user_id is None:

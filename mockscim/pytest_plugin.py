@@ -241,8 +241,7 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     if findings:
         raise AssertionError(
             "mockscim strict mode: the client made requests the real service rejects or "
-            "misreads (opt out with @pytest.mark.mockscim(strict=False)):\n"
-            + "\n".join(findings)
+            "misreads (opt out with @pytest.mark.mockscim(strict=False)):\n" + "\n".join(findings)
         )
 
 

@@ -22,6 +22,7 @@ from requests.structures import CaseInsensitiveDict
 
 from mockscim.assertions import Recorded
 from mockscim.clock import Clock
+from mockscim.groups import render_group
 from mockscim.scenarios import Scenarios
 from mockscim.tenant import Tenant, render
 from mockscim.tokens import Grant
@@ -175,9 +176,33 @@ class MockScim:
         return [render(u, self.users_url) for u in self.tenant.store.scan(lambda _u: True)]
 
     @property
+    def groups_url(self) -> str:
+        return self.scim_url + "/Groups"
+
+    @property
+    def roles_url(self) -> str:
+        return self.scim_url + "/Roles"
+
+    def add_group(self, display_name: str, **attributes: Any) -> dict[str, Any]:
+        """Create a local group as ``POST /Groups`` would (not journaled); ``members`` may name
+        user or group ids."""
+        created = self.tenant.create_group({"displayName": display_name, **attributes})
+        return render_group(self.tenant, created, self.groups_url)
+
+    def group(self, id_or_display_name: str) -> dict[str, Any] | None:
+        """A group as the API shows it, by id or displayName (any case); None if there is none."""
+        groups = self.tenant.groups
+        gid = id_or_display_name if groups.get(id_or_display_name) else None
+        gid = gid or groups.id_for_name(id_or_display_name)
+        stored = groups.get(gid) if gid else None
+        return render_group(self.tenant, stored, self.groups_url) if stored else None
+
+    @property
     def journal(self) -> Recorded:
         """What the client sent during this test, as SCIM requests (a fresh view each time)."""
         names = {u["id"]: u["userName"] for u in self.tenant.store.scan(lambda _u: True)}
+        for store in (self.tenant.groups, self.tenant.roles):
+            names.update({g["id"]: g["displayName"] for g in store.scan(lambda _g: True)})
         for entry in self.tenant.journal.entries():  # users deleted during the test keep a name
             if isinstance(entry.response, Mapping) and "id" in entry.response:
                 names.setdefault(str(entry.response["id"]), str(entry.response.get("userName", "")))

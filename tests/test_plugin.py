@@ -230,3 +230,27 @@ def test_opted_out(mockscim):
             "*fix: *",
         ]
     )
+
+
+def test_group_helpers_and_membership_views(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_groups="""
+import pytest
+
+def test_membership(mockscim_inprocess):
+    m = mockscim_inprocess
+    group = m.add_group("Release Train", members=[{"value": m.user("jdoe")["id"]}])
+    assert m.group("release train")["members"][0]["display"]
+    uid = m.user("ines.costa")["id"]
+    found = m.session.get(m.groups_url, params={"filter": 'displayName eq "Release Train"'}).json()
+    gid = found["Resources"][0]["id"]
+    m.session.patch(m.groups_url + "/" + gid, json={"members": [{"value": uid, "type": "User"}]})
+    m.session.patch(m.groups_url + "/" + gid, json={"Members": {"Value": uid, "Operation": "delete"}})
+    m.journal.assert_member_added("Release Train", "ines.costa")
+    m.journal.assert_member_removed(gid, uid)
+    with pytest.raises(AssertionError, match="membership changes seen: added ines.costa, removed"):
+        m.journal.assert_member_added("Release Train", "jdoe")
+"""
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
