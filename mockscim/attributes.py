@@ -101,6 +101,21 @@ def _plural(name: str, **kw: Any) -> Attr:
     return Attr(name, type=COMPLEX, multi=True, sub=_PLURAL_SUB, **kw)
 
 
+#: Every resource type's ``meta`` (``meta.attributes`` is the PATCH removal list) and ``schemas``.
+_META = Attr(
+    "meta",
+    type=COMPLEX,
+    readonly=True,
+    sub=(
+        _s("created", type=DATETIME),
+        _s("lastModified", type=DATETIME),
+        _s("location"),
+        _s("version"),
+        Attr("attributes", multi=True),
+    ),
+)
+_SCHEMAS = Attr("schemas", multi=True, readonly=True)
+
 _CORE_ATTRS = (
     _s("id", readonly=True),
     _s("externalId"),
@@ -136,19 +151,8 @@ _CORE_ATTRS = (
     _plural("entitlements"),
     _plural("roles", readonly=True),
     _plural("x509Certificates"),
-    Attr(
-        "meta",
-        type=COMPLEX,
-        readonly=True,
-        sub=(
-            _s("created", type=DATETIME),
-            _s("lastModified", type=DATETIME),
-            _s("location"),
-            _s("version"),
-            Attr("attributes", multi=True),
-        ),
-    ),
-    Attr("schemas", multi=True, readonly=True),
+    _META,
+    _SCHEMAS,
 )
 
 _WORKSPACE_ATTRS = (
@@ -365,19 +369,8 @@ GROUP_ATTRIBUTES: dict[str, tuple[Attr, ...]] = {
         _s("externalId"),
         _s("displayName"),
         Attr("members", type=COMPLEX, multi=True, sub=_MEMBER_SUB),
-        Attr(
-            "meta",
-            type=COMPLEX,
-            readonly=True,
-            sub=(
-                _s("created", type=DATETIME),
-                _s("lastModified", type=DATETIME),
-                _s("location"),
-                _s("version"),
-                Attr("attributes", multi=True),
-            ),
-        ),
-        Attr("schemas", multi=True, readonly=True),
+        _META,
+        _SCHEMAS,
     ),
     WORKSPACE: (
         _s("internalGroupType", readonly=True),
@@ -396,8 +389,8 @@ ROLE_ATTRIBUTES: dict[str, tuple[Attr, ...]] = {
         _s("externalId", readonly=True),
         _s("displayName", readonly=True),
         Attr("members", type=COMPLEX, multi=True, sub=_MEMBER_SUB),
-        GROUP_ATTRIBUTES[CORE][4],  # meta
-        Attr("schemas", multi=True, readonly=True),
+        _META,
+        _SCHEMAS,
     ),
     WORKSPACE: (_s("description", readonly=True),),
 }
