@@ -1,0 +1,574 @@
+"""Security: tokens that cannot be guessed or forged, secrets that never leak, a guarded control API.
+
+- Tokens: two tenants never share one; the ``jti`` carries 128 random bits and the HS256
+  signature 256; a token from another tenant, or with a payload changed and re-encoded without
+  re-signing, is refused; an expired token is refused (the tenant's clock is advanced); the code
+  compares secrets with ``hmac.compare_digest`` (a guard on the source).
+- Passwords (and client secrets, access and refresh tokens) never appear in any response of a
+  session that creates users with passwords, searches for them, logs in and refreshes, nor in the
+  journal, nor in what the ``mockscim`` and ``werkzeug`` loggers write.
+- The control API refuses clients that are not on loopback, and a wrong control token.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac as hmac_module
+import inspect
+import json
+import logging
+import re
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import quote, quote_plus
+
+import pytest
+import requests
+from flask import Flask
+from flask.testing import FlaskClient
+
+from mockscim import control, tokens
+from mockscim import tenant as tenant_module
+from mockscim.app import create_app
+from mockscim.control import ControlSettings
+from mockscim.fixtures import Fixtures
+from mockscim.server import LiveServer
+from mockscim.tenant import Tenant
+
+USERS = "/SAAS/jersey/manager/api/scim/Users"
+TOKEN_PATH = "/SAAS/auth/oauthtoken"
+LOGIN = "/SAAS/API/1.0/REST/auth/system/login"
+CLIENT = ("mockscim", "mockscim-secret")
+B64URL = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def b64decode(part: str) -> bytes:
+    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+
+
+def b64encode(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def basic(client_id: str, secret: str) -> str:
+    return "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+
+
+def fetch_token(client: FlaskClient) -> dict[str, Any]:
+    reply = client.post(
+        TOKEN_PATH + "?grant_type=client_credentials", headers={"Authorization": basic(*CLIENT)}
+    )
+    assert reply.status_code == 200
+    body: dict[str, Any] = reply.get_json()
+    return body
+
+
+def scim_status(client: FlaskClient, token: str) -> int:
+    reply = client.get(USERS + "?count=1", headers={"Authorization": f"Bearer {token}"})
+    return reply.status_code
+
+
+@pytest.fixture
+def pair(default_fixtures: Fixtures) -> tuple[FlaskClient, FlaskClient]:
+    """Two tenants from the same fixtures, each behind its own app."""
+    return (
+        create_app(Tenant(default_fixtures)).test_client(),
+        create_app(Tenant(default_fixtures)).test_client(),
+    )
+
+
+# -- tokens -------------------------------------------------------------------------------------
+
+
+def test_tokens_are_unguessable(pair: tuple[FlaskClient, FlaskClient]) -> None:
+    one, other = pair
+    issued = [fetch_token(one) for _ in range(300)] + [fetch_token(other) for _ in range(300)]
+    access = [t["access_token"] for t in issued]
+    assert len(set(access)) == len(access)
+    jtis, signatures = [], []
+    for token in access:
+        header, payload, signature = token.split(".")
+        assert json.loads(b64decode(header)) == {"alg": "HS256", "typ": "JWT"}
+        claims = json.loads(b64decode(payload))
+        assert re.fullmatch(r"[0-9a-f]{32}", claims["jti"]), claims  # 128 bits
+        assert B64URL.match(signature) and len(b64decode(signature)) == 32  # 256 bits
+        jtis.append(claims["jti"])
+        signatures.append(signature)
+    assert len(set(jtis)) == len(jtis) and len(set(signatures)) == len(signatures)
+    # Every hex digit of the jti varies (a counter or a clock would leave most of them fixed),
+    # and the 1's are about half of the bits (a fair coin: 300*128 bits, 4 sigma ~ 1.2%).
+    for position in range(32):
+        assert len({j[position] for j in jtis}) >= 12, position
+    ones = sum(bin(int(j, 16)).count("1") for j in jtis)
+    assert abs(ones / (len(jtis) * 128) - 0.5) < 0.02
+    for refresh in (t["refresh_token"] for t in issued):
+        assert B64URL.match(refresh) and len(b64decode(refresh)) == 32
+    assert len({t["refresh_token"] for t in issued}) == len(issued)
+
+
+def test_the_token_key_and_ids_come_from_the_secrets_module() -> None:
+    """Without a seed (deterministic mode is for snapshots), randomness is secrets.token_bytes."""
+    source = inspect.getsource(tokens.TokenIssuer._bytes)
+    assert "secrets.token_bytes" in source
+    assert "random.random" not in inspect.getsource(tokens)
+
+
+def test_a_token_from_another_tenant_is_refused(pair: tuple[FlaskClient, FlaskClient]) -> None:
+    one, other = pair
+    token = fetch_token(one)["access_token"]
+    assert scim_status(one, token) == 200
+    assert scim_status(other, token) == 403
+    # Even once the other tenant has issued a token with the same claims shape.
+    fetch_token(other)
+    assert scim_status(other, token) == 403
+
+
+def tampered(token: str) -> Iterator[tuple[str, str]]:
+    header, payload, signature = token.split(".")
+    claims = json.loads(b64decode(payload))
+
+    def with_claims(**changes: Any) -> str:
+        body = b64encode(json.dumps({**claims, **changes}, separators=(",", ":")).encode())
+        return f"{header}.{body}.{signature}"
+
+    yield "exp ten years later", with_claims(exp=claims["exp"] + 10 * 365 * 86400)
+    yield "scope widened", with_claims(scp="admin superuser")
+    yield "another principal", with_claims(prn="admin", cid="other-client")
+    yield (
+        "payload re-encoded with spaces",
+        (f"{header}.{b64encode(json.dumps(claims).encode())}.{signature}"),
+    )
+    none_header = b64encode(json.dumps({"alg": "none", "typ": "JWT"}).encode())
+    yield "alg none, no signature", f"{none_header}.{payload}."
+    yield "alg none, old signature", f"{none_header}.{payload}.{signature}"
+    yield "no signature", f"{header}.{payload}."
+    yield "signature cut short", f"{header}.{payload}.{signature[:-2]}"
+    yield "signature with padding", f"{header}.{payload}.{signature}="
+    flipped = signature[:-1] + ("A" if signature[-1] != "A" else "B")
+    yield "last signature character changed", f"{header}.{payload}.{flipped}"
+    yield "signature as hex", f"{header}.{payload}.{b64decode(signature).hex()}"
+    guessed_key = hmac_module.new(b"secret", f"{header}.{payload}".encode(), hashlib.sha256)
+    yield "signed with a guessed key", f"{header}.{payload}.{b64encode(guessed_key.digest())}"
+    yield "four parts", f"{token}.{signature}"
+    yield "upper-cased", token.upper()
+
+
+def test_a_tampered_token_is_refused(pair: tuple[FlaskClient, FlaskClient]) -> None:
+    client, _ = pair
+    token = fetch_token(client)["access_token"]
+    assert scim_status(client, token) == 200
+    refused = [label for label, forged in tampered(token) if scim_status(client, forged) == 403]
+    assert refused == [label for label, _ in tampered(token)]
+
+
+def test_expired_tokens_are_refused(default_fixtures: Fixtures) -> None:
+    tenant = Tenant(default_fixtures)
+    client = create_app(tenant).test_client()
+    issued = fetch_token(client)
+    token, ttl = issued["access_token"], issued["expires_in"]
+    tenant.clock.advance(ttl - 1)
+    assert scim_status(client, token) == 200
+    tenant.clock.advance(1)
+    assert scim_status(client, token) == 403
+    tenant.clock.advance(10 * 365 * 86400)
+    assert scim_status(client, token) == 403
+    # A refresh gives a new token that works; the old one stays refused.
+    refreshed = client.post(
+        TOKEN_PATH,
+        data={"grant_type": "refresh_token", "refresh_token": issued["refresh_token"]},
+        headers={"Authorization": basic(*CLIENT)},
+    ).get_json()["access_token"]
+    assert scim_status(client, refreshed) == 200
+    assert scim_status(client, token) == 403
+
+
+def test_a_reset_tenant_refuses_the_tokens_it_issued_before(default_fixtures: Fixtures) -> None:
+    tenant = Tenant(default_fixtures)
+    client = create_app(tenant).test_client()
+    issued = fetch_token(client)
+    tenant.reset()
+    assert scim_status(client, issued["access_token"]) == 403
+    refresh = client.post(
+        TOKEN_PATH,
+        data={"grant_type": "refresh_token", "refresh_token": issued["refresh_token"]},
+        headers={"Authorization": basic(*CLIENT)},
+    )
+    assert refresh.status_code == 400
+
+
+def test_secrets_are_compared_in_constant_time() -> None:
+    """A guard on the source: every comparison of a secret goes through hmac.compare_digest."""
+    check = inspect.getsource(tokens.TokenIssuer.check)
+    assert "hmac.compare_digest" in check
+    assert not re.search(r"(signature|expected)\s*[!=]=|[!=]=\s*(signature|expected)", check)
+    for function in (tenant_module.Tenant.client, tenant_module.Tenant.system_user):
+        source = inspect.getsource(function)
+        assert "hmac.compare_digest" in source, function.__name__
+        assert not re.search(r"(secret|password|stored)\s*[!=]=|[!=]=\s*(secret|password)", source)
+    guard = inspect.getsource(control._guard)
+    assert "hmac.compare_digest" in guard
+    assert not re.search(r"(given|token)\s*[!=]=", guard)
+
+
+# -- secrets never leak ---------------------------------------------------------------------------
+
+PASSWORDS = ("Zq7!first-Passw0rd", "Xv3?second-Passw0rd", "Wt9#patched-Passw0rd")
+
+
+class Recorder:
+    """A requests session against a live server that keeps every response it got."""
+
+    def __init__(self, root: str) -> None:
+        self.root = root
+        self.session = requests.Session()
+        self.replies: list[requests.Response] = []
+
+    def __call__(self, method: str, path: str, **kw: Any) -> requests.Response:
+        reply = self.session.request(method, self.root + path, timeout=10, **kw)
+        self.replies.append(reply)
+        return reply
+
+    def transcript(self) -> str:
+        parts = []
+        for reply in self.replies:
+            parts.append(f"{reply.status_code} {dict(reply.headers)!r} {reply.text}")
+        return "\n".join(parts)
+
+
+def run_password_session(call: Recorder, admin_password: str) -> dict[str, str]:
+    """Everything a client does with passwords; answers the tokens it received."""
+    auth = {"Authorization": basic(*CLIENT)}
+    issued = call("POST", TOKEN_PATH, params={"grant_type": "client_credentials"}, headers=auth)
+    bearer = {"Authorization": f"Bearer {issued.json()['access_token']}"}
+    first = call(
+        "POST",
+        USERS,
+        params={"attributes": "userName,password"},
+        json={"userName": "leak.one", "password": PASSWORDS[0]},
+        headers=bearer,
+    )
+    assert first.status_code in (201, 400)
+    if first.status_code == 400:  # asking for the write-only password may be refused
+        first = call(
+            "POST", USERS, json={"userName": "leak.one", "password": PASSWORDS[0]}, headers=bearer
+        )
+    assert first.status_code == 201
+    second = call(
+        "POST",
+        USERS,
+        json={"userName": "leak.two", "Password": PASSWORDS[1], "emails": [{"value": "a@b.c"}]},
+        headers=bearer,
+    )
+    assert second.status_code == 201
+    uid = first.json()["id"]
+    call("GET", f"{USERS}/{uid}", headers=bearer)
+    call("GET", f"{USERS}/{uid}", params={"attributes": "password"}, headers=bearer)
+    listed = call(
+        "GET",
+        USERS,
+        params={"filter": 'userName sw "leak."', "attributes": "password,userName"},
+        headers=bearer,
+    )
+    assert listed.status_code == 400 or all("password" not in u for u in listed.json()["Resources"])
+    call("GET", USERS, params={"count": "1000"}, headers=bearer)
+    call("POST", USERS + "/.search", json={"excludedAttributes": "password"}, headers=bearer)
+    filtered = call("GET", USERS, params={"filter": 'password eq "x"'}, headers=bearer)
+    assert filtered.status_code == 400
+    patched = call("PATCH", f"{USERS}/{uid}", json={"password": PASSWORDS[2]}, headers=bearer)
+    assert patched.status_code == 204
+    wrong_type = call("PATCH", f"{USERS}/{uid}", json={"password": [PASSWORDS[2]]}, headers=bearer)
+    assert wrong_type.status_code == 400
+    login = call("POST", LOGIN, json={"username": "leak.one", "password": PASSWORDS[2]})
+    assert login.status_code == 200
+    failed = call("POST", LOGIN, json={"username": "leak.one", "password": PASSWORDS[0]})
+    assert failed.status_code == 401
+    admin = call("POST", LOGIN, json={"username": "admin", "password": admin_password})
+    assert admin.status_code == 200
+    grant = call(
+        "POST",
+        TOKEN_PATH,
+        data={"grant_type": "password", "username": "leak.one", "password": PASSWORDS[2]},
+        headers=auth,
+    )
+    assert grant.status_code == 200
+    refreshed = call(
+        "POST",
+        TOKEN_PATH,
+        data={"grant_type": "refresh_token", "refresh_token": grant.json()["refresh_token"]},
+        headers=auth,
+    )
+    assert refreshed.status_code == 200
+    call("GET", "/_mockscim/journal")
+    return {
+        "client access token": issued.json()["access_token"],
+        "client refresh token": issued.json()["refresh_token"],
+        "password-grant access token": grant.json()["access_token"],
+        "password-grant refresh token": grant.json()["refresh_token"],
+        "refreshed access token": refreshed.json()["access_token"],
+    }
+
+
+def spellings(secret: str) -> set[str]:
+    """The ways a secret can be written down: as is, URL-encoded, JSON-escaped."""
+    return {secret, quote(secret), quote_plus(secret), json.dumps(secret)[1:-1]}
+
+
+def logged(caplog: pytest.LogCaptureFixture) -> str:
+    return "\n".join(
+        f"{r.name} {r.getMessage()} {r.exc_text or ''}"
+        for r in caplog.records
+        if r.name.split(".")[0] in ("mockscim", "werkzeug")
+    )
+
+
+def test_passwords_and_secrets_never_leak(
+    default_fixtures: Fixtures, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="werkzeug")
+    caplog.set_level(logging.DEBUG, logger="mockscim")
+    tenant = Tenant(default_fixtures)
+    app = create_app(tenant)
+    with LiveServer(app) as server:
+        call = Recorder(server.url)
+        issued = run_password_session(call, "Passw0rd!")
+    journal = json.dumps([e.to_dict() for e in tenant.journal.entries()], ensure_ascii=False)
+    responses = call.transcript()
+    log_text = logged(caplog)
+    assert "leak.one" in journal and "/SAAS/" in log_text  # the places looked at are not empty
+    secrets = {f"password {i}": p for i, p in enumerate(PASSWORDS)}
+    secrets["admin password"] = "Passw0rd!"
+    secrets["client secret"] = CLIENT[1]
+    for label, secret in secrets.items():
+        for form in spellings(secret):
+            assert form not in responses, f"{label} in a response"
+            assert form not in journal, f"{label} in the journal"
+            assert form not in log_text, f"{label} in the log"
+    for label, token in issued.items():
+        assert token not in journal, f"{label} in the journal"
+        assert token not in log_text, f"{label} in the log"
+    assert app.extensions["mockscim"].server_errors == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="The werkzeug LiveServer (the pytest plugin's `mockscim` fixture) logs every request "
+    "line at INFO on the 'werkzeug' logger, query string included: a password grant with its "
+    "parameters in the query (documented: 'parameters in the query or a form body') writes "
+    "password=... and client_secret=... to the log in clear. Fix in mockscim/server.py: give "
+    "make_server a WSGIRequestHandler subclass whose log_request redacts the query (as "
+    "journal.redact_query does) or omits it.",
+)
+def test_a_password_in_the_query_string_is_not_logged(
+    default_fixtures: Fixtures, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="werkzeug")
+    with LiveServer(create_app(Tenant(default_fixtures))) as server:
+        reply = requests.post(
+            server.url + TOKEN_PATH,
+            params={
+                "grant_type": "password",
+                "username": "admin",
+                "password": "Passw0rd!",
+                "client_id": CLIENT[0],
+                "client_secret": CLIENT[1],
+            },
+            timeout=10,
+        )
+    assert reply.status_code == 200
+    text = logged(caplog)
+    assert "/SAAS/auth/oauthtoken" in text
+    assert "Passw0rd!" not in text and CLIENT[1] not in text
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="journal.body_of keeps a body it cannot parse as JSON (or form, by Content-Type) as "
+    "raw text, unredacted: a login body with a typo, or a token request whose form body comes "
+    "with another Content-Type, puts the password in clear into the journal (GET "
+    "/_mockscim/journal, the plugin's failure report). Fix in mockscim/journal.py body_of: for "
+    "an unparseable body, redact password/secret/token members by pattern (e.g. "
+    '\'"password"\\s*:\\s*"[^"]*"\' and \'password=[^&]*\'), or keep only its length.',
+)
+def test_an_unparseable_body_does_not_put_a_password_in_the_journal(
+    default_fixtures: Fixtures,
+) -> None:
+    tenant = Tenant(default_fixtures)
+    client = create_app(tenant).test_client()
+    client.post(LOGIN, data=b'{"username": "admin", "password": "Passw0rd!"')  # no closing brace
+    client.post(
+        TOKEN_PATH,
+        data=b"grant_type=password&username=admin&password=Passw0rd!",
+        headers={"Authorization": basic(*CLIENT), "Content-Type": "text/plain"},
+    )
+    journal = json.dumps([e.to_dict() for e in tenant.journal.entries()])
+    assert "Passw0rd!" not in journal
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="The system login's sessionToken (a working admin-scope bearer token) is kept in "
+    "clear in the journal's response body: journal.SECRET_PARAMS redacts access_token and "
+    "refresh_token but not sessionToken. Fix in mockscim/journal.py: add 'sessiontoken' "
+    "(compared lower-case) to SECRET_PARAMS.",
+)
+def test_the_session_token_of_a_login_is_not_in_the_journal(default_fixtures: Fixtures) -> None:
+    tenant = Tenant(default_fixtures)
+    client = create_app(tenant).test_client()
+    reply = client.post(LOGIN, json={"username": "admin", "password": "Passw0rd!"})
+    token = reply.get_json()["sessionToken"]
+    assert scim_status(client, token) == 200
+    journal = json.dumps([e.to_dict() for e in tenant.journal.entries()])
+    assert token not in journal
+
+
+def _users_sorted_by(client: FlaskClient, headers: dict[str, str], sort_by: str) -> Any:
+    return client.get(
+        USERS,
+        query_string={"filter": 'userName sw "oracle."', "sortBy": sort_by, "attributes": "id"},
+        headers=headers,
+    )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="sortBy=password is accepted and sorts users by their stored passwords: an ordering "
+    "oracle (create users with chosen passwords, sort, see where the victim lands, repeat: a "
+    "binary search recovers a password). The filter refuses password (400), sortBy does not. "
+    "Fix in search.parse_params: answer 404 query.parameter.invalid for a write-only sortBy "
+    "attribute, as for an unknown one.",
+)
+def test_users_cannot_be_sorted_by_password(default_fixtures: Fixtures) -> None:
+    tenant = Tenant(default_fixtures)
+    client = create_app(tenant).test_client()
+    headers = {"Authorization": f"Bearer {fetch_token(client)['access_token']}"}
+    for name, password in (("oracle.b", "mmmm"), ("oracle.a", "zzzz"), ("oracle.c", "aaaa")):
+        body = {"userName": name, "password": password}
+        assert client.post(USERS, json=body, headers=headers).status_code == 201
+    reply = _users_sorted_by(client, headers, "password")
+    assert reply.status_code in (400, 404), [u["id"] for u in reply.get_json()["Resources"]]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="PATCH accepts an empty password ({'password': ''}: canonicalize only checks the "
+    "type), and the system login (and the password grant) then let anyone in with an empty "
+    "password, because hmac.compare_digest('', '') is true. The fixture format refuses an "
+    "empty password. Fix in Tenant.patch_user/create_user (400 for an empty password) and in "
+    "Tenant.system_user (never match an empty password).",
+)
+def test_an_empty_password_never_logs_in(default_fixtures: Fixtures) -> None:
+    tenant = Tenant(default_fixtures)
+    client = create_app(tenant).test_client()
+    headers = {"Authorization": f"Bearer {fetch_token(client)['access_token']}"}
+    uid = tenant.store.id_for_username("jdoe")
+    patched = client.patch(f"{USERS}/{uid}", json={"password": ""}, headers=headers)
+    login = client.post(LOGIN, json={"username": "jdoe", "password": ""})
+    grant = client.post(
+        TOKEN_PATH,
+        data={"grant_type": "password", "username": "jdoe", "password": ""},
+        headers={"Authorization": basic(*CLIENT)},
+    )
+    assert patched.status_code == 400 or (login.status_code == 401 and grant.status_code == 400)
+
+
+# -- the control API ------------------------------------------------------------------------------
+
+CONTROL_CALLS = [
+    ("POST", "/_mockscim/reset", None),
+    ("POST", "/_mockscim/users", []),
+    ("GET", "/_mockscim/scenarios", None),
+    ("POST", "/_mockscim/scenarios", {"kind": "non_local", "user": "jdoe"}),
+    ("DELETE", "/_mockscim/scenarios", None),
+    ("DELETE", "/_mockscim/scenarios/s1", None),
+    ("GET", "/_mockscim/clock", None),
+    ("POST", "/_mockscim/clock", {"advance": 60}),
+    ("GET", "/_mockscim/journal", None),
+    ("DELETE", "/_mockscim/journal", None),
+]
+
+
+def control_app(fixtures: Fixtures, **settings: Any) -> tuple[Flask, Tenant]:
+    tenant = Tenant(fixtures)
+    return create_app(tenant, control_settings=ControlSettings(**settings)), tenant
+
+
+def call_control(client: FlaskClient, method: str, path: str, body: Any, **kw: Any) -> Any:
+    data = None if body is None else json.dumps(body)
+    return client.open(path, method=method, data=data, **kw)
+
+
+@pytest.mark.parametrize("remote", ["203.0.113.9", "10.0.0.7", "::ffff:203.0.113.9", "2001:db8::1"])
+def test_the_control_api_refuses_non_loopback_clients(
+    default_fixtures: Fixtures, remote: str
+) -> None:
+    app, tenant = control_app(default_fixtures)
+    client = app.test_client()
+    before = tenant.store.scan(lambda _u: True)
+    spoofed = {"X-Forwarded-For": "127.0.0.1", "X-Real-IP": "127.0.0.1", "Forwarded": "for=::1"}
+    for method, path, body in CONTROL_CALLS:
+        reply = call_control(
+            client, method, path, body, environ_base={"REMOTE_ADDR": remote}, headers=spoofed
+        )
+        assert reply.status_code == 403, (method, path, reply.get_data()[:200])
+        assert reply.get_json()["errors"][0]["code"] == "control.forbidden"
+    assert tenant.store.scan(lambda _u: True) == before
+    assert tenant.scenarios.all() == []
+    assert tenant.clock.frozen_at is None
+
+
+@pytest.mark.parametrize("local", ["127.0.0.1", "127.0.0.2", "::1"])
+def test_the_control_api_answers_loopback_clients(default_fixtures: Fixtures, local: str) -> None:
+    app, _ = control_app(default_fixtures)
+    reply = app.test_client().get("/_mockscim/clock", environ_base={"REMOTE_ADDR": local})
+    assert reply.status_code == 200
+
+
+def test_remote_clients_only_with_control_remote(default_fixtures: Fixtures) -> None:
+    app, _ = control_app(default_fixtures, allow_remote=True)
+    reply = app.test_client().get("/_mockscim/clock", environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    assert reply.status_code == 200
+
+
+def test_the_control_token_is_required_when_set(default_fixtures: Fixtures) -> None:
+    app, tenant = control_app(default_fixtures, token="c0ntrol-t0ken")
+    client = app.test_client()
+    for given in (None, "", "wrong", "c0ntrol-t0ke", "c0ntrol-t0ken ", "C0NTROL-T0KEN"):
+        headers = {} if given is None else {"X-Mockscim-Control-Token": given}
+        for method, path, body in CONTROL_CALLS:
+            reply = call_control(client, method, path, body, headers=headers)
+            assert reply.status_code == 403, (given, method, path)
+    assert tenant.scenarios.all() == []
+    good = {"X-Mockscim-Control-Token": "c0ntrol-t0ken"}
+    assert client.get("/_mockscim/clock", headers=good).status_code == 200
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="The control API takes any request from a loopback address, including one a web "
+    "page in the developer's browser sends to 127.0.0.1 (a cross-site 'simple' request: "
+    "Content-Type text/plain, which control._body reads as JSON anyway) or through DNS "
+    "rebinding (Host: attacker.example). Such a page can reset the tenant, plant users with "
+    "known passwords or scenarios. Fix in control._guard: refuse a request whose Origin (or "
+    "Referer) is not the sandbox's own origin, and whose Host is not a loopback name/address "
+    "(403 control.forbidden); optionally require Content-Type application/json for POSTs.",
+)
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "https://attacker.example", "Content-Type": "text/plain"},
+        {"Host": "attacker.example:8080", "Content-Type": "text/plain"},
+    ],
+    ids=["cross-site origin", "rebound host name"],
+)
+def test_the_control_api_refuses_requests_from_web_pages(
+    default_fixtures: Fixtures, headers: dict[str, str]
+) -> None:
+    app, tenant = control_app(default_fixtures)
+    reply = app.test_client().post(
+        "/_mockscim/scenarios",
+        data=json.dumps({"kind": "non_local", "user": "jdoe"}),
+        headers=headers,
+    )
+    assert reply.status_code == 403
+    assert tenant.scenarios.all() == []
