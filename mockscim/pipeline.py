@@ -96,6 +96,7 @@ def request_info() -> RequestInfo:
 def before() -> Response | None:
     if not _emulated():
         return None
+    tenant().scenarios.start_request()
     action = tenant().scenarios.for_request(request_info())
     g.scenario_ids = list(action.scenario_ids)
     if action.delay_seconds:
@@ -134,7 +135,7 @@ def after(response: Response) -> Response:
         body=body_of(raw, request.mimetype or ""),
         status=0 if fault == "drop" else response.status_code,
         response=response_body,
-        scenarios=list(g.get("scenario_ids", [])),
+        scenarios=list(g.get("scenario_ids", [])) + current.scenarios.acted(),
         error=error,
         duration_ms=round((time.perf_counter() - g.get("journal_started", 0.0)) * 1000, 3),
     )

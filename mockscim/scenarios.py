@@ -216,6 +216,9 @@ class Scenarios:
         self._items: list[Scenario] = []
         self._counter = 0
         self._seed = seed
+        #: The ids of the user scenarios (non_local, missing) that acted during the request this
+        #: thread serves: the journal names them beside the request-level ones.
+        self._acted = threading.local()
         #: Hooks the tenant sets: expire tokens now / cap their lifetime (seconds of mock time).
         self.on_token_expiry: Callable[[int | None], None] | None = None
 
@@ -440,8 +443,19 @@ class Scenarios:
                     continue
                 if count:
                     self._hit(scenario)
+                    self.acted().append(scenario.id)
                 return scenario.id
         return None
+
+    def acted(self) -> list[str]:
+        """The user scenarios that acted in this thread since :meth:`start_request`."""
+        found: list[str] | None = getattr(self._acted, "ids", None)
+        if found is None:
+            found = self._acted.ids = []
+        return found
+
+    def start_request(self) -> None:
+        self._acted.ids = []
 
     def is_missing(self, user_id: str, user_name: str) -> str | None:
         """The id of a ``missing`` scenario that hides this user from GET/PATCH/DELETE, if any.

@@ -254,3 +254,14 @@ def test_membership(mockscim_inprocess):
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
+
+
+def test_the_readme_example_passes(pytester: pytest.Pytester) -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
+    block = readme.split("<!-- readme-plugin:start -->")[1].split("<!-- readme-plugin:end -->")[0]
+    code = block.strip().removeprefix("```python").removesuffix("```")
+    pytester.makepyfile(test_readme=code)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
