@@ -43,6 +43,7 @@ def create_app(current: Tenant, *, control_settings: ControlSettings | None = No
         if rule.methods is not None:
             rule.methods.discard("OPTIONS")
     app.url_value_preprocessor(pipeline.start)
+    app.before_request(pipeline.check_query_string)
     app.before_request(pipeline.before)
     app.after_request(pipeline.after)
     app.register_error_handler(ScimError, scim_error)

@@ -22,13 +22,21 @@ from waitress.channel import ClientDisconnected
 from mockscim import filter as scim_filter
 from mockscim.clock import format_timestamp
 from mockscim.control import CONTROL_PREFIX
-from mockscim.errors import InvalidFilter, ScimError
+from mockscim.errors import BadRequest, InvalidFilter, ScimError
 from mockscim.findings import check_request
 from mockscim.journal import Entry, body_of, redact_headers, redact_query
 from mockscim.scenarios import RequestInfo
 from mockscim.web import SCIM_BASE, read_json, scim_error, tenant
 
-__all__ = ["EMULATED_BLUEPRINTS", "FAULT_KEY", "FaultMiddleware", "after", "before", "start"]
+__all__ = [
+    "EMULATED_BLUEPRINTS",
+    "FAULT_KEY",
+    "FaultMiddleware",
+    "after",
+    "before",
+    "check_query_string",
+    "start",
+]
 
 #: The blueprints of the emulated API (scenarios and the journal apply to these only).
 EMULATED_BLUEPRINTS = frozenset({"scim", "scim_tenant", "service"})
@@ -91,6 +99,14 @@ def request_info() -> RequestInfo:
     else:
         user_name = _user_name_named()
     return RequestInfo(request.method, relative or "/", path, uid, user_name)
+
+
+def check_query_string() -> None:
+    """A query string that is not UTF-8 (raw bytes) is a 400, before anything reads it."""
+    try:
+        request.query_string.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadRequest("the query string is not UTF-8") from exc
 
 
 def before() -> Response | None:

@@ -65,7 +65,7 @@ def _index(name: str, raw: str | int | None, default: int) -> int:
     if isinstance(raw, bool):
         raise InvalidQueryParameter(f"{name}: expected an integer, got a boolean")
     if isinstance(raw, str):
-        if not _DIGITS.fullmatch(raw):
+        if len(raw) > 20 or not _DIGITS.fullmatch(raw):
             raise InvalidQueryParameter(f"{name}: {raw!r} is not a non-negative integer")
         raw = int(raw)
     if raw < 0 or raw > INT32_MAX:
@@ -120,6 +120,9 @@ def parse_params(
             sort_ref = catalogue.resolve(sort_by)
         except UnknownAttribute as exc:
             raise sort_error(f"sortBy: unknown attribute {sort_by!r}") from exc
+        if sort_ref.attr.writeonly:
+            # Sorting by a password would let a client recover it by ordering.
+            raise sort_error(f"sortBy: {sort_by!r} cannot be sorted by")
         if (
             sort_ref.attr.type == attributes.COMPLEX
             and sort_ref.sub is None

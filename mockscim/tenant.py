@@ -24,6 +24,7 @@ from mockscim.errors import (
     InvalidJson,
     InvalidUser,
     NotLocalUser,
+    ScimError,
     UserExists,
     UserNotFound,
 )
@@ -313,10 +314,8 @@ class Tenant(GroupRules):
         canonical = patch.canonicalize(body, error=InvalidUser)
         data = canonical.body
         user_name = data.get("userName")
-        if not isinstance(user_name, str) or not user_name.strip():
-            raise InvalidUser("userName is missing or empty")
-        if len(user_name) > MAX_USERNAME or _CONTROL.search(user_name):
-            raise InvalidUser("userName is too long or holds control characters")
+        check_user_name(user_name, InvalidUser)
+        assert isinstance(user_name, str)
         workspace_in = data.get(WORKSPACE) or {}
         user_type = workspace_in.get("internalUserType") or "LOCAL"
         domain = workspace_in.get("domain")
@@ -337,6 +336,7 @@ class Tenant(GroupRules):
             workspace["domain"] = domain or directory["domains"][0]
             workspace["userStoreUuid"] = directory["id"]
             workspace["userStatus"] = "1" if user["active"] else "2"
+            check_user(user, directory, InvalidUser)
             user["groups"] = self._groups_attribute(uid)
             user["roles"] = self._roles_attribute(uid)
             self._stamp_resource(user)
@@ -373,8 +373,10 @@ class Tenant(GroupRules):
                 raise NotLocalUser(f"user {uid} is not in a system or 'Other' directory")
             updated, _ = patch.apply_patch(user, body)
             new_name = updated.get("userName")
-            if not isinstance(new_name, str) or not new_name.strip():
-                raise InvalidJson("userName cannot be removed or emptied")
+            check_user_name(new_name, InvalidJson)
+            assert isinstance(new_name, str)
+            directory = self.directories[user[WORKSPACE]["userStoreUuid"]]
+            check_user(updated, directory, InvalidJson)
             holder = self.store.id_for_username(new_name)
             if holder is not None and holder != uid:
                 raise UserExists(f"userName {new_name!r} is taken")
@@ -425,6 +427,45 @@ class Tenant(GroupRules):
         ):
             return None
         return user
+
+
+#: Multi-valued attributes whose items are matched by ``value``: an item without one could never
+#: be updated or deleted again.
+_VALUE_KEYED = ("emails", "phoneNumbers", "ims", "photos", "entitlements", "x509Certificates")
+USER_STATUSES = ("1", "2", "3")
+
+
+def check_user_name(name: Any, error: type[ScimError]) -> None:
+    """A usable userName: a non-empty string of at most 255 characters, no control characters."""
+    if not isinstance(name, str) or not name.strip():
+        raise error("userName is missing or empty")
+    if len(name) > MAX_USERNAME or _CONTROL.search(name):
+        raise error("userName is too long or holds control characters")
+
+
+def check_user(user: User, directory: dict[str, Any], error: type[ScimError]) -> None:
+    """What a user must still be after a create or a PATCH [decided]; ``error`` if it is not.
+
+    Its workspace ``domain`` is one of its directory's, ``userStatus`` is "1", "2" or "3", a
+    ``password`` is not empty, a ``manager`` names its ``managerId``, and the items of
+    value-keyed multi-valued attributes have a non-empty ``value``.
+    """
+    workspace = user.get(WORKSPACE, {})
+    domain = workspace.get("domain")
+    if domain is not None and domain.casefold() not in {d.casefold() for d in directory["domains"]}:
+        raise error(f"domain {domain!r} is not a domain of the user's directory")
+    if workspace.get("userStatus", "1") not in USER_STATUSES:
+        raise error(f"userStatus {workspace.get('userStatus')!r} is not 1, 2 or 3")
+    if user.get("password") == "":
+        raise error("password cannot be empty")
+    manager = user.get(ENTERPRISE, {}).get("manager")
+    if manager is not None and not manager.get("managerId"):
+        raise error("manager needs a managerId")
+    for name in _VALUE_KEYED:
+        for index, item in enumerate(user.get(name) or []):
+            value = item.get("value") if isinstance(item, dict) else None
+            if not isinstance(value, str) or not value.strip():
+                raise error(f"{name}[{index}].value is required")
 
 
 def _require_provisioned_members(data: dict[str, Any]) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -73,6 +74,8 @@ __all__ = [
 
 SCIM_BASE = "/SAAS/jersey/manager/api/scim"
 TENANT_SCIM_BASE = "/SAAS/t/<tenant>/jersey/manager/api/scim"
+#: What a tenant name in ``/SAAS/t/{tenant}`` may be: anything else is an unknown path.
+TENANT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 #: Bodies larger than this get 413 payload.too.large [decided].
 MAX_BODY = 1024 * 1024
 NO_BODY = object()
@@ -107,13 +110,22 @@ def read_json(error: type[ScimError]) -> Any:
     the parser are ``error``.
     """
     raw = request.get_data(cache=True)
+    chunked = "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+    if chunked and request.content_length is None and len(raw) >= MAX_BODY:
+        # werkzeug stops reading a chunked body at the limit without saying so: refuse it rather
+        # than parse its first MiB.
+        raise PayloadTooLarge(f"a chunked body of at least {MAX_BODY} bytes")
     if not raw.strip():
         return NO_BODY
     try:
         text = raw.decode("utf-8-sig")
-        return json.loads(text, parse_constant=_reject_constant)
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        value = json.loads(text, parse_constant=_reject_constant)
+        # JSON escapes can spell lone surrogates (\ud800): valid JSON, but no UTF-8 text can hold
+        # them, so they could be stored and never answered again.
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except (UnicodeError, ValueError, RecursionError) as exc:
         raise error(f"the body is not valid JSON: {exc}") from exc
+    return value
 
 
 def _reject_constant(name: str) -> Any:
@@ -128,6 +140,8 @@ scim = Blueprint("scim", __name__)
 @scim.url_value_preprocessor
 def _take_tenant(endpoint: str | None, values: dict[str, Any] | None) -> None:
     name = (values or {}).pop("tenant", None)
+    if name is not None and not TENANT_NAME.fullmatch(name):
+        raise UnknownPath(f"no tenant {name!r}")
     g.scim_base = TENANT_SCIM_BASE.replace("<tenant>", name) if name else SCIM_BASE
     if ".search" in ((values or {}).get("uid"), (values or {}).get("gid")):
         # `/Users/.search` is the search resource, never a user id: only POST is served there.

@@ -231,16 +231,6 @@ def _create(client: FlaskClient, body: bytes) -> int:
     return client.post(USERS, data=body, content_type="application/json").status_code
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="One request with a lone surrogate escape ({'userName': 'x\\\\ud800'}) stops a --data "
-    "sandbox from writing: AtomicJSONStorage.write dumps the whole table with "
-    "ensure_ascii=False, the surrogate cannot be encoded (UnicodeEncodeError -> 500), the "
-    "in-memory table already holds it (the storage cache is set before the write), and from "
-    "then on EVERY create, PATCH and DELETE answers 500 and is lost on restart. Fix: refuse "
-    "such strings at the door (web.read_json, 400) and make AtomicJSONStorage.write leave its "
-    "cache unchanged when the write fails.",
-)
 def test_one_bad_string_does_not_stop_a_data_sandbox_from_writing(
     default_fixtures: Fixtures, tmp_path: Path
 ) -> None:

@@ -430,14 +430,6 @@ def _users_sorted_by(client: FlaskClient, headers: dict[str, str], sort_by: str)
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sortBy=password is accepted and sorts users by their stored passwords: an ordering "
-    "oracle (create users with chosen passwords, sort, see where the victim lands, repeat: a "
-    "binary search recovers a password). The filter refuses password (400), sortBy does not. "
-    "Fix in search.parse_params: answer 404 query.parameter.invalid for a write-only sortBy "
-    "attribute, as for an unknown one.",
-)
 def test_users_cannot_be_sorted_by_password(default_fixtures: Fixtures) -> None:
     tenant = Tenant(default_fixtures)
     client = create_app(tenant).test_client()
@@ -449,14 +441,6 @@ def test_users_cannot_be_sorted_by_password(default_fixtures: Fixtures) -> None:
     assert reply.status_code in (400, 404), [u["id"] for u in reply.get_json()["Resources"]]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="PATCH accepts an empty password ({'password': ''}: canonicalize only checks the "
-    "type), and the system login (and the password grant) then let anyone in with an empty "
-    "password, because hmac.compare_digest('', '') is true. The fixture format refuses an "
-    "empty password. Fix in Tenant.patch_user/create_user (400 for an empty password) and in "
-    "Tenant.system_user (never match an empty password).",
-)
 def test_an_empty_password_never_logs_in(default_fixtures: Fixtures) -> None:
     tenant = Tenant(default_fixtures)
     client = create_app(tenant).test_client()
