@@ -63,14 +63,41 @@ def _loopback(address: str | None) -> bool:
         return False
 
 
+_LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
+
+
+def _loopback_host(host: str) -> bool:
+    """``localhost``, ``127.x.y.z`` or ``[::1]``, with or without a port."""
+    name = host.strip().lower()
+    if name.startswith("["):
+        name = name[: name.find("]") + 1]
+    elif name.count(":") == 1:
+        name = name.partition(":")[0]
+    return name in _LOOPBACK_NAMES or _loopback(name.strip("[]"))
+
+
+def _same_origin(origin: str) -> bool:
+    scheme, _, rest = origin.partition("://")
+    return scheme in ("http", "https") and _loopback_host(rest.rstrip("/"))
+
+
 @control.before_request
 def _guard() -> None:
     current = settings()
-    if not current.allow_remote and not _loopback(request.remote_addr):
-        raise ControlRefused(
-            f"{request.remote_addr} is not loopback",
-            message="The control API answers loopback clients only",
-        )
+    if not current.allow_remote:
+        if not _loopback(request.remote_addr):
+            raise ControlRefused(
+                f"{request.remote_addr} is not loopback",
+                message="The control API answers loopback clients only",
+            )
+        # A web page in the developer's browser can reach 127.0.0.1 too: by a cross-site request
+        # (it sends an Origin) or by DNS rebinding (its Host is the attacker's name).
+        origin = request.headers.get("Origin")
+        if (origin is not None and not _same_origin(origin)) or not _loopback_host(request.host):
+            raise ControlRefused(
+                f"origin {origin!r}, host {request.host!r}",
+                message="The control API answers loopback clients only",
+            )
     if current.token is not None:
         given = request.headers.get(TOKEN_HEADER, "")
         if not hmac.compare_digest(given.encode(), current.token.encode()):

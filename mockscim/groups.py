@@ -219,6 +219,9 @@ class GroupRules:
         """Set ``meta.lastModified``/``version`` to now, strictly later than the stored value:
         two changes within one millisecond still get distinct versions [decided]."""
         now = self.clock.now()
+        # Compare at the stored precision (milliseconds), or two changes within one millisecond
+        # would both keep the stored lastModified.
+        now = now.replace(microsecond=now.microsecond // 1000 * 1000)
         meta = resource.setdefault("meta", {})
         previous = meta.get("lastModified")
         if previous is not None:

@@ -11,6 +11,7 @@ Pure: imports nothing outside the standard library.
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections import deque
 from dataclasses import asdict, dataclass, field
@@ -20,7 +21,14 @@ from urllib.parse import parse_qsl, urlencode
 __all__ = ["REDACTED", "Entry", "Journal", "redact_json", "redact_query"]
 
 REDACTED = "***"
-SECRET_PARAMS = frozenset({"password", "client_secret", "refresh_token", "access_token"})
+SECRET_PARAMS = frozenset(
+    {"password", "client_secret", "refresh_token", "access_token", "sessiontoken"}
+)
+#: A secret's name followed by its value, in a body that is neither JSON nor a form.
+_SECRET_IN_TEXT = re.compile(
+    r"(?i)(\"?(?:password|client_secret|refresh_token|access_token|sessiontoken)\"?\s*[:=]\s*)"
+    r"(\"(?:[^\"\\]|\\.)*\"?|[^&,;\s}\]]*)"
+)
 DEFAULT_SIZE = 1000
 
 
@@ -85,6 +93,7 @@ def body_of(raw: bytes, content_type: str) -> Any:
     try:
         return redact_json(json.loads(text))
     except (ValueError, RecursionError):
+        text = _SECRET_IN_TEXT.sub(lambda m: m.group(1) + REDACTED, text)
         return text if len(text) <= 4096 else text[:4096] + "..."
 
 

@@ -86,6 +86,9 @@ class AtomicJSONStorage(Storage):
         #: The file's content, read once: this process is its only writer (one sandbox per file),
         #: so reads need not parse the whole file again.
         self._cache: dict[str, dict[str, Any]] | None = None
+        # Temporary files a crash left between writing and renaming: the file itself is whole.
+        for leftover in self._path.parent.glob(f".{self._path.name}.*"):
+            leftover.unlink(missing_ok=True)
 
     def read(self) -> dict[str, dict[str, Any]] | None:
         if self._cache is not None:
@@ -101,7 +104,8 @@ class AtomicJSONStorage(Storage):
         return data
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
-        self._cache = data
+        # If the write fails the cache may hold what the file does not: read the file again.
+        self._cache = None
         fd, tmp = tempfile.mkstemp(prefix=f".{self._path.name}.", dir=self._path.parent)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -109,6 +113,7 @@ class AtomicJSONStorage(Storage):
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(tmp, self._path)
+            self._cache = data
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
@@ -188,9 +193,12 @@ class UserStore:
             return len(self._doc_ids)
 
     def is_empty_on_disk(self) -> bool:
-        """True when a persistent store holds no users yet (a fresh ``--data`` file)."""
+        """True for a fresh ``--data`` file (none yet, or one that holds no table): seed it.
+
+        A file whose users were all deleted is not fresh: its users stay deleted.
+        """
         with self.lock:
-            return self.persistent and not self._doc_ids
+            return self.persistent and not self._db.storage.read()
 
     def replace_all(self, users: list[User], *, copy: bool = True) -> None:
         """Drop every user and store ``users`` (one write, not one per user).

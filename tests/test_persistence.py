@@ -18,7 +18,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pytest
 import requests
 from flask.testing import FlaskClient
 from test_concurrency import Sandbox, sandbox
@@ -179,14 +178,6 @@ def test_temporary_files_do_not_pile_up(tmp_path: Path) -> None:
     assert stray_files(tmp_path, data) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="A crash between mkstemp and os.replace in AtomicJSONStorage.write leaves "
-    "'.tenant.json.XXXXXXXX' next to the data file (a full copy of the table), and nothing "
-    "ever removes it: every crash during a write adds one. Fix in mockscim/store.py: when "
-    "AtomicJSONStorage opens the file (one sandbox per file), delete leftover "
-    "'.{name}.*' temporary files in the folder.",
-)
 def test_a_restart_removes_temporary_files_left_by_a_crash(tmp_path: Path) -> None:
     data = tmp_path / "tenant.json"
     with sandbox("--no-auth", "--data", str(data)):
@@ -209,13 +200,6 @@ def _local_only(fixtures: Fixtures) -> Fixtures:
     return Fixtures(fixtures.directories, users, fixtures.clients)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Acknowledged DELETEs come back: when every user of a --data file has been deleted, "
-    "the next start sees an empty table (UserStore.is_empty_on_disk only asks whether any user "
-    "is indexed) and seeds the fixtures again. Fix in mockscim/store.py / Tenant.__init__: seed "
-    "only when the file does not exist or holds no 'users' table, not when the table is empty.",
-)
 def test_deleting_every_user_survives_a_restart(default_fixtures: Fixtures, tmp_path: Path) -> None:
     fixtures = _local_only(default_fixtures)
     data = str(tmp_path / "tenant.json")

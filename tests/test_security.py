@@ -103,7 +103,10 @@ def test_tokens_are_unguessable(pair: tuple[FlaskClient, FlaskClient]) -> None:
     ones = sum(bin(int(j, 16)).count("1") for j in jtis)
     assert abs(ones / (len(jtis) * 128) - 0.5) < 0.02
     for refresh in (t["refresh_token"] for t in issued):
-        assert B64URL.match(refresh) and len(b64decode(refresh)) == 32
+        # Refresh tokens are signed like access tokens, with their own 128-bit jti.
+        _, payload, signature = refresh.split(".")
+        assert re.fullmatch(r"[0-9a-f]{32}", json.loads(b64decode(payload))["jti"])
+        assert B64URL.match(signature) and len(b64decode(signature)) == 32
     assert len({t["refresh_token"] for t in issued}) == len(issued)
 
 
@@ -199,7 +202,7 @@ def test_a_reset_tenant_refuses_the_tokens_it_issued_before(default_fixtures: Fi
 
 def test_secrets_are_compared_in_constant_time() -> None:
     """A guard on the source: every comparison of a secret goes through hmac.compare_digest."""
-    check = inspect.getsource(tokens.TokenIssuer.check)
+    check = inspect.getsource(tokens.TokenIssuer._verify)
     assert "hmac.compare_digest" in check
     assert not re.search(r"(signature|expected)\s*[!=]=|[!=]=\s*(signature|expected)", check)
     for function in (tenant_module.Tenant.client, tenant_module.Tenant.system_user):
@@ -350,15 +353,6 @@ def test_passwords_and_secrets_never_leak(
     assert app.extensions["mockscim"].server_errors == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="The werkzeug LiveServer (the pytest plugin's `mockscim` fixture) logs every request "
-    "line at INFO on the 'werkzeug' logger, query string included: a password grant with its "
-    "parameters in the query (documented: 'parameters in the query or a form body') writes "
-    "password=... and client_secret=... to the log in clear. Fix in mockscim/server.py: give "
-    "make_server a WSGIRequestHandler subclass whose log_request redacts the query (as "
-    "journal.redact_query does) or omits it.",
-)
 def test_a_password_in_the_query_string_is_not_logged(
     default_fixtures: Fixtures, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -381,15 +375,6 @@ def test_a_password_in_the_query_string_is_not_logged(
     assert "Passw0rd!" not in text and CLIENT[1] not in text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="journal.body_of keeps a body it cannot parse as JSON (or form, by Content-Type) as "
-    "raw text, unredacted: a login body with a typo, or a token request whose form body comes "
-    "with another Content-Type, puts the password in clear into the journal (GET "
-    "/_mockscim/journal, the plugin's failure report). Fix in mockscim/journal.py body_of: for "
-    "an unparseable body, redact password/secret/token members by pattern (e.g. "
-    '\'"password"\\s*:\\s*"[^"]*"\' and \'password=[^&]*\'), or keep only its length.',
-)
 def test_an_unparseable_body_does_not_put_a_password_in_the_journal(
     default_fixtures: Fixtures,
 ) -> None:
@@ -405,13 +390,6 @@ def test_an_unparseable_body_does_not_put_a_password_in_the_journal(
     assert "Passw0rd!" not in journal
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="The system login's sessionToken (a working admin-scope bearer token) is kept in "
-    "clear in the journal's response body: journal.SECRET_PARAMS redacts access_token and "
-    "refresh_token but not sessionToken. Fix in mockscim/journal.py: add 'sessiontoken' "
-    "(compared lower-case) to SECRET_PARAMS.",
-)
 def test_the_session_token_of_a_login_is_not_in_the_journal(default_fixtures: Fixtures) -> None:
     tenant = Tenant(default_fixtures)
     client = create_app(tenant).test_client()
@@ -527,16 +505,6 @@ def test_the_control_token_is_required_when_set(default_fixtures: Fixtures) -> N
     assert client.get("/_mockscim/clock", headers=good).status_code == 200
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="The control API takes any request from a loopback address, including one a web "
-    "page in the developer's browser sends to 127.0.0.1 (a cross-site 'simple' request: "
-    "Content-Type text/plain, which control._body reads as JSON anyway) or through DNS "
-    "rebinding (Host: attacker.example). Such a page can reset the tenant, plant users with "
-    "known passwords or scenarios. Fix in control._guard: refuse a request whose Origin (or "
-    "Referer) is not the sandbox's own origin, and whose Host is not a loopback name/address "
-    "(403 control.forbidden); optionally require Content-Type application/json for POSTs.",
-)
 @pytest.mark.parametrize(
     "headers",
     [
