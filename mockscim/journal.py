@@ -10,11 +10,12 @@ Pure: imports nothing outside the standard library.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import threading
 from collections import deque
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -34,16 +35,20 @@ DEFAULT_SIZE = 1000
 
 @dataclass
 class Entry:
+    """One exchange. The bodies are kept as bytes and read (and redacted) when first asked for:
+    most entries are never read, and parsing every response would cost every request."""
+
     seq: int
     at: str
     method: str
     path: str
     query: str
     headers: dict[str, str]
-    #: The request body: parsed JSON where it is JSON, else text (or None when empty).
-    body: Any
+    body_raw: bytes = b""
+    body_type: str = ""
     status: int = 0
-    response: Any = None
+    response_raw: bytes = b""
+    response_type: str = ""
     scenarios: list[str] = field(default_factory=list)
     #: What went wrong server-side, for a failing test's report (``code: detail``).
     error: str | None = None
@@ -51,8 +56,34 @@ class Entry:
     #: Strict mode: what is wrong with this request (rule, severity, message, fix).
     findings: list[dict[str, str]] = field(default_factory=list)
 
+    @functools.cached_property
+    def body(self) -> Any:
+        """The request body: parsed JSON where it is JSON, else text (None when empty); redacted."""
+        return body_of(self.body_raw, self.body_type)
+
+    @functools.cached_property
+    def response(self) -> Any:
+        """The response body when it is JSON (redacted); else None."""
+        if "json" not in self.response_type:
+            return None
+        return body_of(self.response_raw, self.response_type)
+
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {
+            "seq": self.seq,
+            "at": self.at,
+            "method": self.method,
+            "path": self.path,
+            "query": self.query,
+            "headers": self.headers,
+            "body": self.body,
+            "status": self.status,
+            "response": self.response,
+            "scenarios": self.scenarios,
+            "error": self.error,
+            "duration_ms": self.duration_ms,
+            "findings": self.findings,
+        }
 
 
 def redact_json(value: Any) -> Any:

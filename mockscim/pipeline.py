@@ -24,7 +24,7 @@ from mockscim.clock import format_timestamp
 from mockscim.control import CONTROL_PREFIX
 from mockscim.errors import BadRequest, InvalidFilter, ScimError
 from mockscim.findings import check_request
-from mockscim.journal import Entry, body_of, redact_headers, redact_query
+from mockscim.journal import Entry, redact_headers, redact_query
 from mockscim.scenarios import RequestInfo
 from mockscim.web import SCIM_BASE, read_json, scim_error, tenant
 
@@ -87,13 +87,15 @@ def _user_name_named() -> str | None:
     return None
 
 
-def request_info() -> RequestInfo:
+def request_info(*, with_user_name: bool = True) -> RequestInfo:
     base: str = g.get("scim_base", SCIM_BASE)
     path = request.path
     relative = path[len(base) :] if path.startswith(base) else path
     uid = (request.view_args or {}).get("uid")
     user_name: str | None = None
-    if uid:
+    if not with_user_name:
+        pass
+    elif uid:
         user = tenant().store.get(uid)
         user_name = user["userName"] if user else None
     else:
@@ -112,8 +114,12 @@ def check_query_string() -> None:
 def before() -> Response | None:
     if not _emulated():
         return None
-    tenant().scenarios.start_request()
-    action = tenant().scenarios.for_request(request_info())
+    scenarios = tenant().scenarios
+    scenarios.start_request()
+    if not scenarios.has_request_scenarios():
+        g.scenario_ids = []
+        return None
+    action = scenarios.for_request(request_info(with_user_name=scenarios.selects_users()))
     g.scenario_ids = list(action.scenario_ids)
     if action.delay_seconds:
         time.sleep(action.delay_seconds)
@@ -137,9 +143,9 @@ def after(response: Response) -> Response:
     except Exception:  # a body over the size limit: keep what the journal may hold
         raw = b""
     fault = request.environ.get(FAULT_KEY)
-    response_body = None
-    if response.mimetype == "application/json" and not response.is_streamed:
-        response_body = body_of(response.get_data(), response.mimetype)
+    response_raw = b""
+    if not response.is_streamed:
+        response_raw = response.get_data()
     error = g.get("scim_error_detail")
     entry = Entry(
         seq=0,
@@ -148,9 +154,11 @@ def after(response: Response) -> Response:
         path=request.path,
         query=redact_query(request.query_string.decode("latin-1")),
         headers=redact_headers(dict(request.headers.items())),
-        body=body_of(raw, request.mimetype or ""),
+        body_raw=raw,
+        body_type=request.mimetype or "",
         status=0 if fault == "drop" else response.status_code,
-        response=response_body,
+        response_raw=response_raw,
+        response_type=response.mimetype or "",
         scenarios=list(g.get("scenario_ids", [])) + current.scenarios.acted(),
         error=error,
         duration_ms=round((time.perf_counter() - g.get("journal_started", 0.0)) * 1000, 3),

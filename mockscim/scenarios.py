@@ -51,6 +51,8 @@ __all__ = [
 ]
 
 KINDS = ("non_local", "missing", "error", "latency", "fault", "token_expiry")
+#: The kinds matched against every request (the others act on users, inside the tenant).
+_REQUEST_KINDS = frozenset({"error", "latency", "fault"})
 FAULTS = ("drop", "truncate", "unavailable", "throttle")
 _KNOWN_KEYS = {
     "non_local": {"user"},
@@ -389,6 +391,14 @@ class Scenarios:
         scenario.hits += 1
         if scenario.remaining is not None:
             scenario.remaining -= 1
+
+    def has_request_scenarios(self) -> bool:
+        """Is there a latency, fault or error scenario left to match? (Cheap: no lock.)"""
+        return any(s.kind in _REQUEST_KINDS and not s.spent for s in self._items)
+
+    def selects_users(self) -> bool:
+        """Does a request-level scenario select by user (so requests must name theirs)?"""
+        return any(s.kind in _REQUEST_KINDS and "user" in s.spec for s in self._items)
 
     def for_request(self, info: RequestInfo) -> Action:
         """Latency, faults and injected errors for one request (counted as hits)."""
