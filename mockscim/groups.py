@@ -303,7 +303,10 @@ class GroupRules:
                 raise InvalidGroup(exc.detail) from exc
             group = change.resource
             group["displayName"] = name
-            self._resolve_members(change, gid)
+            try:
+                self._resolve_members(change, gid)
+            except InvalidJson as exc:
+                raise InvalidGroup(exc.detail) from exc
             self._stamp_resource(group)
             self.groups.insert(group)
             self._group_names[gid] = name
@@ -328,6 +331,12 @@ class GroupRules:
             if holder is not None and holder != gid:
                 raise GroupExists(f"displayName {name!r} is taken")
             self._resolve_members(change, gid)
+            directory = self.directories[group[WORKSPACE]["userStoreUuid"]]
+            domain = updated.get(WORKSPACE, {}).get("domain")
+            if domain is None or domain.casefold() not in {
+                d.casefold() for d in directory["domains"]
+            }:
+                raise InvalidJson(f"domain {domain!r} is not a domain of the group's directory")
             for readonly in ("id",):
                 updated[readonly] = group[readonly]
             updated[WORKSPACE] = {

@@ -377,6 +377,7 @@ def search_groups() -> Response:
 
 @scim.post("/Groups", strict_slashes=False)
 def create_group() -> Response:
+    search.parse_attribute_list(request.args.get("attributes"), GROUPS)  # 400 before creating
     body = read_json(InvalidGroup)
     if body is NO_BODY:
         raise InvalidGroup("no body")

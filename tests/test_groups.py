@@ -360,6 +360,33 @@ CASES: list[tuple[str, str, str, Any, int, str | None, str | None]] = [
         "method.not.allowed",
         None,
     ),
+    (
+        "create: unknown attributes parameter creates nothing",
+        "POST",
+        GROUPS + "?attributes=nope",
+        {"displayName": "never-created"},
+        400,
+        "attributes.invalid",
+        None,
+    ),
+    (
+        "create: ALL USERS as a member",
+        "POST",
+        GROUPS,
+        {"displayName": "nested-all", "members": [{"value": "{all_users}", "type": "Group"}]},
+        400,
+        "group.invalid",
+        None,
+    ),
+    (
+        "patch: another directory's domain",
+        "PATCH",
+        GROUPS + "/{local_group}",
+        {WS: {"domain": "corp.example.com"}},
+        400,
+        "json.invalid",
+        None,
+    ),
     ("delete: AD group", "DELETE", GROUPS + "/{ad_group}", None, 403, "group.not.local", None),
     ("delete: unknown", "DELETE", f"{GROUPS}/{MISSING}", None, 404, "group.not.found", None),
     ("delete: ok", "DELETE", GROUPS + "/{local_group}", None, 204, None, None),
@@ -444,6 +471,13 @@ def test_group_and_role_statuses(
         }
     headers = {} if name == "groups: no token" else auth
     reply = client.open(path, method=method, json=body, headers=headers)
+    if name.endswith("creates nothing"):
+        assert (
+            client.get(
+                GROUPS, query_string={"filter": 'displayName eq "never-created"'}, headers=auth
+            ).get_json()["totalResults"]
+            == 0
+        )
     assert reply.status_code == status, reply.get_data(as_text=True)
     if code is not None:
         assert error_code(reply) == code
