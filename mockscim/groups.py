@@ -331,17 +331,15 @@ class GroupRules:
             if holder is not None and holder != gid:
                 raise GroupExists(f"displayName {name!r} is taken")
             self._resolve_members(change, gid)
-            directory = self.directories[group[WORKSPACE]["userStoreUuid"]]
-            domain = updated.get(WORKSPACE, {}).get("domain")
-            if domain is None or domain.casefold() not in {
-                d.casefold() for d in directory["domains"]
-            }:
-                raise InvalidJson(f"domain {domain!r} is not a domain of the group's directory")
             for readonly in ("id",):
                 updated[readonly] = group[readonly]
             updated[WORKSPACE] = {
                 **updated.get(WORKSPACE, {}),
-                **{k: group[WORKSPACE][k] for k in ("internalGroupType", "userStoreUuid")},
+                **{
+                    k: group[WORKSPACE][k]
+                    for k in ("internalGroupType", "userStoreUuid", "domain")
+                    if k in group[WORKSPACE]
+                },
             }
             updated["meta"] = dict(group["meta"])
             self._stamp_resource(updated)

@@ -12,10 +12,10 @@ Rules (SCIM-DIALECT "Groups and roles"; **[decided]** where it is silent):
 3. ``meta.attributes: ["members"]`` removes every member first, so "remove all, then add" replaces
    the list. It can also remove ``description``, ``externalId``, ``distinguishedName`` and
    ``compositionRules``.
-4. ``displayName``, ``externalId`` and the workspace ``description``, ``domain``,
-   ``distinguishedName`` and ``compositionRules`` replace the stored value (groups only; a role's
-   only writable member is ``members``). Read-only members (``id``, ``meta``, ``schemas``,
-   ``internalGroupType``, ``userStoreUuid``, ``parents``) are ignored.
+4. ``displayName``, ``externalId`` and the workspace ``description``, ``distinguishedName`` and
+   ``compositionRules`` replace the stored value (groups only; a role's only writable member is
+   ``members``). Read-only members (``id``, ``meta``, ``schemas``, ``internalGroupType``,
+   ``userStoreUuid``, ``parents``, and ``domain``, chosen at create) are ignored.
 
 Pure: no Flask, no TinyDB. The caller checks that members exist, keeps users' ``groups`` and
 ``roles`` in step, and moves ``meta``.
@@ -35,7 +35,7 @@ __all__ = ["MEMBER_TYPES", "Change", "apply_membership_patch", "member_type"]
 
 MEMBER_TYPES = {"user": "User", "group": "Group"}
 _WRITABLE_CORE = ("displayName", "externalId")
-_WRITABLE_WORKSPACE = ("description", "domain", "distinguishedName", "compositionRules")
+_WRITABLE_WORKSPACE = ("description", "distinguishedName", "compositionRules")
 
 
 @dataclass

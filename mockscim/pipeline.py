@@ -22,11 +22,11 @@ from waitress.channel import ClientDisconnected
 from mockscim import filter as scim_filter
 from mockscim.clock import format_timestamp
 from mockscim.control import CONTROL_PREFIX
-from mockscim.errors import BadRequest, InvalidFilter, ScimError
+from mockscim.errors import BadRequest, InvalidFilter, PayloadTooLarge, ScimError
 from mockscim.findings import check_request
 from mockscim.journal import Entry, redact_headers, redact_query
 from mockscim.scenarios import RequestInfo
-from mockscim.web import SCIM_BASE, read_json, scim_error, tenant
+from mockscim.web import MAX_BODY, SCIM_BASE, read_json, scim_error, tenant
 
 __all__ = [
     "EMULATED_BLUEPRINTS",
@@ -104,11 +104,14 @@ def request_info(*, with_user_name: bool = True) -> RequestInfo:
 
 
 def check_query_string() -> None:
-    """A query string that is not UTF-8 (raw bytes) is a 400, before anything reads it."""
+    """Before anything reads the request: a query string that is not UTF-8 (raw bytes) is a
+    400, and a body announced over the size limit a 413, whether or not the endpoint reads it."""
     try:
         request.query_string.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise BadRequest("the query string is not UTF-8") from exc
+    if (request.content_length or 0) > MAX_BODY:
+        raise PayloadTooLarge(f"a body of {request.content_length} bytes")
 
 
 def before() -> Response | None:

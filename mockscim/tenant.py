@@ -315,8 +315,11 @@ class Tenant(GroupRules):
         data = canonical.body
         user_name = data.get("userName")
         check_user_name(user_name, InvalidUser)
+        check_manager(data, InvalidUser)
         assert isinstance(user_name, str)
         workspace_in = data.get(WORKSPACE) or {}
+        if workspace_in.get("userStatus") not in (None, "1", "2"):
+            raise InvalidUser("a new user's userStatus is 1 (enabled) or 2 (disabled)")
         user_type = workspace_in.get("internalUserType") or "LOCAL"
         domain = workspace_in.get("domain")
         directory = self._directory_for_create(user_type, domain)
@@ -366,7 +369,7 @@ class Tenant(GroupRules):
 
     def patch_user(self, uid: str, body: Any) -> User:
         """PATCH /Users/{id}: 400 body -> 404 -> 403 not local -> apply (SCIM-DIALECT order)."""
-        patch.canonicalize(body)  # 400 before anything else
+        check_manager(patch.canonicalize(body).body, InvalidJson)  # 400 before anything else
         with self.store.lock:
             user = self.get_user(uid)
             if not self.is_local(user):
@@ -375,6 +378,8 @@ class Tenant(GroupRules):
             new_name = updated.get("userName")
             check_user_name(new_name, InvalidJson)
             assert isinstance(new_name, str)
+            # The domain is chosen at create, like the directory: a PATCH ignores it [decided].
+            updated.setdefault(WORKSPACE, {})["domain"] = user[WORKSPACE]["domain"]
             directory = self.directories[user[WORKSPACE]["userStoreUuid"]]
             check_user(updated, directory, InvalidJson)
             holder = self.store.id_for_username(new_name)
@@ -443,12 +448,27 @@ def check_user_name(name: Any, error: type[ScimError]) -> None:
         raise error("userName is too long or holds control characters")
 
 
+def check_manager(body: dict[str, Any], error: type[ScimError]) -> None:
+    """A request's ``manager`` names its ``managerId`` (SCIM 1.1: required), whatever the user
+    holds: one with any member set needs a non-empty ``managerId``, and ``managerId: null`` goes
+    with ``manager: null`` only."""
+    enterprise = body.get(ENTERPRISE)
+    if not isinstance(enterprise, dict) or "manager" not in enterprise:
+        return
+    manager = enterprise["manager"]
+    if isinstance(manager, dict) and any(v is not None for v in manager.values()):
+        if not manager.get("managerId"):
+            raise error("manager needs a managerId")
+    elif isinstance(manager, dict) and "managerId" in manager:
+        raise error("managerId: null removes nothing; send manager: null to remove the manager")
+
+
 def check_user(user: User, directory: dict[str, Any], error: type[ScimError]) -> None:
     """What a user must still be after a create or a PATCH [decided]; ``error`` if it is not.
 
     Its workspace ``domain`` is one of its directory's, ``userStatus`` is "1", "2" or "3", a
-    ``password`` is not empty, a ``manager`` names its ``managerId``, and the items of
-    value-keyed multi-valued attributes have a non-empty ``value``.
+    ``password`` is not empty, and the items of value-keyed multi-valued attributes have a
+    non-empty ``value``.
     """
     workspace = user.get(WORKSPACE, {})
     domain = workspace.get("domain")
@@ -458,9 +478,6 @@ def check_user(user: User, directory: dict[str, Any], error: type[ScimError]) ->
         raise error(f"userStatus {workspace.get('userStatus')!r} is not 1, 2 or 3")
     if user.get("password") == "":
         raise error("password cannot be empty")
-    manager = user.get(ENTERPRISE, {}).get("manager")
-    if manager is not None and not manager.get("managerId"):
-        raise error("manager needs a managerId")
     for name in _VALUE_KEYED:
         for index, item in enumerate(user.get(name) or []):
             value = item.get("value") if isinstance(item, dict) else None

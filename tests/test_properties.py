@@ -378,8 +378,16 @@ def _refused(user_name: str, body: dict[str, Any]) -> None:
 
 
 def test_patching_the_domain_keeps_it_a_domain_of_the_users_directory() -> None:
-    """A system-directory user cannot be given another directory's domain (was stored)."""
-    _refused("jdoe", {WORKSPACE: {"domain": "partners.example.net"}})
+    """The domain is chosen at create: a PATCH ignores it, so no user can be given another
+    directory's domain (it was stored)."""
+    tenant = Tenant(FIXTURES)
+    uid = tenant.store.id_for_username("jdoe")
+    assert uid is not None
+    before = tenant.store.get(uid)
+    assert before is not None
+    updated = tenant.patch_user(uid, {WORKSPACE: {"domain": "partners.example.net"}})
+    assert updated[WORKSPACE]["domain"] == before[WORKSPACE]["domain"]
+    _validate(updated, before)
 
 
 def test_patching_user_status_keeps_one_of_the_defined_values() -> None:
