@@ -1,0 +1,976 @@
+"""Every status every operation of openapi.yaml documents is produced by a test; the table says which.
+
+The rows are read from the document (each operation's ``responses``). Each row has one or more
+*recipes* below: a request, with the set-up it needs (a profile switch, a scenario, the control
+API's settings), that this module sends in-process to a fresh tenant. A recipe checks the status,
+the error code, the documented media type, the documented required headers and the body against
+the documented schema, so the table cannot claim a status the server does not answer. Beside the
+recipes, the table names the golden cases of tests/data/status_cases.json (run by
+tests/test_statuses.py) that ask for the same operation and status.
+
+A documented status without a recipe fails the run, unless ``EXCLUDED`` lists it with a reason
+(it is empty). Every error code a documented response lists in its examples must be produced by
+one of the row's recipes too. Statuses a default sandbox never answers are produced the way the
+document describes: 401 with the profile switch ``--unauthenticated-status 401``, PATCH's 200 with
+``--patch-status 200``, a SCIM or service operation's 500 with an ``error`` scenario. Scenarios
+never touch the control API or ``GET /openapi.yaml``: their 500s are produced by an internal
+failure injected with ``monkeypatch`` (the app's error handler must still answer the envelope).
+
+``docs/STATUS-COVERAGE.md`` is generated from the same data; regenerate it with
+``MOCKSCIM_WRITE_COVERAGE=1 pytest tests/test_status_coverage.py``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import yaml
+from conftest import DATA, ROOT, basic, users_of
+from flask.testing import FlaskClient
+from openapi_schema_validator import OAS30Validator
+
+from mockscim.app import create_app
+from mockscim.control import ControlSettings
+from mockscim.fixtures import Fixtures
+from mockscim.tenant import Profile, Tenant
+from mockscim.web import MAX_BODY
+
+DOCUMENT = ROOT / "openapi.yaml"
+COVERAGE_DOC = ROOT / "docs" / "STATUS-COVERAGE.md"
+WRITE_ENV = "MOCKSCIM_WRITE_COVERAGE"
+HTTP_METHODS = ("get", "put", "post", "delete", "patch")
+MISSING_ID = "00000000-0000-4000-8000-000000000000"
+SCIM_USERS = "/SAAS/jersey/manager/api/scim/Users"
+THIS = "tests/test_status_coverage.py"
+GOLDEN = "tests/test_statuses.py"
+
+#: Documented statuses no recipe produces, with the reason ("METHOD path status" -> why).
+EXCLUDED: dict[str, str] = {}
+
+
+@functools.cache
+def document() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load(DOCUMENT.read_text("utf-8"))
+    return loaded
+
+
+def resolve(node: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in node:
+        target: Any = document()
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        node = target
+    return node
+
+
+@dataclass(frozen=True)
+class Operation:
+    operation_id: str
+    method: str
+    path: str
+    statuses: tuple[int, ...]
+    tags: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+@functools.cache
+def operations() -> dict[str, Operation]:
+    found: dict[str, Operation] = {}
+    for path, item in document()["paths"].items():
+        for method, spec in item.items():
+            if method in HTTP_METHODS:
+                found[spec["operationId"]] = Operation(
+                    spec["operationId"],
+                    method.upper(),
+                    path,
+                    tuple(sorted(int(status) for status in spec["responses"])),
+                    tuple(spec.get("tags", [])),
+                )
+    return found
+
+
+def response_spec(operation: Operation, status: int) -> dict[str, Any]:
+    spec = document()["paths"][operation.path][operation.method.lower()]["responses"][str(status)]
+    return resolve(spec)
+
+
+def documented_codes(operation: Operation, status: int) -> set[str]:
+    """The error codes the examples of a documented response show (envelope or OAuth)."""
+    codes: set[str] = set()
+    for media in response_spec(operation, status).get("content", {}).values():
+        values = [media["example"]] if "example" in media else []
+        values += [resolve(example)["value"] for example in media.get("examples", {}).values()]
+        for value in values:
+            code = code_of(value)
+            if code is not None:
+                codes.add(code)
+    return codes
+
+
+def code_of(body: Any) -> str | None:
+    if isinstance(body, dict) and isinstance(body.get("errors"), list) and body["errors"]:
+        first = body["errors"][0]
+        return first.get("code") if isinstance(first, dict) else None
+    if isinstance(body, dict) and isinstance(body.get("error"), str):
+        return str(body["error"])
+    return None
+
+
+# -- recipes ---------------------------------------------------------------------------------------
+
+NO_JSON = object()
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """A request that produces ``status`` (and ``code``) for an operation, with its set-up."""
+
+    operation_id: str
+    status: int
+    name: str
+    code: str | None = None
+    #: The path's ``{id}``: a placeholder (``{local}``, ``{ad}``, ``{missing}``, ``{scenario}``).
+    path_id: str = "{local}"
+    query: str = ""
+    #: "bearer" (a valid admin token), "none", "bogus", "basic" (the default client's Basic).
+    auth: str = "bearer"
+    json: Any = NO_JSON
+    raw: str | None = None
+    form: dict[str, str] | None = None
+    #: A body one byte over the limit.
+    oversized: bool = False
+    headers: dict[str, str] = field(default_factory=dict)
+    profile: dict[str, Any] = field(default_factory=dict)
+    control: dict[str, Any] = field(default_factory=dict)
+    #: Send from an address that is not loopback.
+    remote: bool = False
+    scenarios: tuple[dict[str, Any], ...] = ()
+    #: A dotted name monkeypatched to raise: an internal failure where scenarios cannot reach.
+    broken: str | None = None
+
+    @property
+    def operation(self) -> Operation:
+        return operations()[self.operation_id]
+
+    @property
+    def row(self) -> str:
+        return f"{self.operation.label} {self.status}"
+
+    @property
+    def test_id(self) -> str:
+        return f"{self.row} {self.name}"
+
+    @property
+    def how(self) -> str:
+        """How the status comes about, for the table, when it takes more than the request."""
+        if self.profile:
+            return "profile " + ", ".join(f"{k}={v}" for k, v in sorted(self.profile.items()))
+        if self.scenarios:
+            return "scenario " + json.dumps(self.scenarios[0], separators=(",", ":"))
+        if self.broken:
+            return f"internal failure: `{self.broken}` raises"
+        if self.control:
+            return "control " + ", ".join(f"{k}={v!r}" for k, v in sorted(self.control.items()))
+        if self.remote:
+            return "a client that is not on loopback"
+        return ""
+
+
+def server_error(operation_id: str, path: str, method: str) -> Recipe:
+    """500 internal.error from an ``error`` scenario (the documented way to see it)."""
+    scenario = {"kind": "error", "method": method, "path": path, "status": 500, "times": 1}
+    return Recipe(operation_id, 500, "error scenario", code="internal.error", scenarios=(scenario,))
+
+
+def unauthenticated(operation_id: str, **kwargs: Any) -> Recipe:
+    return Recipe(
+        operation_id,
+        401,
+        "no token, profile 401",
+        code="forbidden",
+        auth="none",
+        profile={"unauthenticated_status": 401},
+        **kwargs,
+    )
+
+
+def forbidden(operation_id: str, **kwargs: Any) -> Recipe:
+    return Recipe(operation_id, 403, "no token", code="forbidden", auth="none", **kwargs)
+
+
+def oversized(operation_id: str, **kwargs: Any) -> Recipe:
+    return Recipe(
+        operation_id, 413, "body over 1 MiB", code="payload.too.large", oversized=True, **kwargs
+    )
+
+
+def control_recipes(operation_id: str, success: int, **request: Any) -> list[Recipe]:
+    """The success, both refusals and the 500 of a control operation."""
+    return [
+        Recipe(operation_id, success, "ok", auth="none", **request),
+        Recipe(
+            operation_id,
+            403,
+            "not on loopback",
+            code="control.forbidden",
+            auth="none",
+            remote=True,
+            **request,
+        ),
+        Recipe(
+            operation_id,
+            403,
+            "no control token",
+            code="control.forbidden",
+            auth="none",
+            control={"token": "s3cret"},
+            **request,
+        ),
+        Recipe(
+            operation_id,
+            500,
+            "injected failure",
+            code="internal.error",
+            auth="none",
+            broken="mockscim.control.tenant",
+            **request,
+        ),
+    ]
+
+
+GROUP_IDS = {
+    g["displayName"]: g["id"]
+    for g in json.loads((ROOT / "fixtures" / "groups.json").read_text("utf-8"))
+}
+ROLE_IDS = {
+    r["displayName"]: r["id"]
+    for r in json.loads((ROOT / "fixtures" / "roles.json").read_text("utf-8"))
+}
+SCENARIO = {"kind": "non_local", "user": "nobody.at.all", "id": "trap"}
+FIXTURE_USER = {
+    "id": "5b0c1a52-58b1-4c55-9c36-08d1a0a1f3c2",
+    "userName": "coverage.user",
+    "name": {"givenName": "Coverage", "familyName": "User"},
+    "displayName": "Coverage User",
+    "active": True,
+    "meta": {"created": "2024-01-01T00:00:00.000Z", "lastModified": "2024-01-01T00:00:00.000Z"},
+    "urn:scim:schemas:extension:workspace:1.0": {
+        "internalUserType": "LOCAL",
+        "userStatus": "1",
+        "domain": "System Domain",
+        "userStoreUuid": "{system_directory}",
+    },
+}
+PATCH_BODY = {"title": "Chief of staff"}
+OVERRIDE = {"X-HTTP-Method-Override": "PATCH"}
+TOKEN_QUERY = "grant_type=client_credentials"
+
+
+@dataclass(frozen=True)
+class Family:
+    """What the recipes of one resource type (users, groups, roles) need."""
+
+    #: Below the SCIM base: "/Users", "/Groups", "/Roles".
+    base: str
+    #: The placeholder of a resource that can be changed.
+    local: str
+    #: A change that works, one that takes a taken name (None: no names to take).
+    change: dict[str, Any]
+    conflict: dict[str, Any] | None
+    #: The placeholder of a resource SCIM may not change, and the code (None: there is none).
+    read_only: str | None
+    read_only_code: str | None
+    conflict_code: str | None
+    not_found_code: str
+    #: A change naming a member nobody is (None: no members).
+    unknown_member: dict[str, Any] | None
+
+
+USERS = Family(
+    "/Users",
+    "{local}",
+    PATCH_BODY,
+    {"userName": "admin"},
+    "{ad}",
+    "user.not.local",
+    "user.exists",
+    "user.not.found",
+    None,
+)
+UNKNOWN_MEMBER = {"members": [{"value": MISSING_ID, "type": "User"}]}
+GROUPS = Family(
+    "/Groups",
+    "{group}",
+    {"members": [{"value": "{local}", "type": "User"}]},
+    {"displayName": "Finance Team"},
+    "{external_group}",
+    "group.not.local",
+    "group.exists",
+    "group.not.found",
+    UNKNOWN_MEMBER,
+)
+ROLES = Family(
+    "/Roles",
+    "{role}",
+    {"members": [{"value": "{local}", "type": "User"}]},
+    None,
+    None,
+    None,
+    None,
+    "role.not.found",
+    UNKNOWN_MEMBER,
+)
+
+
+def patch_recipes(operation_id: str, family: Family, headers: dict[str, str]) -> list[Recipe]:
+    """Every documented status of a PATCH (or of its POST with the override header)."""
+    common: dict[str, Any] = {"headers": headers, "path_id": family.local}
+    method = operations()[operation_id].method
+    recipes = [
+        Recipe(operation_id, 204, "ok", json=family.change, **common),
+        Recipe(
+            operation_id,
+            200,
+            "profile patch 200",
+            json=family.change,
+            profile={"patch_returns_user": True},
+            **common,
+        ),
+        Recipe(operation_id, 400, "a list body", code="json.invalid", json=["x"], **common),
+        unauthenticated(operation_id, json=family.change, **common),
+        forbidden(operation_id, json=family.change, **common),
+        Recipe(
+            operation_id,
+            404,
+            "unknown id",
+            code=family.not_found_code,
+            json=family.change,
+            headers=headers,
+            path_id="{missing}",
+        ),
+        oversized(operation_id, **common),
+        server_error(operation_id, f"{family.base}/*", method),
+    ]
+    if family.read_only is not None:
+        recipes.append(
+            Recipe(
+                operation_id,
+                403,
+                "read-only resource",
+                code=family.read_only_code,
+                json=family.change,
+                headers=headers,
+                path_id=family.read_only,
+            )
+        )
+    if family.conflict is not None:
+        recipes.append(
+            Recipe(
+                operation_id,
+                409,
+                "name taken",
+                code=family.conflict_code,
+                json=family.conflict,
+                **common,
+            )
+        )
+    if family.unknown_member is not None:
+        recipes.append(
+            Recipe(
+                operation_id,
+                404,
+                "unknown member",
+                code="member.not.found",
+                json=family.unknown_member,
+                **common,
+            )
+        )
+    if operation_id.endswith("Override"):
+        recipes.append(
+            Recipe(
+                operation_id,
+                405,
+                "no override header",
+                code="method.not.allowed",
+                json=family.change,
+                path_id=family.local,
+            )
+        )
+    return recipes
+
+
+def group_and_role_recipes() -> list[Recipe]:
+    """The documented statuses of /Groups and /Roles."""
+    return [
+        # GET /Groups
+        Recipe("listGroups", 200, "ok", query="count=2"),
+        Recipe(
+            "listGroups",
+            400,
+            "filter ne",
+            code="filter.invalid",
+            query="filter=displayName%20ne%20%22x%22",
+        ),
+        Recipe(
+            "listGroups", 400, "unknown attribute", code="attributes.invalid", query="attributes=x"
+        ),
+        Recipe("listGroups", 400, "unknown sortBy", code="sort.invalid", query="sortBy=shoeSize"),
+        unauthenticated("listGroups"),
+        forbidden("listGroups"),
+        Recipe("listGroups", 404, "count -1", code="query.parameter.invalid", query="count=-1"),
+        server_error("listGroups", "/Groups", "GET"),
+        # POST /Groups
+        Recipe("createGroup", 201, "ok", json={"displayName": "Coverage Group"}),
+        Recipe("createGroup", 400, "no displayName", code="group.invalid", json={"members": []}),
+        Recipe(
+            "createGroup",
+            400,
+            "unknown attribute",
+            code="attributes.invalid",
+            query="attributes=shoeSize",
+            json={"displayName": "Coverage Group"},
+        ),
+        unauthenticated("createGroup", json={"displayName": "Coverage Group"}),
+        forbidden("createGroup", json={"displayName": "Coverage Group"}),
+        Recipe(
+            "createGroup",
+            404,
+            "unknown member",
+            code="member.not.found",
+            json={"displayName": "Coverage Group", **UNKNOWN_MEMBER},
+        ),
+        Recipe(
+            "createGroup",
+            409,
+            "taken name",
+            code="group.exists",
+            json={"displayName": "engineering"},
+        ),
+        oversized("createGroup"),
+        server_error("createGroup", "/Groups", "POST"),
+        # POST /Groups/.search
+        Recipe("searchGroups", 200, "everyone", json={}),
+        Recipe("searchGroups", 400, "a list", code="search.request.invalid", json=[]),
+        Recipe(
+            "searchGroups",
+            400,
+            "filter ne",
+            code="filter.invalid",
+            json={"filter": 'displayName ne "x"'},
+        ),
+        Recipe(
+            "searchGroups",
+            400,
+            "unknown attribute",
+            code="attributes.invalid",
+            json={"attributes": "x"},
+        ),
+        Recipe("searchGroups", 400, "unknown sortBy", code="sort.invalid", json={"sortBy": "x"}),
+        unauthenticated("searchGroups", json={}),
+        forbidden("searchGroups", json={}),
+        Recipe("searchGroups", 404, "count -1", code="query.parameter.invalid", json={"count": -1}),
+        oversized("searchGroups"),
+        server_error("searchGroups", "/Groups/.search", "POST"),
+        # GET /Groups/{gid}
+        Recipe("getGroup", 200, "ok", path_id="{group}"),
+        Recipe(
+            "getGroup",
+            400,
+            "unknown attribute",
+            code="attributes.invalid",
+            path_id="{group}",
+            query="attributes=x",
+        ),
+        unauthenticated("getGroup", path_id="{group}"),
+        forbidden("getGroup", path_id="{group}"),
+        Recipe("getGroup", 404, "unknown id", code="group.not.found", path_id="{missing}"),
+        server_error("getGroup", "/Groups/*", "GET"),
+        # PATCH /Groups/{gid}, POST with the override header
+        *patch_recipes("patchGroup", GROUPS, {}),
+        *patch_recipes("patchGroupOverride", GROUPS, OVERRIDE),
+        # DELETE /Groups/{gid}
+        Recipe("deleteGroup", 204, "ok", path_id="{group}"),
+        unauthenticated("deleteGroup", path_id="{group}"),
+        forbidden("deleteGroup", path_id="{group}"),
+        Recipe(
+            "deleteGroup",
+            403,
+            "read-only group",
+            code="group.not.local",
+            path_id="{external_group}",
+        ),
+        Recipe("deleteGroup", 404, "unknown id", code="group.not.found", path_id="{missing}"),
+        server_error("deleteGroup", "/Groups/*", "DELETE"),
+        # GET /Roles
+        Recipe("listRoles", 200, "ok"),
+        Recipe(
+            "listRoles",
+            400,
+            "filter ne",
+            code="filter.invalid",
+            query="filter=displayName%20ne%20%22x%22",
+        ),
+        Recipe(
+            "listRoles", 400, "unknown attribute", code="attributes.invalid", query="attributes=x"
+        ),
+        unauthenticated("listRoles"),
+        forbidden("listRoles"),
+        Recipe("listRoles", 404, "count -1", code="query.parameter.invalid", query="count=-1"),
+        server_error("listRoles", "/Roles", "GET"),
+        # GET /Roles/{rid}
+        Recipe("getRole", 200, "ok", path_id="{role}"),
+        Recipe(
+            "getRole",
+            400,
+            "unknown attribute",
+            code="attributes.invalid",
+            path_id="{role}",
+            query="attributes=x",
+        ),
+        unauthenticated("getRole", path_id="{role}"),
+        forbidden("getRole", path_id="{role}"),
+        Recipe("getRole", 404, "unknown id", code="role.not.found", path_id="{missing}"),
+        server_error("getRole", "/Roles/*", "GET"),
+        # PATCH /Roles/{rid}, POST with the override header
+        *patch_recipes("patchRole", ROLES, {}),
+        *patch_recipes("patchRoleOverride", ROLES, OVERRIDE),
+    ]
+
+
+RECIPES: list[Recipe] = [
+    # GET /Users
+    Recipe("listUsers", 200, "ok", query="count=2"),
+    Recipe(
+        "listUsers", 400, "filter ne", code="filter.invalid", query="filter=userName%20ne%20%22x%22"
+    ),
+    Recipe(
+        "listUsers",
+        400,
+        "unknown attribute",
+        code="attributes.invalid",
+        query="attributes=shoeSize",
+    ),
+    unauthenticated("listUsers"),
+    forbidden("listUsers"),
+    Recipe("listUsers", 404, "count -1", code="query.parameter.invalid", query="count=-1"),
+    server_error("listUsers", "/Users", "GET"),
+    # POST /Users
+    Recipe("createUser", 201, "ok", json={"userName": "coverage.new"}),
+    Recipe("createUser", 400, "no userName", code="user.invalid", json={"title": "x"}),
+    Recipe(
+        "createUser",
+        400,
+        "unknown attribute",
+        code="attributes.invalid",
+        query="attributes=shoeSize",
+        json={"userName": "coverage.new"},
+    ),
+    unauthenticated("createUser", json={"userName": "coverage.new"}),
+    forbidden("createUser", json={"userName": "coverage.new"}),
+    Recipe("createUser", 409, "taken userName", code="user.exists", json={"userName": "ADMIN"}),
+    oversized("createUser"),
+    server_error("createUser", "/Users", "POST"),
+    # POST /Users/.search
+    Recipe("searchUsers", 200, "everyone", json={}),
+    Recipe("searchUsers", 400, "a list", code="search.request.invalid", json=[]),
+    Recipe("searchUsers", 400, "filter ne", code="filter.invalid", json={"filter": 'title ne "x"'}),
+    Recipe(
+        "searchUsers", 400, "unknown attribute", code="attributes.invalid", json={"attributes": "x"}
+    ),
+    unauthenticated("searchUsers", json={}),
+    forbidden("searchUsers", json={}),
+    Recipe(
+        "searchUsers", 404, "sortBy unknown", code="query.parameter.invalid", json={"sortBy": "x"}
+    ),
+    oversized("searchUsers"),
+    server_error("searchUsers", "/Users/.search", "POST"),
+    # GET /Users/{id}
+    Recipe("getUser", 200, "local user"),
+    Recipe("getUser", 400, "unknown attribute", code="attributes.invalid", query="attributes=x"),
+    unauthenticated("getUser"),
+    forbidden("getUser"),
+    Recipe("getUser", 404, "unknown id", code="user.not.found", path_id="{missing}"),
+    server_error("getUser", "/Users/*", "GET"),
+    # PATCH /Users/{id} and POST /Users/{id} with the override header
+    *patch_recipes("patchUser", USERS, {}),
+    *patch_recipes("patchUserOverride", USERS, OVERRIDE),
+    # DELETE /Users/{id}
+    Recipe("deleteUser", 204, "local user"),
+    unauthenticated("deleteUser"),
+    forbidden("deleteUser"),
+    Recipe("deleteUser", 403, "AD user", code="user.not.local", path_id="{ad}"),
+    Recipe("deleteUser", 404, "unknown id", code="user.not.found", path_id="{missing}"),
+    server_error("deleteUser", "/Users/*", "DELETE"),
+    # POST /SAAS/auth/oauthtoken
+    Recipe("getToken", 200, "client credentials", auth="basic", query=TOKEN_QUERY),
+    Recipe("getToken", 400, "no grant_type", code="invalid_request", auth="basic"),
+    Recipe(
+        "getToken",
+        400,
+        "authorization_code",
+        code="unsupported_grant_type",
+        auth="basic",
+        query="grant_type=authorization_code",
+    ),
+    Recipe(
+        "getToken",
+        400,
+        "wrong password",
+        code="invalid_grant",
+        auth="basic",
+        form={"grant_type": "password", "username": "admin", "password": "nope"},
+    ),
+    Recipe("getToken", 401, "no client", code="invalid_client", auth="none", query=TOKEN_QUERY),
+    oversized(
+        "getToken", auth="basic", headers={"Content-Type": "application/x-www-form-urlencoded"}
+    ),
+    server_error("getToken", "/SAAS/auth/oauthtoken", "POST"),
+    # POST /SAAS/API/1.0/REST/auth/system/login
+    Recipe(
+        "systemLogin",
+        200,
+        "admin",
+        auth="none",
+        json={"username": "admin", "password": "Passw0rd!", "issueToken": True},
+    ),
+    Recipe(
+        "systemLogin",
+        400,
+        "no password",
+        code="json.invalid",
+        auth="none",
+        json={"username": "admin"},
+    ),
+    Recipe(
+        "systemLogin",
+        401,
+        "wrong password",
+        code="login.failed",
+        auth="none",
+        json={"username": "admin", "password": "nope"},
+    ),
+    oversized("systemLogin", auth="none"),
+    server_error("systemLogin", "/SAAS/API/1.0/REST/auth/system/login", "POST"),
+    # GET /SAAS/jersey/manager/api/health, GET /openapi.yaml
+    Recipe("health", 200, "ok", auth="none"),
+    Recipe(
+        "health",
+        500,
+        "error scenario",
+        code="internal.error",
+        auth="none",
+        scenarios=({"kind": "error", "path": "/SAAS/jersey/manager/api/health", "times": 1},),
+    ),
+    Recipe("openapi", 200, "ok", auth="none"),
+    Recipe(
+        "openapi",
+        500,
+        "injected failure",
+        code="internal.error",
+        auth="none",
+        broken="mockscim.web.openapi_text",
+    ),
+    # The control API
+    *control_recipes("controlReset", 204),
+    *control_recipes("controlAddUsers", 201, json=[FIXTURE_USER]),
+    Recipe("controlAddUsers", 400, "bad record", code="users.invalid", auth="none", json=[{}]),
+    Recipe("controlAddUsers", 400, "not JSON", code="control.invalid", auth="none", raw="{"),
+    oversized("controlAddUsers", auth="none"),
+    *control_recipes("controlListScenarios", 200, query="unused=true"),
+    *control_recipes("controlAddScenarios", 201, json={"kind": "non_local", "user": "jdoe"}),
+    Recipe(
+        "controlAddScenarios",
+        400,
+        "bad kind",
+        code="scenario.invalid",
+        auth="none",
+        json={"kind": "x"},
+    ),
+    Recipe("controlAddScenarios", 400, "not JSON", code="control.invalid", auth="none", raw="{"),
+    oversized("controlAddScenarios", auth="none"),
+    *control_recipes("controlClearScenarios", 204),
+    *control_recipes("controlRemoveScenario", 204, path_id="{scenario}"),
+    Recipe(
+        "controlRemoveScenario",
+        404,
+        "unknown id",
+        code="scenario.not.found",
+        auth="none",
+        path_id="nope",
+    ),
+    *control_recipes("controlGetClock", 200),
+    *control_recipes("controlSetClock", 200, json={"advance": 60}),
+    Recipe(
+        "controlSetClock",
+        400,
+        "advance -1",
+        code="control.invalid",
+        auth="none",
+        json={"advance": -1},
+    ),
+    oversized("controlSetClock", auth="none"),
+    *control_recipes("controlGetJournal", 200),
+    *control_recipes("controlClearJournal", 204),
+    *group_and_role_recipes(),
+    *control_recipes("controlGetFindings", 200),
+]
+
+
+# -- sending a recipe ------------------------------------------------------------------------------
+
+
+def placeholders(tenant: Tenant) -> dict[str, str]:
+    system = next(d for d in tenant.directories.values() if d["type"] == "SYSTEM")
+    return {
+        "{local}": users_of(tenant, "SYSTEM", "LOCAL")[1]["id"],
+        "{ad}": users_of(tenant, "ACTIVE_DIRECTORY")[0]["id"],
+        "{missing}": MISSING_ID,
+        "{scenario}": SCENARIO["id"],
+        "{system_directory}": system["id"],
+        "{group}": GROUP_IDS["Engineering"],
+        "{external_group}": GROUP_IDS["VPN Users"],
+        "{role}": ROLE_IDS["Administrator"],
+    }
+
+
+def fill(value: Any, names: dict[str, str]) -> Any:
+    if isinstance(value, str):
+        for key, replacement in names.items():
+            value = value.replace(key, replacement)
+        return value
+    if isinstance(value, list):
+        return [fill(item, names) for item in value]
+    if isinstance(value, dict):
+        return {key: fill(item, names) for key, item in value.items()}
+    return value
+
+
+def break_target(monkeypatch: pytest.MonkeyPatch, dotted: str) -> None:
+    def fail(*_args: Any, **_kwargs: Any) -> Any:
+        raise RuntimeError(f"status coverage: {dotted} made to fail")
+
+    monkeypatch.setattr(dotted, fail)
+
+
+def send(recipe: Recipe, fixtures: Fixtures, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Send a recipe's request to a fresh tenant and app; return the reply."""
+    tenant = Tenant(fixtures, profile=Profile(**recipe.profile))
+    app = create_app(tenant, control_settings=ControlSettings(**recipe.control))
+    names = placeholders(tenant)
+    operation = recipe.operation
+    path = re.sub(r"\{[^}/]+\}", fill(recipe.path_id, names), operation.path)
+    if recipe.query:
+        path += "?" + recipe.query
+    headers = dict(recipe.headers)
+    client: FlaskClient = app.test_client()
+    if recipe.auth == "bearer":
+        reply = client.post(
+            f"/SAAS/auth/oauthtoken?{TOKEN_QUERY}",
+            headers={"Authorization": basic("mockscim", "mockscim-secret")},
+        )
+        headers["Authorization"] = f"Bearer {reply.get_json()['access_token']}"
+    elif recipe.auth == "basic":
+        headers["Authorization"] = basic("mockscim", "mockscim-secret")
+    elif recipe.auth == "bogus":
+        headers["Authorization"] = "Bearer not-a-token"
+    tenant.scenarios.add(dict(SCENARIO))  # one to list and to remove; it matches nobody
+    for scenario in recipe.scenarios:
+        tenant.scenarios.add(dict(scenario))
+    data: Any = None
+    if recipe.oversized:
+        data = "x" * (MAX_BODY + 1)
+    elif recipe.form is not None:
+        data = recipe.form
+    elif recipe.json is not NO_JSON:
+        data = json.dumps(fill(recipe.json, names))
+        headers.setdefault("Content-Type", "application/json")
+    elif recipe.raw is not None:
+        data = recipe.raw
+    if recipe.broken:
+        break_target(monkeypatch, recipe.broken)
+    environ = {"REMOTE_ADDR": "192.0.2.10"} if recipe.remote else {}
+    return client.open(
+        path, method=operation.method, data=data, headers=headers, environ_base=environ
+    )
+
+
+def schema_errors(node: dict[str, Any], instance: Any) -> list[str]:
+    validator = OAS30Validator({"components": document()["components"], **node})
+    return [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(instance)]
+
+
+@pytest.mark.parametrize("recipe", RECIPES, ids=[r.test_id for r in RECIPES])
+def test_documented_status_is_produced(
+    recipe: Recipe, default_fixtures: Fixtures, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reply = send(recipe, default_fixtures, monkeypatch)
+    text = reply.get_data(as_text=True)
+    assert reply.status_code == recipe.status, text[:500]
+    spec = response_spec(recipe.operation, recipe.status)
+    for name, header in spec.get("headers", {}).items():
+        if resolve(header).get("required"):
+            assert name in reply.headers, f"documented header {name} missing"
+    content = spec.get("content", {})
+    if not content:
+        assert text == "", text[:500]
+        return
+    (media_type,) = content
+    assert reply.mimetype == media_type
+    body = yaml.safe_load(text) if media_type == "application/yaml" else json.loads(text)
+    assert schema_errors(content[media_type]["schema"], body) == [], body
+    assert code_of(body) == recipe.code, body
+
+
+# -- the table -------------------------------------------------------------------------------------
+
+
+def golden_cases() -> list[dict[str, Any]]:
+    cases: list[dict[str, Any]] = json.loads((DATA / "status_cases.json").read_text("utf-8"))
+    return cases
+
+
+def documented_path(path: str) -> str | None:
+    """The document's path for a concrete request path (tenant form and trailing slash folded)."""
+    path = path.split("?", 1)[0]
+    path = re.sub(r"^/SAAS/t/[^/]+/jersey/", "/SAAS/jersey/", path).rstrip("/") or "/"
+    paths = list(document()["paths"])
+    if path in paths:
+        return path
+    for candidate in paths:
+        pattern = re.sub(r"\\\{[^/]+\\\}", "[^/]+", re.escape(candidate))
+        if re.fullmatch(pattern, path):
+            return candidate
+    return None
+
+
+def golden_producers() -> dict[str, list[str]]:
+    """Row -> node ids of tests/test_statuses.py whose golden case asks for that status."""
+    by_route = {(op.method, op.path): op for op in operations().values()}
+    found: dict[str, list[str]] = {}
+    for case in golden_cases():
+        path = documented_path(case["path"])
+        operation = by_route.get((case["method"], path or ""))
+        if operation is None or case["status"] not in operation.statuses:
+            continue
+        if case["status"] >= 400 and case.get("code") not in documented_codes(
+            operation, case["status"]
+        ):
+            continue  # another error with the same status (an unknown path's 404, say)
+        row = f"{operation.label} {case['status']}"
+        found.setdefault(row, []).append(f"{GOLDEN}::test_status[{case['name']}]")
+    return found
+
+
+def rows() -> list[tuple[Operation, int]]:
+    return [(op, status) for op in operations().values() for status in op.statuses]
+
+
+def render() -> str:
+    recipes: dict[str, list[Recipe]] = {}
+    for recipe in RECIPES:
+        recipes.setdefault(recipe.row, []).append(recipe)
+    golden = golden_producers()
+    table = rows()
+    ways = {"profile": 0, "scenario": 0, "internal failure": 0}
+    for operation, status in table:
+        hows = [r.how for r in recipes.get(f"{operation.label} {status}", [])]
+        for way in ways:
+            if hows and all(how.startswith(way) for how in hows):
+                ways[way] += 1
+    lines = [
+        "# Status coverage",
+        "",
+        "<!-- Generated by tests/test_status_coverage.py; do not edit. Regenerate with",
+        f"     {WRITE_ENV}=1 pytest tests/test_status_coverage.py -->",
+        "",
+        f"Every status the {len(operations())} operations of `openapi.yaml` document "
+        f"({len(table)} rows), the error codes the tests see, and the tests that produce it. "
+        "Each row's recipes in `tests/test_status_coverage.py` send the request to a fresh tenant "
+        "and check the status, the code, the documented headers and the body against the "
+        "documented schema; the golden cases of `tests/data/status_cases.json` "
+        "(`tests/test_statuses.py`) that ask for the same status are listed beside them.",
+        "",
+        f"Only with a profile switch: {ways['profile']} rows (401 with "
+        "`--unauthenticated-status 401`, PATCH's 200 with `--patch-status 200`). Only with an "
+        f"`error` scenario: {ways['scenario']} rows (500). Only by an internal failure the test "
+        f"injects, where scenarios do not reach (the control API, `GET /openapi.yaml`): "
+        f"{ways['internal failure']} rows (500). Excluded: {len(EXCLUDED)}.",
+        "",
+        "| operation | status | codes | recipes (how) | golden cases |",
+        "|---|---|---|---|---|",
+    ]
+    for operation, status in table:
+        row = f"{operation.label} {status}"
+        mine = recipes.get(row, [])
+        codes = sorted({r.code for r in mine if r.code})
+        how = (
+            "<br>".join(f"`{r.name}`" + (f" ({r.how})" if r.how else "") for r in mine)
+            or f"excluded: {EXCLUDED.get(row, '?')}"
+        )
+        names = [node.split("[", 1)[1].rstrip("]") for node in golden.get(row, [])]
+        lines.append(
+            f"| `{operation.method} {operation.path}` ({operation.operation_id}) | {status} "
+            f"| {', '.join(f'`{c}`' for c in codes) or '-'} | {how} "
+            f"| {'<br>'.join(names) or '-'} |"
+        )
+    lines += [
+        "",
+        f"Recipe test ids: `{THIS}::test_documented_status_is_produced[<METHOD> <path> <status> "
+        "<recipe>]`; golden ids: `tests/test_statuses.py::test_status[<case>]`.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def test_every_documented_status_has_a_producer() -> None:
+    produced = {recipe.row for recipe in RECIPES}
+    missing = [
+        f"{op.label} {status}"
+        for op, status in rows()
+        if f"{op.label} {status}" not in produced and f"{op.label} {status}" not in EXCLUDED
+    ]
+    assert not missing, "documented statuses no test produces:\n" + "\n".join(missing)
+    stale = [row for row in EXCLUDED if row in produced]
+    assert not stale, f"excluded but produced: {stale}"
+
+
+def test_recipes_ask_only_for_documented_statuses() -> None:
+    documented = {f"{op.label} {status}" for op, status in rows()}
+    undocumented = [recipe.test_id for recipe in RECIPES if recipe.row not in documented]
+    assert not undocumented, undocumented
+    ids = [recipe.test_id for recipe in RECIPES]
+    assert len(ids) == len(set(ids)), "two recipes share a name"
+
+
+def test_every_documented_error_code_is_produced() -> None:
+    missing = []
+    for op, status in rows():
+        seen = {r.code for r in RECIPES if r.row == f"{op.label} {status}"}
+        missing += [f"{op.label} {status} {code}" for code in documented_codes(op, status) - seen]
+    assert not missing, "documented codes no recipe produces:\n" + "\n".join(missing)
+
+
+def test_the_committed_table_is_current() -> None:
+    text = render()
+    if os.environ.get(WRITE_ENV) == "1":
+        COVERAGE_DOC.parent.mkdir(exist_ok=True)
+        COVERAGE_DOC.write_text(text, "utf-8")
+    current = COVERAGE_DOC.read_text("utf-8") if COVERAGE_DOC.exists() else ""
+    assert current == text, (
+        f"{COVERAGE_DOC.relative_to(ROOT)} is out of date; regenerate it with "
+        f"`{WRITE_ENV}=1 pytest tests/test_status_coverage.py`"
+    )
+
+
+def test_golden_cases_name_documented_rows() -> None:
+    documented = {f"{op.label} {status}" for op, status in rows()}
+    assert set(golden_producers()) <= documented
