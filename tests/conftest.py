@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -93,3 +98,29 @@ def error_code(reply: Any) -> str:
     assert error["parameters"] is None
     code: str = error["code"]
     return code
+
+
+@contextmanager
+def serve(*args: str) -> Iterator[tuple[str, str]]:
+    """Run `python -m mockscim serve --port 0 ARGS` as a user does; yield (root URL, banner)."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mockscim", "serve", "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        banner = ""
+        deadline = time.monotonic() + 30
+        while "stop:" not in banner and time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if not line:
+                break
+            banner += line
+        match = re.search(r"SCIM base:\s+(http://127\.0\.0\.1:\d+)", banner)
+        assert match, banner
+        yield match.group(1), banner
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -4,47 +4,18 @@ from __future__ import annotations
 
 import http.client
 import json
-import re
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import serve
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = "/SAAS/jersey/manager/api/scim"
-
-
-@contextmanager
-def serve(*args: str) -> Iterator[tuple[str, str]]:
-    """Run `python -m mockscim serve --port 0 ARGS`; yield (root URL, banner)."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mockscim", "serve", "--port", "0", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        banner = ""
-        deadline = time.monotonic() + 30
-        while "stop:" not in banner and time.monotonic() < deadline:
-            line = process.stdout.readline()
-            if not line:
-                break
-            banner += line
-        match = re.search(r"SCIM base:\s+(http://127\.0\.0\.1:\d+)", banner)
-        assert match, banner
-        yield match.group(1), banner
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def get_json(url: str, token: str | None = None) -> dict[str, object]:

@@ -25,7 +25,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,6 +32,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import serve
 
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,27 +78,8 @@ def operation_counts(text: str) -> tuple[int, int]:
 @contextmanager
 def sandbox() -> Iterator[str]:
     """``python -m mockscim serve --port 0 --seed 1 --clock ...``; yield its root URL."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mockscim", "serve", "--port", "0", *SERVE_ARGS],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        banner = ""
-        deadline = time.monotonic() + 30
-        while "stop:" not in banner and time.monotonic() < deadline:
-            line = process.stdout.readline()
-            if not line:
-                break
-            banner += line
-        match = re.search(r"SCIM base:\s+(http://127\.0\.0\.1:\d+)", banner)
-        assert match, banner
-        yield match.group(1)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with serve(*SERVE_ARGS) as (root, _):
+        yield root
 
 
 @pytest.mark.skipif(not (BIN / "st").exists(), reason="the Schemathesis CLI is not installed")
