@@ -31,7 +31,7 @@ from mockscim.clock import format_timestamp, parse_timestamp
 from mockscim.errors import ControlInvalid, ControlRefused, ScenarioNotFound, UsersInvalid
 from mockscim.fixtures import FixtureError
 from mockscim.tenant import render
-from mockscim.web import NO_BODY, SCIM_BASE, json_response, read_json, tenant
+from mockscim.web import NO_BODY, SCIM_BASE, host_root, json_response, read_json, tenant
 
 __all__ = ["CONTROL_PREFIX", "TOKEN_HEADER", "ControlSettings", "control"]
 
@@ -126,7 +126,7 @@ def add_users() -> Response:
         stored = tenant().load_users(records)
     except FixtureError as exc:
         raise UsersInvalid(str(exc), message=f"The users are invalid: {exc}") from exc
-    users_url = request.host_url.rstrip("/") + SCIM_BASE + "/Users"
+    users_url = host_root() + SCIM_BASE + "/Users"
     return json_response({"users": [render(u, users_url) for u in stored]}, 201)
 
 

@@ -24,8 +24,10 @@ SCIM-DIALECT "Groups and roles"; **[decided]** where it is silent:
 
 from __future__ import annotations
 
+import gc
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -98,7 +100,7 @@ class GroupRules:
         roles = [_normalized(r) for r in fixtures.roles]
         if not any(r["id"] == USER_ROLE_ID for r in roles):
             roles.insert(0, _builtin_role())
-        with self.lock:
+        with self.lock, _collector_paused():
             self.groups.replace_all(groups, copy=False)
             self.roles.replace_all(roles, copy=False)
             self._index_memberships()
@@ -176,10 +178,10 @@ class GroupRules:
         return role
 
     def search_groups(self, params: search.SearchParams) -> tuple[int, list[Resource]]:
-        return search.select(self.groups.scan(search.matcher(params.filter)), params)
+        return self.groups.select(search.matcher(params.filter), lambda g: search.select(g, params))
 
     def search_roles(self, params: search.SearchParams) -> tuple[int, list[Resource]]:
-        return search.select(self.roles.scan(search.matcher(params.filter)), params)
+        return self.roles.select(search.matcher(params.filter), lambda r: search.select(r, params))
 
     def members_of(self, resource: Resource) -> list[dict[str, Any]]:
         """The members as rendered: every user for the built-ins; names as they are now."""
@@ -388,6 +390,19 @@ class GroupRules:
             change.removed = [r for r in change.removed if before.get(r, "User") == "User"]
             self._refresh_users(self._apply_membership(self._roles_of, rid, change, before))
             return updated
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Loading 100k users makes millions of young objects: pausing the cyclic garbage collector
+    meanwhile halves the load time (nothing cyclic is made)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _user_display(user: Resource) -> str:

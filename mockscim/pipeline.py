@@ -20,11 +20,10 @@ from flask import Response, g, request
 from waitress.channel import ClientDisconnected
 
 from mockscim import filter as scim_filter
-from mockscim.clock import format_timestamp
 from mockscim.control import CONTROL_PREFIX
 from mockscim.errors import BadRequest, InvalidFilter, PayloadTooLarge, ScimError
 from mockscim.findings import check_request
-from mockscim.journal import Entry, redact_headers, redact_query
+from mockscim.journal import Entry
 from mockscim.scenarios import RequestInfo
 from mockscim.web import MAX_BODY, SCIM_BASE, read_json, scim_error, tenant
 
@@ -141,10 +140,12 @@ def after(response: Response) -> Response:
     if not _emulated():
         return response
     current = tenant()
-    try:
-        raw = request.get_data(cache=True)
-    except Exception:  # a body over the size limit: keep what the journal may hold
-        raw = b""
+    raw = b""
+    if request.content_length or "chunked" in request.headers.get("Transfer-Encoding", ""):
+        try:
+            raw = request.get_data(cache=True)
+        except Exception:  # a body over the size limit: keep what the journal may hold
+            raw = b""
     fault = request.environ.get(FAULT_KEY)
     response_raw = b""
     if not response.is_streamed:
@@ -152,11 +153,11 @@ def after(response: Response) -> Response:
     error = g.get("scim_error_detail")
     entry = Entry(
         seq=0,
-        at=format_timestamp(current.clock.now()),
+        instant=current.clock.now(),
         method=request.method,
         path=request.path,
-        query=redact_query(request.query_string.decode("latin-1")),
-        headers=redact_headers(dict(request.headers.items())),
+        query_raw=request.query_string.decode("latin-1"),
+        header_pairs=list(request.headers.items()),
         body_raw=raw,
         body_type=request.mimetype or "",
         status=0 if fault == "drop" else response.status_code,

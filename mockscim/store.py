@@ -68,6 +68,15 @@ class FlatTable(Table):
     rewrites itself, which is its own, documented cost).
     """
 
+    def documents(self) -> Iterable[dict[str, Any]]:
+        """The stored documents themselves, in insertion order: read them, never change them."""
+        return self._read_table().values()  # type: ignore[return-value]
+
+    def document(self, doc_id: int) -> dict[str, Any] | None:
+        """One stored document itself (not a copy): read it, never change it."""
+        found: dict[str, Any] | None = self._read_table().get(str(doc_id))  # type: ignore[assignment]
+        return found
+
     def _update_table(self, updater: Callable[[dict[int, Mapping[str, Any]]], None]) -> None:
         tables = self._storage.read() or {}
         raw = tables.setdefault(self.name, {})
@@ -255,6 +264,27 @@ class UserStore:
                 )
                 candidates = sorted((d for d in found if d is not None), key=lambda d: d.doc_id)
             return [clone(u) for u in candidates if keep(u)]
+
+    def select(
+        self,
+        keep: Callable[[User], bool],
+        pick: Callable[[list[User]], tuple[int, list[User]]],
+        ids: list[str] | None = None,
+    ) -> tuple[int, list[User]]:
+        """``pick`` (sorting and paging) over the users ``keep`` accepts; copies of its page only.
+
+        The filter and the sort read the stored documents in place, so a search costs one copy
+        per user it returns, not one per user it looks at.
+        """
+        with self.lock:
+            table: FlatTable = self._table  # type: ignore[assignment]
+            if ids is None:
+                candidates: Iterable[User] = table.documents()
+            else:
+                doc_ids = sorted(self._doc_ids[i] for i in ids if i in self._doc_ids)
+                candidates = [d for d in map(table.document, doc_ids) if d is not None]
+            total, page = pick([u for u in candidates if keep(u)])
+            return total, [clone(u) for u in page]
 
     def insert(self, user: User) -> None:
         with self.lock:

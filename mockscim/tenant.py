@@ -288,8 +288,9 @@ class Tenant(GroupRules):
     def search(self, params: search.SearchParams) -> tuple[int, list[User]]:
         """Filter, sort and page the users: (totalResults, the page)."""
         ids = self._indexed_ids(params.filter)
-        users = self.store.scan(search.matcher(params.filter), ids)
-        return search.select(users, params)
+        return self.store.select(
+            search.matcher(params.filter), lambda users: search.select(users, params), ids
+        )
 
     def _indexed_ids(self, node: Node | None) -> list[str] | None:
         """Candidate ids for ``id``/``userName``/``externalId`` ``eq`` filters; None means scan."""
