@@ -20,7 +20,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from tinydb import TinyDB
 from tinydb.storages import MemoryStorage, Storage
@@ -31,6 +31,7 @@ from mockscim.copying import clone
 __all__ = ["AtomicJSONStorage", "UserStore"]
 
 User = dict[str, Any]
+T = TypeVar("T")
 
 
 class _IntKeyView(MutableMapping[int, Any]):
@@ -166,6 +167,11 @@ class UserStore:
         self._reindex()
 
     @property
+    def _flat(self) -> FlatTable:
+        table: FlatTable = self._table  # type: ignore[assignment]
+        return table
+
+    @property
     def persistent(self) -> bool:
         return not isinstance(self._db.storage, MemoryStorage)
 
@@ -237,8 +243,16 @@ class UserStore:
             doc_id = self._doc_ids.get(uid)
             if doc_id is None:
                 return None
-            doc = self._table.get(doc_id=doc_id)
+            doc = self._flat.document(doc_id)
             return clone(doc) if doc is not None else None
+
+    def read(self, uid: str, use: Callable[[User], T]) -> T | None:
+        """``use(user)`` on the stored user itself, under the lock, without a copy; None when
+        there is none. ``use`` must not change it nor keep it (render and serialise, say)."""
+        with self.lock:
+            doc_id = self._doc_ids.get(uid)
+            doc = self._flat.document(doc_id) if doc_id is not None else None
+            return use(doc) if doc is not None else None
 
     def id_for_name(self, name: str) -> str | None:
         """The id of the resource whose name (userName, displayName) is ``name``, any case."""
@@ -277,7 +291,7 @@ class UserStore:
         per user it returns, not one per user it looks at.
         """
         with self.lock:
-            table: FlatTable = self._table  # type: ignore[assignment]
+            table = self._flat
             if ids is None:
                 candidates: Iterable[User] = table.documents()
             else:

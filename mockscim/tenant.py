@@ -14,7 +14,7 @@ import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from mockscim import attributes, patch, search
 from mockscim.attributes import CORE, ENTERPRISE, WORKSPACE
@@ -46,6 +46,7 @@ __all__ = [
 ]
 
 User = dict[str, Any]
+T = TypeVar("T")
 
 SYSTEM_DOMAIN = "System Domain"
 #: Directory types whose users SCIM may change [decided, SCIM-DIALECT].
@@ -284,6 +285,19 @@ class Tenant(GroupRules):
         if hidden:
             raise UserNotFound(f"user {uid} is missing (scenario {hidden})", message=message)
         return user
+
+    def read_user(self, uid: str, use: Callable[[User], T]) -> T:
+        """``use`` on the stored user without a copy (see :meth:`UserStore.read`); 404 as
+        :meth:`get_user` (a ``missing`` scenario included)."""
+        with self.store.lock:
+            found = self.store.read(uid, lambda user: (user["userName"], use(user)))
+            if found is None:
+                raise UserNotFound(f"no user with id {uid!r}")
+            user_name, result = found
+            hidden = self.scenarios.is_missing(uid, user_name)
+            if hidden:
+                raise UserNotFound(f"user {uid} is missing (scenario {hidden})")
+            return result
 
     def search(self, params: search.SearchParams) -> tuple[int, list[User]]:
         """Filter, sort and page the users: (totalResults, the page)."""

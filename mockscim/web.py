@@ -284,8 +284,14 @@ def _query_bool(name: str, *, default: bool) -> bool:
 @scim.get("/Users/<uid>", strict_slashes=False)
 def get_user(uid: str) -> Response:
     refs = search.parse_attribute_list(request.args.get("attributes"))
-    wire = render(tenant().get_user(uid), users_url())
-    return json_response(shape(wire, refs, ()), 200, {"ETag": wire["meta"]["version"]})
+    url = users_url()
+
+    def answer(user: dict[str, Any]) -> Response:
+        # Under the store's lock, on the stored user itself: rendered and serialised, no copy.
+        wire = render(user, url)
+        return json_response(shape(wire, refs, ()), 200, {"ETag": wire["meta"]["version"]})
+
+    return tenant().read_user(uid, answer)
 
 
 @scim.route("/Users/<uid>", methods=["PATCH"], strict_slashes=False)
