@@ -308,7 +308,25 @@ def scale_size(
             client.patch(f"{SCIM_USERS}/{chosen[i]['id']}", json={"title": f"Title {i}"}),
         )
 
+    groups = [tenant.create_group({"displayName": f"Team {n:02d}"})["id"] for n in range(20)]
+    scim_groups = SCIM_USERS.rsplit("/", 1)[0] + "/Groups"
+
+    def group_name_eq(i: int) -> None:
+        reply = client.get(
+            scim_groups, query_string={"filter": f'displayName eq "team {i % 20:02d}"'}
+        )
+        expect(200, reply)
+        assert reply.json is not None and reply.json["totalResults"] == 1
+
+    def group_member_add_remove(i: int) -> None:
+        url = f"{scim_groups}/{groups[i % 20]}"
+        uid = chosen[i]["id"]
+        expect(204, client.patch(url, json={"members": [{"value": uid, "type": "User"}]}))
+        expect(204, client.patch(url, json={"members": [{"value": uid, "operation": "delete"}]}))
+
     for name, op in (
+        ("group_name_eq", group_name_eq),
+        ("group_member_add_remove", group_member_add_remove),
         ("get_by_id", get_by_id),
         ("username_eq", user_name_eq),
         ("externalid_eq", external_id_eq),

@@ -764,6 +764,8 @@ SCALE_OPS = (
     ("familyname_co", 'name.familyName co "..." (count=20)'),
     ("sorted_page", "sortBy=userName, page of 20"),
     ("patch_title", "PATCH title"),
+    ("group_name_eq", "groups: displayName eq (of 21 groups)"),
+    ("group_member_add_remove", "groups: add + remove a member (2 PATCHes)"),
 )
 SCALE_TARGETED = ("get_by_id", "username_eq", "externalid_eq")
 
