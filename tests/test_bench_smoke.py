@@ -31,7 +31,7 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
 }
 LOAD_KEYS = {"req_per_s", "ratio_vs_floor", "requests", "errors", "latency_ms_p50"}
 SCALE_OPS = {"get_by_id", "username_eq", "externalid_eq", "familyname_co"}
-SCALE_OPS |= {"sorted_page", "patch_title"}
+SCALE_OPS |= {"sorted_page", "patch_title", "group_name_eq", "group_member_add_remove"}
 
 
 @pytest.fixture(scope="module")
