@@ -296,10 +296,7 @@ def get_user(uid: str) -> Response:
 
 @scim.route("/Users/<uid>", methods=["PATCH"], strict_slashes=False)
 def patch_user(uid: str) -> Response:
-    body = read_json(InvalidJson)
-    if body is NO_BODY:
-        raise InvalidJson("no body")
-    updated = tenant().patch_user(uid, body)
+    updated = tenant().patch_user(uid, _patch_body())
     version = updated["meta"]["version"]
     if tenant().profile.patch_returns_user:
         return json_response(render(updated, users_url()), 200, {"ETag": version})
@@ -373,9 +370,18 @@ def _patched(resource: dict[str, Any], *, role: bool) -> Response:
     return Response(status=204, headers={"ETag": version})
 
 
-def _require_override() -> None:
+def _require_override(allowed: tuple[str, ...] = ("GET", "PATCH", "DELETE")) -> None:
+    """``POST`` is a PATCH only with ``X-HTTP-Method-Override: PATCH``; else 405."""
     if request.headers.get("X-HTTP-Method-Override", "").strip().upper() != "PATCH":
-        raise MethodNotAllowed(["GET", "PATCH", "DELETE"], "POST without X-HTTP-Method-Override")
+        raise MethodNotAllowed(list(allowed), "POST without X-HTTP-Method-Override")
+
+
+def _patch_body() -> Any:
+    """A PATCH body: JSON, present (400 json.invalid otherwise)."""
+    body = read_json(InvalidJson)
+    if body is NO_BODY:
+        raise InvalidJson("no body")
+    return body
 
 
 @scim.get("/Groups", strict_slashes=False)
@@ -408,10 +414,7 @@ def get_group(gid: str) -> Response:
 
 @scim.route("/Groups/<gid>", methods=["PATCH"], strict_slashes=False)
 def patch_group(gid: str) -> Response:
-    body = read_json(InvalidJson)
-    if body is NO_BODY:
-        raise InvalidJson("no body")
-    return _patched(tenant().patch_group(gid, body), role=False)
+    return _patched(tenant().patch_group(gid, _patch_body()), role=False)
 
 
 @scim.post("/Groups/<gid>", strict_slashes=False)
@@ -440,16 +443,12 @@ def get_role(rid: str) -> Response:
 
 @scim.route("/Roles/<rid>", methods=["PATCH"], strict_slashes=False)
 def patch_role(rid: str) -> Response:
-    body = read_json(InvalidJson)
-    if body is NO_BODY:
-        raise InvalidJson("no body")
-    return _patched(tenant().patch_role(rid, body), role=True)
+    return _patched(tenant().patch_role(rid, _patch_body()), role=True)
 
 
 @scim.post("/Roles/<rid>", strict_slashes=False)
 def patch_role_override(rid: str) -> Response:
-    if request.headers.get("X-HTTP-Method-Override", "").strip().upper() != "PATCH":
-        raise MethodNotAllowed(["GET", "PATCH"], "POST without X-HTTP-Method-Override")
+    _require_override(("GET", "PATCH"))
     return patch_role(rid)
 
 
