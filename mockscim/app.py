@@ -42,8 +42,6 @@ def create_app(current: Tenant, *, control_settings: ControlSettings | None = No
         # No automatic OPTIONS answers: the service documents none, so OPTIONS is a 405 envelope.
         if rule.methods is not None:
             rule.methods.discard("OPTIONS")
-    app.url_value_preprocessor(pipeline.start)
-    app.before_request(pipeline.check_query_string)
     app.before_request(pipeline.before)
     app.after_request(pipeline.after)
     app.register_error_handler(ScimError, scim_error)
