@@ -52,6 +52,12 @@ from mockscim.attributes import (
 )
 from mockscim.errors import InvalidFilter, ScimError
 from mockscim.patch import canonicalize
+from mockscim.rules import (
+    CREATABLE_USER_TYPES,
+    MAX_USERNAME,
+    provisioned_missing,
+    user_name_problem,
+)
 
 __all__ = ["MISREAD", "REJECTED", "RULES", "SEVERITY", "Finding", "check_request"]
 
@@ -209,8 +215,6 @@ _EXTENSION_BY_LOWER = {urn.lower(): urn for urn in EXTENSIONS}
 
 _COMPARE_OPS = scim_filter.COMPARE_OPS
 _OPS_TEXT = ", ".join(_COMPARE_OPS)
-_MAX_USERNAME = 255
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
 
 #: The query parameters ``GET /Users`` reads (spec), in their exact (case-sensitive) spelling.
@@ -1195,18 +1199,18 @@ class _Checker:
                 else f"the POST /Users body has an empty userName ({_show(name)})",
                 'send a non-empty "userName" string',
             )
-        elif len(name) > _MAX_USERNAME or _CONTROL.search(name):
+        elif user_name_problem(name) is not None:
             self.add(
                 "create.invalid-username",
-                f"userName {_show(name, 40)} is longer than {_MAX_USERNAME} characters or holds "
+                f"userName {_show(name, 40)} is longer than {MAX_USERNAME} characters or holds "
                 "control characters",
-                f"send a userName of at most {_MAX_USERNAME} printable characters",
+                f"send a userName of at most {MAX_USERNAME} printable characters",
             )
         workspace = data.get(WORKSPACE)
         user_type = workspace.get("internalUserType") if isinstance(workspace, dict) else None
-        if user_type and user_type not in ("LOCAL", "PROVISIONED"):
+        if user_type and user_type not in CREATABLE_USER_TYPES:
             upper = user_type.strip().upper()
-            hint = f": write {upper!r} in upper case" if upper in ("LOCAL", "PROVISIONED") else ""
+            hint = f": write {upper!r} in upper case" if upper in CREATABLE_USER_TYPES else ""
             self.add(
                 "create.user-type",
                 f"{WORKSPACE}:internalUserType {user_type!r} cannot be created through SCIM",
@@ -1214,7 +1218,7 @@ class _Checker:
                 f"domain of an 'Other' directory{hint}",
             )
         if user_type == "PROVISIONED":
-            missing = _provisioned_missing(data)
+            missing = provisioned_missing(data)
             if missing:
                 self.add(
                     "create.provisioned-incomplete",
@@ -1285,19 +1289,6 @@ def _writes(attr: Attr, value: Any) -> bool:
     if attr.type == COMPLEX or attr.multi:
         return bool(value)
     return True
-
-
-def _provisioned_missing(data: dict[str, Any]) -> list[str]:
-    name = data.get("name")
-    name = name if isinstance(name, dict) else {}
-    emails = data.get("emails")
-    emails = emails if isinstance(emails, list) else []
-    missing = [sub for sub in ("name.givenName", "name.familyName") if not name.get(sub[5:])]
-    if len(emails) != 1:
-        missing.append(f"exactly one email (got {len(emails)})")
-    if not data.get("externalId"):
-        missing.append("externalId")
-    return missing
 
 
 _TOKEN = re.compile(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hmac
 import random
-import re
 import secrets
 import uuid
 from collections.abc import Callable
@@ -33,6 +32,7 @@ from mockscim.fixtures import FixtureError, Fixtures, validate_users
 from mockscim.groups import USER_ROLE_ID, GroupRules
 from mockscim.journal import DEFAULT_SIZE as DEFAULT_JOURNAL_SIZE
 from mockscim.journal import Journal
+from mockscim.rules import provisioned_missing, user_name_problem
 from mockscim.scenarios import Scenarios
 from mockscim.store import UserStore
 from mockscim.tokens import TokenIssuer
@@ -53,8 +53,6 @@ SYSTEM_DOMAIN = "System Domain"
 LOCAL_DIRECTORY_TYPES = frozenset({"SYSTEM", "OTHER"})
 #: internalUserType values that may be changed, within those directories.
 LOCAL_USER_TYPES = frozenset({"LOCAL", "PROVISIONED"})
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-MAX_USERNAME = 255
 DELETE_NOT_FOUND = "The specified user does not exist"
 
 
@@ -456,11 +454,10 @@ USER_STATUSES = ("1", "2", "3")
 
 
 def check_user_name(name: Any, error: type[ScimError]) -> None:
-    """A usable userName: a non-empty string of at most 255 characters, no control characters."""
-    if not isinstance(name, str) or not name.strip():
-        raise error("userName is missing or empty")
-    if len(name) > MAX_USERNAME or _CONTROL.search(name):
-        raise error("userName is too long or holds control characters")
+    """A usable userName (:func:`mockscim.rules.user_name_problem`), else ``error``."""
+    problem = user_name_problem(name)
+    if problem is not None:
+        raise error(problem)
 
 
 def check_manager(body: dict[str, Any], error: type[ScimError]) -> None:
@@ -502,14 +499,9 @@ def check_user(user: User, directory: dict[str, Any], error: type[ScimError]) ->
 
 def _require_provisioned_members(data: dict[str, Any]) -> None:
     """A user for an "Other" directory needs name, one email and externalId (captures, 2022)."""
-    name = data.get("name") or {}
-    emails = data.get("emails") or []
-    if not name.get("givenName") or not name.get("familyName"):
-        raise InvalidUser("a PROVISIONED user needs name.givenName and name.familyName")
-    if len(emails) != 1:
-        raise InvalidUser("a PROVISIONED user needs exactly one email")
-    if not data.get("externalId"):
-        raise InvalidUser("a PROVISIONED user needs an externalId")
+    missing = provisioned_missing(data)
+    if missing:
+        raise InvalidUser("a PROVISIONED user needs " + ", ".join(missing))
 
 
 def render(user: User, users_url: str, *, extra_workspace: dict[str, Any] | None = None) -> User:
