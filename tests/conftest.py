@@ -100,6 +100,19 @@ def error_code(reply: Any) -> str:
     return code
 
 
+def fill(value: Any, names: dict[str, str]) -> Any:
+    """``value`` (a JSON value) with every placeholder of ``names`` replaced in its strings."""
+    if isinstance(value, str):
+        for key, replacement in names.items():
+            value = value.replace(key, replacement)
+        return value
+    if isinstance(value, list):
+        return [fill(item, names) for item in value]
+    if isinstance(value, dict):
+        return {key: fill(item, names) for key, item in value.items()}
+    return value
+
+
 @contextmanager
 def serve(*args: str) -> Iterator[tuple[str, str]]:
     """Run `python -m mockscim serve --port 0 ARGS` as a user does; yield (root URL, banner)."""

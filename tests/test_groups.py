@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import SCIM_BASE, USERS, error_code, users_of
+from conftest import SCIM_BASE, USERS, error_code, fill, users_of
 from flask.testing import FlaskClient
 
 from mockscim.groups import ALL_USERS_GROUP_ID, USER_ROLE_ID
@@ -459,16 +459,7 @@ def test_group_and_role_statuses(
     auth: dict[str, str],
 ) -> None:
     ids = _ids(client, auth)
-    for key, value in ids.items():
-        path = path.replace(key, value)
-    if isinstance(body, dict) and "members" in body:
-        body = {
-            **body,
-            "members": [
-                {k: ids.get(v, v) if isinstance(v, str) else v for k, v in m.items()}
-                for m in body["members"]
-            ],
-        }
+    path, body = fill(path, ids), fill(body, ids)
     headers = {} if name == "groups: no token" else auth
     reply = client.open(path, method=method, json=body, headers=headers)
     if name.startswith("patch: a domain is ignored"):

@@ -31,7 +31,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import DATA, ROOT, basic, users_of
+from conftest import DATA, ROOT, basic, fill, users_of
 from flask.testing import FlaskClient
 from openapi_schema_validator import OAS30Validator
 
@@ -740,18 +740,6 @@ def placeholders(tenant: Tenant) -> dict[str, str]:
         "{external_group}": GROUP_IDS["VPN Users"],
         "{role}": ROLE_IDS["Administrator"],
     }
-
-
-def fill(value: Any, names: dict[str, str]) -> Any:
-    if isinstance(value, str):
-        for key, replacement in names.items():
-            value = value.replace(key, replacement)
-        return value
-    if isinstance(value, list):
-        return [fill(item, names) for item in value]
-    if isinstance(value, dict):
-        return {key: fill(item, names) for key, item in value.items()}
-    return value
 
 
 def break_target(monkeypatch: pytest.MonkeyPatch, dotted: str) -> None:

@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 import pytest
-from conftest import DATA, basic, error_code, users_of
+from conftest import DATA, basic, error_code, fill, users_of
 from flask.testing import FlaskClient
 
 from mockscim.tenant import Tenant
@@ -31,18 +31,6 @@ def placeholders(tenant: Tenant) -> dict[str, str]:
         "{ad_domain}": by_type["ACTIVE_DIRECTORY"]["domains"][0],
         "{other_domain}": by_type["OTHER"]["domains"][0],
     }
-
-
-def fill(value: Any, names: dict[str, str]) -> Any:
-    if isinstance(value, str):
-        for key, replacement in names.items():
-            value = value.replace(key, replacement)
-        return value
-    if isinstance(value, list):
-        return [fill(v, names) for v in value]
-    if isinstance(value, dict):
-        return {k: fill(v, names) for k, v in value.items()}
-    return value
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
