@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from mockscim import attributes, filter
@@ -51,8 +51,6 @@ class SearchParams:
     count: int = DEFAULT_COUNT
     sort_by: AttrRef | None = None
     descending: bool = False
-    #: Which problems were seen but tolerated (for the journal and strict mode).
-    notes: tuple[str, ...] = field(default=())
 
     @property
     def offset(self) -> int:
