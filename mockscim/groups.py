@@ -300,7 +300,7 @@ class GroupRules:
                 },
             }
             try:
-                change = apply_membership_patch(skeleton, data, GROUPS, error=InvalidGroup)
+                change = apply_membership_patch(skeleton, canonical, GROUPS, error=InvalidGroup)
             except ScimError as exc:
                 raise InvalidGroup(exc.detail) from exc
             group = change.resource
@@ -318,13 +318,13 @@ class GroupRules:
 
     def patch_group(self, gid: str, body: Any) -> Resource:
         """400 body -> 404 -> 403 not local -> 404 member -> apply (as for users)."""
-        canonicalize(body, catalogue=GROUPS)
+        canonical = canonicalize(body, catalogue=GROUPS)  # 400 before anything else
         with self.lock:
             group = self.get_group(gid)
             if not self.is_local_group(group):
                 raise NotLocalGroup(f"group {gid} is not a local group")
             before = {m["value"]: m.get("type", "User") for m in group.get("members") or []}
-            change = apply_membership_patch(group, body, GROUPS)
+            change = apply_membership_patch(group, canonical, GROUPS)
             updated = change.resource
             name = updated.get("displayName")
             if not isinstance(name, str) or not name.strip():
@@ -375,11 +375,11 @@ class GroupRules:
             self._refresh_users(touched)
 
     def patch_role(self, rid: str, body: Any) -> Resource:
-        canonicalize(body, catalogue=ROLES)
+        canonical = canonicalize(body, catalogue=ROLES)  # 400 before anything else
         with self.lock:
             role = self.get_role(rid)
             before = {m["value"]: m.get("type", "User") for m in role.get("members") or []}
-            change = apply_membership_patch(role, body, ROLES, writable=False)
+            change = apply_membership_patch(role, canonical, ROLES, writable=False)
             self._resolve_members(change, rid)
             updated = change.resource
             updated["meta"] = dict(role["meta"])

@@ -29,7 +29,7 @@ from typing import Any
 from mockscim.attributes import WORKSPACE, Catalogue
 from mockscim.copying import clone
 from mockscim.errors import InvalidJson, ScimError
-from mockscim.patch import canonicalize
+from mockscim.patch import Canonical, canonicalize
 
 __all__ = ["MEMBER_TYPES", "Change", "apply_membership_patch", "member_type"]
 
@@ -67,8 +67,14 @@ def apply_membership_patch(
     error: type[ScimError] = InvalidJson,
     writable: bool = True,
 ) -> Change:
-    """Apply a PATCH to a stored group (``writable``) or role (members only)."""
-    canonical = canonicalize(body, error=error, catalogue=catalogue)
+    """Apply a PATCH to a stored group (``writable``) or role (members only).
+
+    ``body`` is the request's JSON, or the :class:`~mockscim.patch.Canonical` already read from it.
+    """
+    if isinstance(body, Canonical):
+        canonical = body
+    else:
+        canonical = canonicalize(body, error=error, catalogue=catalogue)
     data = canonical.body
     out = clone(resource)
     change = Change(out, unknown=canonical.unknown)

@@ -66,7 +66,6 @@ Pure: imports only the standard library and mockscim's catalogue and errors.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NoReturn
@@ -85,6 +84,7 @@ from mockscim.attributes import (
     lookup,
     resolve,
 )
+from mockscim.copying import clone
 from mockscim.errors import InvalidJson, ScimError
 
 __all__ = ["Canonical", "apply_patch", "canonicalize"]
@@ -249,12 +249,14 @@ def canonicalize(
 def apply_patch(user: dict[str, Any], body: Any) -> tuple[dict[str, Any], Canonical]:
     """Apply a SCIM 1.1 partial update to a stored ``user``; answer the new user and the body read.
 
-    Raises :class:`~mockscim.errors.InvalidJson` for a body :func:`canonicalize` rejects. Neither
-    ``user`` nor ``body`` is mutated, and the new user shares no object with either.
+    ``body`` is the request's JSON, or the :class:`Canonical` a caller already read from it (so
+    it is not read twice). Raises :class:`~mockscim.errors.InvalidJson` for a body
+    :func:`canonicalize` rejects. Neither ``user`` nor ``body`` is mutated, and the new user
+    shares no object with either.
     """
-    canonical = canonicalize(body)
-    out = copy.deepcopy(user)
-    src = copy.deepcopy(canonical.body)
+    canonical = body if isinstance(body, Canonical) else canonicalize(body)
+    out = clone(user)
+    src = clone(canonical.body)
     meta = src.get("meta")
     if isinstance(meta, dict):
         for path in meta.get("attributes") or ():

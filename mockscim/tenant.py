@@ -343,7 +343,7 @@ class Tenant(GroupRules):
                 raise UserExists(f"userName {user_name!r} is taken")
             uid = self.new_id()
             try:
-                user, _ = patch.apply_patch({"id": uid, "userName": user_name}, data)
+                user, _ = patch.apply_patch({"id": uid, "userName": user_name}, canonical)
             except InvalidJson as exc:
                 raise InvalidUser(exc.detail) from exc
             user.setdefault("active", True)
@@ -382,12 +382,13 @@ class Tenant(GroupRules):
 
     def patch_user(self, uid: str, body: Any) -> User:
         """PATCH /Users/{id}: 400 body -> 404 -> 403 not local -> apply (SCIM-DIALECT order)."""
-        check_manager(patch.canonicalize(body).body, InvalidJson)  # 400 before anything else
+        canonical = patch.canonicalize(body)  # 400 before anything else
+        check_manager(canonical.body, InvalidJson)
         with self.store.lock:
             user = self.get_user(uid)
             if not self.is_local(user):
                 raise NotLocalUser(f"user {uid} is not in a system or 'Other' directory")
-            updated, _ = patch.apply_patch(user, body)
+            updated, _ = patch.apply_patch(user, canonical)
             new_name = updated.get("userName")
             check_user_name(new_name, InvalidJson)
             assert isinstance(new_name, str)
