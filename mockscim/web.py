@@ -24,7 +24,7 @@ from flask import Blueprint, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
 from mockscim import search
-from mockscim.attributes import GROUPS, ROLES, USERS, Catalogue
+from mockscim.attributes import GROUPS, ROLES, USERS, AttrRef, Catalogue
 from mockscim.errors import (
     BadRequest,
     InternalError,
@@ -350,10 +350,19 @@ def _container_list(params: search.SearchParams, *, role: bool) -> Response:
     return json_response(search.list_response(total, params.start_index, resources))
 
 
-def _container_reply(resource: dict[str, Any], *, role: bool, status: int = 200) -> Response:
+def _container_reply(
+    resource: dict[str, Any],
+    *,
+    role: bool,
+    status: int = 200,
+    refs: tuple[AttrRef, ...] | None = None,
+) -> Response:
     url = _resource_url("Roles" if role else "Groups")
     wire = render_group(tenant(), resource, url, role=role)
-    refs = search.parse_attribute_list(request.args.get("attributes"), ROLES if role else GROUPS)
+    if refs is None:
+        refs = search.parse_attribute_list(
+            request.args.get("attributes"), ROLES if role else GROUPS
+        )
     headers = {"ETag": wire["meta"]["version"]}
     if status == 201:
         headers["Location"] = wire["meta"]["location"]
@@ -400,11 +409,11 @@ def search_groups() -> Response:
 
 @scim.post("/Groups", strict_slashes=False)
 def create_group() -> Response:
-    search.parse_attribute_list(request.args.get("attributes"), GROUPS)  # 400 before creating
+    refs = search.parse_attribute_list(request.args.get("attributes"), GROUPS)  # 400 first
     body = read_json(InvalidGroup)
     if body is NO_BODY:
         raise InvalidGroup("no body")
-    return _container_reply(tenant().create_group(body), role=False, status=201)
+    return _container_reply(tenant().create_group(body), role=False, status=201, refs=refs)
 
 
 @scim.get("/Groups/<gid>", strict_slashes=False)
