@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mockscim.attributes import ENTERPRISE, WORKSPACE
-from mockscim.fixtures import Fixtures
+from mockscim.dialect.attributes import ENTERPRISE, WORKSPACE
+from mockscim.tenant.fixtures import Fixtures
 
 __all__ = [
     "GIVEN_NAMES",

@@ -51,10 +51,10 @@ def _floor_app() -> Any:
 
 
 def _mockscim_app(users: int, seed: int) -> Any:
-    from mockscim.app import create_app
-    from mockscim.fixtures import load_fixtures
-    from mockscim.resources import default_fixtures
+    from mockscim.http.app import create_app
     from mockscim.tenant import Profile, Tenant
+    from mockscim.tenant.fixtures import load_fixtures
+    from mockscim.tenant.packaged import default_fixtures
 
     fixtures = generated_fixtures(load_fixtures(default_fixtures()), users, seed=seed)
     return create_app(Tenant(fixtures, profile=Profile(auth_required=False)))
@@ -81,7 +81,7 @@ def serve(
     started = time.perf_counter()
     app = _floor_app() if kind == "floor" else _mockscim_app(users, seed)
     if kind == "mockscim":
-        from mockscim.server import waitress_server
+        from mockscim.http.servers import waitress_server
 
         server = waitress_server(app, "127.0.0.1", 0, threads=threads)
     else:
@@ -238,10 +238,10 @@ def scale_size(
     through the Flask test client with auth off (end to end, no socket). Sends a dict."""
     import gc
 
-    from mockscim.app import create_app
-    from mockscim.fixtures import load_fixtures, validate_users
-    from mockscim.resources import default_fixtures
+    from mockscim.http.app import create_app
     from mockscim.tenant import Profile, Tenant
+    from mockscim.tenant.fixtures import load_fixtures, validate_users
+    from mockscim.tenant.packaged import default_fixtures
 
     defaults = load_fixtures(default_fixtures())
     started = time.perf_counter()
@@ -308,7 +308,9 @@ def scale_size(
             client.patch(f"{SCIM_USERS}/{chosen[i]['id']}", json={"title": f"Title {i}"}),
         )
 
-    groups = [tenant.create_group({"displayName": f"Team {n:02d}"})["id"] for n in range(20)]
+    groups = [
+        tenant.memberships.create_group({"displayName": f"Team {n:02d}"})["id"] for n in range(20)
+    ]
     scim_groups = SCIM_USERS.rsplit("/", 1)[0] + "/Groups"
 
     def group_name_eq(i: int) -> None:

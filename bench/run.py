@@ -53,12 +53,12 @@ from benchlib import (
 )
 from benchworkers import SCIM_USERS, load, scale_size, serve, users_paths
 
-from mockscim.app import create_app
-from mockscim.fixtures import load_fixtures, scenarios_beside
-from mockscim.resources import default_fixtures
-from mockscim.server import LiveServer
+from mockscim.http.app import create_app
+from mockscim.http.servers import LiveServer
 from mockscim.tenant import Profile, Tenant
-from mockscim.testing import MockScim
+from mockscim.tenant.fixtures import load_fixtures, scenarios_beside
+from mockscim.tenant.packaged import default_fixtures
+from mockscim.testkit.handle import MockScim
 
 SECTIONS = ("plugin", "floor", "scim2", "startup", "scale")
 SPAWN = multiprocessing.get_context("spawn")

@@ -1,7 +1,158 @@
-"""mockscim: a faithful mock and contract-test server for the Workspace ONE Access SCIM 1.1 API."""
+"""mockscim: a faithful mock and contract-test server for the Workspace ONE Access SCIM 1.1 API.
+
+The public face: everything a user or the docs name is importable from here, and nothing else is
+promised. Four layers sit below, each importing only the ones under it (``tests/test_layers.py``):
+
+* :mod:`mockscim.dialect`: the vendor's SCIM 1.1 dialect as pure functions (filters, PATCH,
+  search rules, errors, strict mode's findings);
+* :mod:`mockscim.tenant`: one emulated tenant and its state;
+* :mod:`mockscim.http`: the Flask app, its views and servers;
+* :mod:`mockscim.testkit`: the pytest plugin and the test handle.
+
+The names load lazily (PEP 562), so ``import mockscim.dialect.filter`` does not import Flask.
+Module paths of version 0.1 (``mockscim.web``, ``mockscim.findings``, ...) still import, with a
+:class:`DeprecationWarning`, until the next release; the CHANGELOG says where each moved.
+"""
 
 from __future__ import annotations
 
+import importlib
+import importlib.abc
+import importlib.util
+import sys
+import warnings
+from collections.abc import Sequence
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+if TYPE_CHECKING:
+    from mockscim.dialect.errors import OAuthError, ScimError
+    from mockscim.dialect.findings import Finding, check_request
+    from mockscim.http.app import create_app
+    from mockscim.http.control import ControlSettings
+    from mockscim.http.servers import LiveServer, waitress_server
+    from mockscim.tenant.clock import Clock
+    from mockscim.tenant.fixtures import FixtureError, Fixtures, load_fixtures
+    from mockscim.tenant.packaged import default_fixtures
+    from mockscim.tenant.scenarios import Scenarios
+    from mockscim.tenant.tenant import Profile, Tenant
+    from mockscim.testkit.assertions import Recorded
+    from mockscim.testkit.handle import MockScim
+
+__all__ = [
+    "Clock",
+    "ControlSettings",
+    "Finding",
+    "FixtureError",
+    "Fixtures",
+    "LiveServer",
+    "MockScim",
+    "OAuthError",
+    "Profile",
+    "Recorded",
+    "Scenarios",
+    "ScimError",
+    "Tenant",
+    "__version__",
+    "check_request",
+    "create_app",
+    "default_fixtures",
+    "load_fixtures",
+    "waitress_server",
+]
+
+#: public name -> the module that defines it.
+_HOMES = {
+    "Clock": "mockscim.tenant.clock",
+    "ControlSettings": "mockscim.http.control",
+    "Finding": "mockscim.dialect.findings",
+    "FixtureError": "mockscim.tenant.fixtures",
+    "Fixtures": "mockscim.tenant.fixtures",
+    "LiveServer": "mockscim.http.servers",
+    "MockScim": "mockscim.testkit.handle",
+    "OAuthError": "mockscim.dialect.errors",
+    "Profile": "mockscim.tenant.tenant",
+    "Recorded": "mockscim.testkit.assertions",
+    "Scenarios": "mockscim.tenant.scenarios",
+    "ScimError": "mockscim.dialect.errors",
+    "Tenant": "mockscim.tenant.tenant",
+    "check_request": "mockscim.dialect.findings",
+    "create_app": "mockscim.http.app",
+    "default_fixtures": "mockscim.tenant.packaged",
+    "load_fixtures": "mockscim.tenant.fixtures",
+    "waitress_server": "mockscim.http.servers",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'mockscim' has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+#: Module paths of version 0.1 -> where the module lives now (CHANGELOG, "Moved").
+MOVED = {
+    "mockscim.app": "mockscim.http.app",
+    "mockscim.assertions": "mockscim.testkit.assertions",
+    "mockscim.attributes": "mockscim.dialect.attributes",
+    "mockscim.clock": "mockscim.tenant.clock",
+    "mockscim.control": "mockscim.http.control",
+    "mockscim.copying": "mockscim.dialect.copying",
+    "mockscim.errors": "mockscim.dialect.errors",
+    "mockscim.filter": "mockscim.dialect.filter",
+    "mockscim.findings": "mockscim.dialect.findings",
+    "mockscim.fixtures": "mockscim.tenant.fixtures",
+    "mockscim.groups": "mockscim.tenant.memberships",
+    "mockscim.journal": "mockscim.tenant.journal",
+    "mockscim.membership": "mockscim.dialect.membership",
+    "mockscim.patch": "mockscim.dialect.patch",
+    "mockscim.pipeline": "mockscim.http.pipeline",
+    "mockscim.pytest_plugin": "mockscim.testkit.plugin",
+    "mockscim.resources": "mockscim.tenant.packaged",
+    "mockscim.rules": "mockscim.dialect.rules",
+    "mockscim.schemas": "mockscim.http.wire",
+    "mockscim.scenarios": "mockscim.tenant.scenarios",
+    "mockscim.search": "mockscim.dialect.search",
+    "mockscim.server": "mockscim.http.servers",
+    "mockscim.store": "mockscim.tenant.store",
+    "mockscim.testing": "mockscim.testkit.handle",
+    "mockscim.tokens": "mockscim.tenant.tokens",
+    "mockscim.web": "mockscim.http.context",
+}
+
+
+class _MovedModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Imports an old module path as the module that replaced it, with a DeprecationWarning."""
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        if fullname not in MOVED:
+            return None
+        return importlib.util.spec_from_loader(fullname, self)
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType:
+        new = MOVED[spec.name]
+        warnings.warn(
+            f"{spec.name} moved to {new} (import public names from mockscim); "
+            "the old path goes in the next release",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return importlib.import_module(new)
+
+    def exec_module(self, module: ModuleType) -> None:
+        pass
+
+
+if not any(isinstance(finder, _MovedModules) for finder in sys.meta_path):
+    sys.meta_path.append(_MovedModules())

@@ -9,21 +9,21 @@ from pathlib import Path
 from typing import Any
 
 from mockscim import __version__
-from mockscim.app import create_app
-from mockscim.clock import Clock, parse_timestamp
-from mockscim.control import ControlSettings
-from mockscim.errors import ScimError
-from mockscim.fixtures import (
+from mockscim.dialect.errors import ScimError
+from mockscim.http.app import create_app
+from mockscim.http.context import SCIM_BASE
+from mockscim.http.control import ControlSettings
+from mockscim.http.servers import waitress_server
+from mockscim.tenant import Profile, Tenant
+from mockscim.tenant.clock import Clock, parse_timestamp
+from mockscim.tenant.fixtures import (
     FixtureError,
     Fixtures,
     load_fixtures,
     read_scenarios,
     scenarios_beside,
 )
-from mockscim.resources import default_fixtures
-from mockscim.server import waitress_server
-from mockscim.tenant import Profile, Tenant
-from mockscim.web import SCIM_BASE
+from mockscim.tenant.packaged import default_fixtures
 
 __all__ = ["build_parser", "main", "tenant_from_args"]
 

@@ -15,11 +15,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from mockscim.app import create_app
-from mockscim.attributes import WORKSPACE
-from mockscim.fixtures import Fixtures, load_fixtures
+from mockscim.dialect.attributes import WORKSPACE
+from mockscim.http.app import create_app
+from mockscim.http.context import SCIM_BASE
 from mockscim.tenant import Profile, Tenant
-from mockscim.web import SCIM_BASE
+from mockscim.tenant.fixtures import Fixtures, load_fixtures
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -79,7 +79,7 @@ def users_of(
     tenant: Tenant, directory_type: str, user_type: str | None = None
 ) -> list[dict[str, Any]]:
     """Stored users of a directory type (and internalUserType), in fixture order."""
-    wanted = {d["id"] for d in tenant.directories.values() if d["type"] == directory_type}
+    wanted = {d["id"] for d in tenant.directories if d["type"] == directory_type}
     out = []
     for user in tenant.store.scan(lambda _u: True):
         workspace = user.get(WORKSPACE, {})

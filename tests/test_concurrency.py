@@ -44,12 +44,12 @@ from typing import Any
 
 import requests
 
-from mockscim.app import create_app
-from mockscim.clock import Clock
-from mockscim.fixtures import Fixtures
-from mockscim.server import LiveServer
+from mockscim.http.app import create_app
+from mockscim.http.servers import LiveServer
 from mockscim.tenant import Tenant
-from mockscim.tokens import Grant
+from mockscim.tenant.clock import Clock
+from mockscim.tenant.fixtures import Fixtures
+from mockscim.tenant.tokens import Grant
 
 SCIM = "/SAAS/jersey/manager/api/scim"
 USERS = SCIM + "/Users"

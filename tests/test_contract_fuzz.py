@@ -43,11 +43,9 @@ import yaml
 from flask import Flask
 from schemathesis.config import SchemathesisConfig
 
-from mockscim.app import create_app
-from mockscim.clock import Clock
-from mockscim.fixtures import load_fixtures
-from mockscim.tenant import Tenant
-from mockscim.web import MockState
+from mockscim.http.app import create_app
+from mockscim.http.context import MockState
+from mockscim.tenant import Clock, Tenant, load_fixtures
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENT = ROOT / "openapi.yaml"
@@ -58,7 +56,7 @@ SEED = int(os.environ.get("MOCKSCIM_FUZZ_SEED", "20240101"))
 CLOCK_START = datetime(2024, 1, 1, tzinfo=UTC)
 USER_PATH = "/SAAS/jersey/manager/api/scim/Users/{id}"
 #: Stateful run: scenarios and steps per scenario.
-STATEFUL_SCENARIOS = max(EXAMPLES // 4, 25)
+STATEFUL_SCENARIOS = max(EXAMPLES // 4, 100)
 STATEFUL_STEPS = 6
 
 #: The default expected statuses of ``missing_required_header`` (Schemathesis 4), plus 405: without

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mockscim.attributes import resolve
-from mockscim.errors import InvalidFilter
-from mockscim.filter import (
+from mockscim.dialect.attributes import resolve
+from mockscim.dialect.errors import InvalidFilter
+from mockscim.dialect.filter import (
     MAX_DEPTH,
     MAX_LENGTH,
     And,
@@ -22,9 +22,9 @@ from mockscim.filter import (
     Nothing,
     Or,
     Present,
-    matches,
     parse,
 )
+from mockscim.dialect.matching import matches
 
 DATA = json.loads((Path(__file__).parent / "data" / "filters.json").read_text(encoding="utf-8"))
 USERS: list[dict[str, Any]] = DATA["users"]

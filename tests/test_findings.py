@@ -13,11 +13,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mockscim import findings, search
-from mockscim.attributes import CORE, ENTERPRISE, WORKSPACE
-from mockscim.errors import ScimError
-from mockscim.findings import MISREAD, REJECTED, RULES, SEVERITY, Finding, check_request
-from mockscim.patch import canonicalize
+from mockscim.dialect import findings, search
+from mockscim.dialect.attributes import CORE, ENTERPRISE, WORKSPACE
+from mockscim.dialect.body import canonicalize
+from mockscim.dialect.errors import ScimError
+from mockscim.dialect.findings import MISREAD, REJECTED, RULES, SEVERITY, Finding, check_request
+from mockscim.dialect.findings.searches import SearchChecks
 
 CASES: list[dict[str, Any]] = json.loads(
     (Path(__file__).parent / "data" / "findings.json").read_text(encoding="utf-8")
@@ -132,7 +133,7 @@ def test_a_failing_check_is_logged_not_raised(monkeypatch: pytest.MonkeyPatch) -
     def boom(*_args: Any, **_kwargs: Any) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(findings._Checker, "check_list_query", boom)
+    monkeypatch.setattr(SearchChecks, "check_list_query", boom)
     found = check_request("GET", "listUsers", {"pageSize": "1"}, None, {})
     assert [f.rule for f in found] == ["auth.scheme"]  # what was found before the failure
 
@@ -393,11 +394,11 @@ def test_body_rejections_agree_with_canonicalize(body: Any) -> None:
 
 
 def test_strict_mode_records_findings_in_the_journal_and_the_control_api() -> None:
-    from mockscim.app import create_app
-    from mockscim.fixtures import load_fixtures
-    from mockscim.resources import default_fixtures
+    from mockscim.http.app import create_app
     from mockscim.tenant import Tenant
-    from mockscim.tokens import Grant
+    from mockscim.tenant.fixtures import load_fixtures
+    from mockscim.tenant.packaged import default_fixtures
+    from mockscim.tenant.tokens import Grant
 
     tenant = Tenant(load_fixtures(default_fixtures()), strict=True)
     app = create_app(tenant)

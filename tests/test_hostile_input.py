@@ -49,14 +49,14 @@ from flask.testing import FlaskClient
 from test_concurrency import sandbox
 from werkzeug.test import TestResponse
 
-from mockscim.app import create_app
-from mockscim.attributes import BOOLEAN, COMPLEX, CORE, USER_ATTRIBUTES, Attr
-from mockscim.fixtures import Fixtures
-from mockscim.schemas import LoginRequestSchema, SearchRequestSchema, StrictInteger, TrueFalse
-from mockscim.server import LiveServer
+from mockscim.dialect.attributes import BOOLEAN, COMPLEX, CORE, USER_ATTRIBUTES, Attr
+from mockscim.http.app import create_app
+from mockscim.http.context import SCIM_BASE
+from mockscim.http.servers import LiveServer
+from mockscim.http.wire import LoginRequestSchema, SearchRequestSchema, StrictInteger, TrueFalse
 from mockscim.tenant import Profile, Tenant
-from mockscim.tokens import Grant
-from mockscim.web import SCIM_BASE
+from mockscim.tenant.fixtures import Fixtures
+from mockscim.tenant.tokens import Grant
 
 HOSTILE = Path(__file__).resolve().parent / "data" / "hostile"
 USERS = SCIM_BASE + "/Users"

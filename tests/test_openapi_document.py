@@ -2,7 +2,7 @@
 
 Checks the document on its own (valid, every operation identified and answering something, every
 error response an ``Error`` envelope or an ``OAuthError``), its error-code table against
-:mod:`mockscim.errors`, and its patterns and names against the attribute catalogue and the filter
+:mod:`mockscim.dialect.errors`, and its patterns and names against the attribute catalogue and the filter
 parser: every value a pattern admits must be one the server accepts, or the fuzzer's "valid" data
 would be rejected. The control API's schemas are checked the same way: every scenario ``Scenario``
 admits parses, every fixture user fits ``FixtureUser``, and the control replies fit their schemas.
@@ -24,13 +24,13 @@ from hypothesis import strategies as st
 from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate
 
-import mockscim.errors
-import mockscim.filter
-from mockscim import attributes, search
-from mockscim.errors import ScimError
-from mockscim.fixtures import Fixtures
-from mockscim.scenarios import KINDS, parse_scenario
-from mockscim.web import SCIM_BASE
+import mockscim.dialect.errors
+import mockscim.dialect.filter
+from mockscim.dialect import attributes, search
+from mockscim.dialect.errors import ScimError
+from mockscim.http.context import SCIM_BASE
+from mockscim.tenant.fixtures import Fixtures
+from mockscim.tenant.scenarios import KINDS, parse_scenario
 
 DOCUMENT = Path(__file__).parent.parent / "openapi.yaml"
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -155,10 +155,10 @@ def subclasses(cls: type[ScimError]) -> Iterator[type[ScimError]]:
 
 
 def error_classes() -> dict[str, set[tuple[int, str]]]:
-    """code -> the (status, message) pairs of the ScimError classes in mockscim.errors using it."""
+    """code -> the (status, message) pairs of the ScimError classes in mockscim.dialect.errors using it."""
     found: dict[str, set[tuple[int, str]]] = {}
     for cls in subclasses(ScimError):
-        if cls.__module__ != mockscim.errors.__name__:
+        if cls.__module__ != mockscim.dialect.errors.__name__:
             continue
         found.setdefault(cls.code, set()).add((cls.status, cls.message))
     return found
@@ -226,7 +226,7 @@ def test_removable_attributes_are_canonical_writable_paths() -> None:
 @given(st.from_regex(python_pattern("FilterExpression"), fullmatch=True))
 def test_every_filter_the_pattern_admits_parses(text: str) -> None:
     if len(text) <= schema("FilterExpression")["maxLength"]:
-        mockscim.filter.parse(text)
+        mockscim.dialect.filter.parse(text)
 
 
 @settings(max_examples=300, deadline=None)

@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
-from mockscim.attributes import ENTERPRISE, WORKSPACE
-from mockscim.errors import InvalidJson, InvalidUser, ScimError
-from mockscim.patch import Canonical, apply_patch, canonicalize
+from mockscim.dialect.attributes import ENTERPRISE, WORKSPACE
+from mockscim.dialect.body import Canonical, canonicalize
+from mockscim.dialect.errors import InvalidJson, InvalidUser, ScimError
+from mockscim.dialect.patch import apply_patch
 
 CASES: list[dict[str, Any]] = json.loads(
     (Path(__file__).parent / "data" / "patch.json").read_text(encoding="utf-8")

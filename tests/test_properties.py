@@ -36,9 +36,8 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mockscim import filter as scim_filter
-from mockscim.app import create_app
-from mockscim.attributes import (
+from mockscim.dialect import filter as scim_filter
+from mockscim.dialect.attributes import (
     BOOLEAN,
     COMPLEX,
     CORE,
@@ -47,12 +46,14 @@ from mockscim.attributes import (
     WORKSPACE,
     Attr,
 )
-from mockscim.errors import InvalidFilter, InvalidJson
-from mockscim.fixtures import FixtureError, Fixtures, load_fixtures, validate_users
-from mockscim.patch import apply_patch
+from mockscim.dialect.errors import InvalidFilter, InvalidJson
+from mockscim.dialect.matching import matches
+from mockscim.dialect.patch import apply_patch
+from mockscim.http.app import create_app
+from mockscim.http.context import SCIM_BASE
 from mockscim.tenant import Profile, Tenant
-from mockscim.tokens import Grant
-from mockscim.web import SCIM_BASE
+from mockscim.tenant.fixtures import FixtureError, Fixtures, load_fixtures, validate_users
+from mockscim.tenant.tokens import Grant
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = int(os.environ.get("MOCKSCIM_HYPOTHESIS_EXAMPLES", "150"))
@@ -183,7 +184,7 @@ def test_the_filter_parser_raises_only_invalid_filter(text: str, full: bool) -> 
     except InvalidFilter:
         return
     for user in FIXTURES.users:
-        scim_filter.matches(node, user)  # and matching never raises
+        matches(node, user)  # and matching never raises
 
 
 # -- 2. apply_patch ------------------------------------------------------------------------------

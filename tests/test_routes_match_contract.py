@@ -17,10 +17,10 @@ import pytest
 import yaml
 from flask import Flask
 
-from mockscim.app import create_app
-from mockscim.fixtures import load_fixtures
+from mockscim.http.app import create_app
+from mockscim.http.context import SCIM_BASE, TENANT_SCIM_BASE
 from mockscim.tenant import Tenant
-from mockscim.web import SCIM_BASE, TENANT_SCIM_BASE
+from mockscim.tenant.fixtures import load_fixtures
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENT = ROOT / "openapi.yaml"

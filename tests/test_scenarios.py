@@ -19,11 +19,11 @@ from conftest import USERS, basic, error_code, users_of
 from flask import Flask
 from flask.testing import FlaskClient
 
-from mockscim.app import create_app
 from mockscim.cli import build_parser, scenarios_from_args
-from mockscim.fixtures import Fixtures, read_scenarios
-from mockscim.scenarios import RequestInfo, Scenarios
+from mockscim.http.app import create_app
 from mockscim.tenant import Profile, Tenant
+from mockscim.tenant.fixtures import Fixtures, read_scenarios
+from mockscim.tenant.scenarios import RequestInfo, Scenarios
 
 Check = Callable[[FlaskClient, dict[str, str], Tenant], None]
 
@@ -348,7 +348,7 @@ def test_reset_restores_the_fixtures_and_base_scenarios(
 def test_load_users_over_the_control_api(
     tenant: Tenant, client: FlaskClient, auth: dict[str, str]
 ) -> None:
-    system = tenant.system_directory()
+    system = tenant.directories.system()
     record = {
         "id": "0f8fad5b-d9cb-469f-a165-70867728950e",
         "userName": "loaded.user",
@@ -419,7 +419,7 @@ def test_control_api_is_loopback_only_by_default(tenant: Tenant) -> None:
 
 
 def test_control_api_token_and_off_switch(tenant: Tenant) -> None:
-    from mockscim.control import ControlSettings
+    from mockscim.http.control import ControlSettings
 
     guarded = create_app(tenant, control_settings=ControlSettings(token="t0ken", allow_remote=True))
     with guarded.test_client() as client:
@@ -463,7 +463,7 @@ def _transcript(app: Flask) -> list[bytes]:
 def test_deterministic_mode_gives_the_same_bytes(default_fixtures: Fixtures) -> None:
     from datetime import UTC, datetime
 
-    from mockscim.clock import Clock
+    from mockscim.tenant.clock import Clock
 
     def app() -> Flask:
         clock = Clock(datetime(2024, 2, 29, 12, 0, tzinfo=UTC))
@@ -491,7 +491,7 @@ def _without_durations(data: bytes) -> bytes:
 def test_reset_in_deterministic_mode_starts_over(default_fixtures: Fixtures) -> None:
     from datetime import UTC, datetime
 
-    from mockscim.clock import Clock
+    from mockscim.tenant.clock import Clock
 
     app = create_app(
         Tenant(default_fixtures, seed=5, clock=Clock(datetime(2024, 1, 1, tzinfo=UTC)))
@@ -507,7 +507,7 @@ def test_faults_over_the_live_test_server(tenant: Tenant) -> None:
     """The werkzeug server the pytest plugin runs: a client sees a real drop and a short body."""
     import requests
 
-    from mockscim.server import LiveServer
+    from mockscim.http.servers import LiveServer
 
     tenant.profile = Profile(auth_required=False)
     tenant.scenarios.add({"kind": "fault", "fault": "drop", "path": "/Users", "times": 1})

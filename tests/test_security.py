@@ -28,13 +28,12 @@ import requests
 from flask import Flask
 from flask.testing import FlaskClient
 
-from mockscim import control, tokens
-from mockscim import tenant as tenant_module
-from mockscim.app import create_app
-from mockscim.control import ControlSettings
-from mockscim.fixtures import Fixtures
-from mockscim.server import LiveServer
-from mockscim.tenant import Tenant
+from mockscim.http import control
+from mockscim.http.app import create_app
+from mockscim.http.control import ControlSettings
+from mockscim.http.servers import LiveServer
+from mockscim.tenant import Tenant, tokens
+from mockscim.tenant.fixtures import Fixtures
 
 USERS = "/SAAS/jersey/manager/api/scim/Users"
 TOKEN_PATH = "/SAAS/auth/oauthtoken"
@@ -205,7 +204,7 @@ def test_secrets_are_compared_in_constant_time() -> None:
     check = inspect.getsource(tokens.TokenIssuer._verify_signature)
     assert "hmac.compare_digest" in check
     assert not re.search(r"(signature|expected)\s*[!=]=|[!=]=\s*(signature|expected)", check)
-    for function in (tenant_module.Tenant.client, tenant_module.Tenant.system_user):
+    for function in (Tenant.client, Tenant.system_user):
         source = inspect.getsource(function)
         assert "hmac.compare_digest" in source, function.__name__
         assert not re.search(r"(secret|password|stored)\s*[!=]=|[!=]=\s*(secret|password)", source)

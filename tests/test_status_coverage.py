@@ -35,11 +35,11 @@ from conftest import DATA, ROOT, basic, fill, users_of
 from flask.testing import FlaskClient
 from openapi_schema_validator import OAS30Validator
 
-from mockscim.app import create_app
-from mockscim.control import ControlSettings
-from mockscim.fixtures import Fixtures
+from mockscim.http.app import create_app
+from mockscim.http.context import MAX_BODY
+from mockscim.http.control import ControlSettings
 from mockscim.tenant import Profile, Tenant
-from mockscim.web import MAX_BODY
+from mockscim.tenant.fixtures import Fixtures
 
 DOCUMENT = ROOT / "openapi.yaml"
 COVERAGE_DOC = ROOT / "docs" / "STATUS-COVERAGE.md"
@@ -241,7 +241,7 @@ def control_recipes(operation_id: str, success: int, **request: Any) -> list[Rec
             "injected failure",
             code="internal.error",
             auth="none",
-            broken="mockscim.control.tenant",
+            broken="mockscim.http.control.tenant",
             **request,
         ),
     ]
@@ -677,7 +677,7 @@ RECIPES: list[Recipe] = [
         "injected failure",
         code="internal.error",
         auth="none",
-        broken="mockscim.web.openapi_text",
+        broken="mockscim.http.service.openapi_text",
     ),
     # The control API
     *control_recipes("controlReset", 204),
@@ -729,7 +729,7 @@ RECIPES: list[Recipe] = [
 
 
 def placeholders(tenant: Tenant) -> dict[str, str]:
-    system = next(d for d in tenant.directories.values() if d["type"] == "SYSTEM")
+    system = next(d for d in tenant.directories if d["type"] == "SYSTEM")
     return {
         "{local}": users_of(tenant, "SYSTEM", "LOCAL")[1]["id"],
         "{ad}": users_of(tenant, "ACTIVE_DIRECTORY")[0]["id"],

@@ -20,7 +20,7 @@ MISSING_ID = "00000000-0000-4000-8000-000000000000"
 
 
 def placeholders(tenant: Tenant) -> dict[str, str]:
-    by_type = {d["type"]: d for d in tenant.directories.values()}
+    by_type = {d["type"]: d for d in tenant.directories}
     return {
         "{local}": users_of(tenant, "SYSTEM", "LOCAL")[1]["id"],
         "{other}": users_of(tenant, "OTHER")[0]["id"],

@@ -10,9 +10,9 @@ import pytest
 from conftest import USERS, users_of
 from flask.testing import FlaskClient
 
-from mockscim.attributes import WORKSPACE
-from mockscim.groups import ALL_USERS_GROUP_ID
-from mockscim.tenant import USER_ROLE_ID, Profile, Tenant
+from mockscim.dialect.attributes import WORKSPACE
+from mockscim.dialect.rules import ALL_USERS_GROUP_ID, USER_ROLE_ID
+from mockscim.tenant import Profile, Tenant
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
@@ -194,7 +194,7 @@ def test_create_reply(client: FlaskClient, auth: dict[str, str], tenant: Tenant)
     )
     assert "password" not in user
     assert user["active"] is True and user["groups"] == []
-    system = tenant.system_directory()
+    system = tenant.directories.system()
     assert user[WORKSPACE] == {
         "internalUserType": "LOCAL",
         "userStatus": "1",

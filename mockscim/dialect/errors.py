@@ -1,0 +1,327 @@
+"""One exception hierarchy for everything mockscim answers with an error.
+
+Every error carries its HTTP status, a stable ``code`` and the vendor's message text, and renders as
+the vendor envelope (SCIM-DIALECT "Error body")::
+
+    {"errors": [{"code": "<code>", "message": "<text>", "parameters": null}]}
+
+The codes are not published by the vendor; ours are stable and listed in ``openapi.yaml``
+(``x-error-codes``). Changing one needs a CHANGELOG entry. OAuth token errors are the exception to the
+envelope: they use RFC 6749 bodies (:class:`OAuthError`).
+
+Pure: imports nothing outside the standard library.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "FILTER_SYNTAX",
+    "FILTER_UNKNOWN_ATTRIBUTE",
+    "FILTER_UNSUPPORTED",
+    "FORBIDDEN_MESSAGE",
+    "BadRequest",
+    "Conflict",
+    "ControlInvalid",
+    "ControlRefused",
+    "Forbidden",
+    "GroupExists",
+    "GroupNotFound",
+    "InternalError",
+    "InvalidAttributes",
+    "InvalidFilter",
+    "InvalidGroup",
+    "InvalidJson",
+    "InvalidQueryParameter",
+    "InvalidSearchRequest",
+    "InvalidSortBy",
+    "InvalidUser",
+    "LoginFailed",
+    "MemberNotFound",
+    "MethodNotAllowed",
+    "NotAuthorized",
+    "NotFound",
+    "NotLocalGroup",
+    "NotLocalUser",
+    "OAuthError",
+    "PayloadTooLarge",
+    "RoleNotFound",
+    "ScenarioInvalid",
+    "ScenarioNotFound",
+    "ScimError",
+    "ServiceUnavailable",
+    "TooManyRequests",
+    "UnknownPath",
+    "UserExists",
+    "UserNotFound",
+    "UsersInvalid",
+]
+
+FORBIDDEN_MESSAGE = "User is not authorized to perform the task."
+
+
+class ScimError(Exception):
+    """Base of every error mockscim answers with. Subclasses set the class attributes."""
+
+    status: int = 500
+    code: str = "internal.error"
+    message: str = "An unexpected error occurred"
+
+    def __init__(self, detail: str | None = None, *, message: str | None = None) -> None:
+        #: What exactly was wrong, for logs, the journal and tests; never sent on the wire (the
+        #: vendor's messages are fixed texts).
+        self.detail = detail
+        if message is not None:
+            self.message = message
+        super().__init__(detail or self.message)
+
+    def body(self) -> dict[str, Any]:
+        return {"errors": [{"code": self.code, "message": self.message, "parameters": None}]}
+
+
+class BadRequest(ScimError):
+    status = 400
+    code = "bad.request"
+    message = "The request is invalid"
+
+
+class InvalidFilter(BadRequest):
+    """A filter that does not parse, uses an unsupported operator or names an unknown attribute.
+
+    ``kind`` says which, for machines (strict mode sorts its findings by it): one of
+    :data:`FILTER_SYNTAX`, :data:`FILTER_UNKNOWN_ATTRIBUTE`, :data:`FILTER_UNSUPPORTED`.
+    """
+
+    code = "filter.invalid"
+    message = 'The specified filter operation is invalid or the specified "attributes" are invalid'
+
+    def __init__(
+        self, detail: str | None = None, *, kind: str = "syntax", message: str | None = None
+    ) -> None:
+        super().__init__(detail, message=message)
+        self.kind = kind
+
+
+#: :attr:`InvalidFilter.kind`: the text does not parse (quoting, a missing value, a stray token).
+FILTER_SYNTAX = "syntax"
+#: :attr:`InvalidFilter.kind`: a name that is no attribute of the resource.
+FILTER_UNKNOWN_ATTRIBUTE = "unknown-attribute"
+#: :attr:`InvalidFilter.kind`: an operator or construct the profile does not support.
+FILTER_UNSUPPORTED = "unsupported-operator"
+
+
+class InvalidAttributes(BadRequest):
+    """An ``attributes`` (or ``excludedAttributes``) value naming an unknown attribute."""
+
+    code = "attributes.invalid"
+    message = 'The specified filter operation is invalid or the specified "attributes" are invalid'
+
+
+class InvalidSearchRequest(BadRequest):
+    """``POST /Users/.search`` with a body that is not a search request (spec text)."""
+
+    code = "search.request.invalid"
+    message = "The specified search request is invalid"
+
+
+class InvalidJson(BadRequest):
+    """A PATCH body that is not a JSON object, or a member with the wrong JSON type."""
+
+    code = "json.invalid"
+    message = "The supplied JSON is incorrect"
+
+
+class InvalidUser(BadRequest):
+    """``POST /Users`` with a missing or invalid ``userName`` or invalid attributes."""
+
+    code = "user.invalid"
+    message = (
+        "The specified attributes are invalid or the userName of the user to be created is "
+        "missing or invalid"
+    )
+
+
+class LoginFailed(ScimError):
+    """``POST /SAAS/API/1.0/REST/auth/system/login`` with wrong credentials [decided]."""
+
+    status = 401
+    code = "login.failed"
+    message = "Invalid username or password"
+
+
+class InvalidGroup(BadRequest):
+    """``POST /Groups`` with a missing or invalid ``displayName`` or invalid attributes."""
+
+    code = "group.invalid"
+    message = (
+        "The specified attributes are invalid or the displayName of the group to be created is "
+        "missing or invalid"
+    )
+
+
+class InvalidSortBy(BadRequest):
+    """An unknown ``sortBy``/``sortOrder`` on ``GET /Groups`` (a 400 there, a 404 for users)."""
+
+    code = "sort.invalid"
+    message = (
+        'The specified filter operation is invalid or the specified "attributes" are invalid '
+        'or the "sortBy" parameter is invalid'
+    )
+
+
+class Forbidden(ScimError):
+    status = 403
+    code = "forbidden"
+    message = FORBIDDEN_MESSAGE
+
+
+class NotAuthorized(Forbidden):
+    """No token, an unknown one or an expired one (status switchable to 401 by profile)."""
+
+
+class NotLocalUser(Forbidden):
+    code = "user.not.local"
+    message = "The user is not a local user and can not be updated"
+
+
+class NotFound(ScimError):
+    status = 404
+    code = "not.found"
+    message = "The requested resource does not exist"
+
+
+class UnknownPath(NotFound):
+    """A path mockscim does not serve."""
+
+
+class UserNotFound(NotFound):
+    code = "user.not.found"
+    message = "The specified user does not exist."
+
+
+class InvalidQueryParameter(NotFound):
+    """Non-numeric or negative ``count``/``startIndex``, or an unknown ``sortBy`` (spec: 404)."""
+
+    code = "query.parameter.invalid"
+    message = 'The query parameter values are invalid for "sortBy", "count" or "startIndex"'
+
+
+class GroupNotFound(NotFound):
+    code = "group.not.found"
+    message = "The specified group does not exist."
+
+
+class RoleNotFound(NotFound):
+    code = "role.not.found"
+    message = "The specified role does not exist."
+
+
+class MemberNotFound(NotFound):
+    """A group or role PATCH naming a member id that is no user (or group) [decided]."""
+
+    code = "member.not.found"
+    message = "The specified member does not exist."
+
+
+class MethodNotAllowed(ScimError):
+    status = 405
+    code = "method.not.allowed"
+    message = "The HTTP method is not allowed for this resource"
+
+    def __init__(self, allowed: list[str], detail: str | None = None) -> None:
+        super().__init__(detail)
+        self.allowed = allowed
+
+
+class NotLocalGroup(ScimError):
+    """PATCH or DELETE of a group synchronised from a directory, or of ALL USERS [decided]."""
+
+    status = 403
+    code = "group.not.local"
+    message = "The group is not a local group and can not be updated"
+
+
+class Conflict(ScimError):
+    status = 409
+    code = "conflict"
+    message = "The resource already exists"
+
+
+class UserExists(Conflict):
+    code = "user.exists"
+    message = "A user with the same userName already exists"
+
+
+class GroupExists(Conflict):
+    code = "group.exists"
+    message = "A group with the same displayName already exists"
+
+
+class PayloadTooLarge(ScimError):
+    status = 413
+    code = "payload.too.large"
+    message = "The request body is too large"
+
+
+class TooManyRequests(ScimError):
+    """A throttled request (the ``fault: throttle`` scenario), with ``Retry-After``."""
+
+    status = 429
+    code = "too.many.requests"
+    message = "Too many requests"
+
+
+class ServiceUnavailable(ScimError):
+    """The ``fault: unavailable`` scenario."""
+
+    status = 503
+    code = "service.unavailable"
+    message = "The service is temporarily unavailable"
+
+
+# -- the control API (/_mockscim): not the vendor's, so the texts are ours ----------------------
+
+
+class ScenarioInvalid(BadRequest):
+    code = "scenario.invalid"
+    message = "The scenario is invalid"
+
+
+class ControlInvalid(BadRequest):
+    code = "control.invalid"
+    message = "The control request is invalid"
+
+
+class UsersInvalid(BadRequest):
+    code = "users.invalid"
+    message = "The users are invalid"
+
+
+class ControlRefused(Forbidden):
+    code = "control.forbidden"
+    message = "The control API refused the request"
+
+
+class ScenarioNotFound(NotFound):
+    code = "scenario.not.found"
+    message = "The specified scenario does not exist."
+
+
+class InternalError(ScimError):
+    status = 500
+    code = "internal.error"
+    message = "An unexpected error occurred"
+
+
+class OAuthError(Exception):
+    """A token endpoint error: RFC 6749 body ``{"error": ..., "error_description": ...}``."""
+
+    def __init__(self, status: int, error: str, description: str) -> None:
+        super().__init__(f"{error}: {description}")
+        self.status = status
+        self.error = error
+        self.description = description
+
+    def body(self) -> dict[str, str]:
+        return {"error": self.error, "error_description": self.description}

@@ -1,0 +1,158 @@
+"""What every SCIM view shares: the tenant-path preprocessor, authentication, and search
+parameters read from a query string or a ``.search`` body.
+
+The SCIM blueprints (:mod:`.users`, :mod:`.groups`) are each mounted twice
+(``docs/dialect.md#paths``): under ``/SAAS/jersey/manager/api/scim`` and, with the same data,
+under ``/SAAS/t/<tenant>/jersey/manager/api/scim``; :func:`scim_blueprint` gives a blueprint these
+hooks.
+
+Flask runs a blueprint's URL value preprocessor before the app's ``before_request`` hooks, so
+:mod:`.pipeline` sees ``g.scim_base`` already set; the blueprint's own ``before_request``
+(authentication) runs after the pipeline, so faults and injected errors answer before a token is
+checked (``docs/dialect.md#scenarios``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from flask import Blueprint, g, request
+
+from mockscim.dialect import search
+from mockscim.dialect.attributes import Catalogue
+from mockscim.dialect.errors import (
+    InvalidQueryParameter,
+    InvalidSearchRequest,
+    MethodNotAllowed,
+    NotAuthorized,
+    ScimError,
+    UnknownPath,
+)
+from mockscim.http.context import (
+    NO_BODY,
+    SCIM_BASE,
+    TENANT_NAME,
+    TENANT_SCIM_BASE,
+    host_root,
+    read_json,
+    tenant,
+)
+from mockscim.http.wire import SearchRequestSchema, ValidationError, load_case_insensitive
+
+__all__ = [
+    "body_params",
+    "query_params",
+    "require_override",
+    "resource_url",
+    "scim_blueprint",
+    "vendor_texts",
+]
+
+
+def scim_blueprint(name: str, import_name: str) -> Blueprint:
+    """A blueprint of SCIM views: tenant-path aware and token-protected."""
+    blueprint = Blueprint(name, import_name)
+    blueprint.url_value_preprocessor(_take_tenant)
+    blueprint.before_request(_authenticate)
+    return blueprint
+
+
+def _take_tenant(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    name = (values or {}).pop("tenant", None)
+    if name is not None and not TENANT_NAME.fullmatch(name):
+        raise UnknownPath(f"no tenant {name!r}")
+    g.scim_base = TENANT_SCIM_BASE.replace("<tenant>", name) if name else SCIM_BASE
+    if ".search" in ((values or {}).get("uid"), (values or {}).get("gid")):
+        # `/Users/.search` is the search resource, never a user id: only POST is served there.
+        raise MethodNotAllowed(["POST"], f"{request.method} on /Users/.search")
+
+
+def _authenticate() -> None:
+    current = tenant()
+    if not current.profile.auth_required:
+        return
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.strip().partition(" ")
+    grant = current.tokens.check(token.strip()) if scheme.lower() in ("bearer", "hzn") else None
+    if grant is None:
+        raise NotAuthorized("missing, unknown or expired token")
+    if "admin" not in grant.scope.split():
+        # The SCIM operations need the admin scope (vendor API description: oauth2 [admin]).
+        raise NotAuthorized(f"token scope {grant.scope!r} lacks 'admin'")
+
+
+def resource_url(kind: str) -> str:
+    """The absolute URL of ``Users``, ``Groups`` or ``Roles`` under the base this request used."""
+    base: str = g.scim_base
+    return host_root() + base + "/" + kind
+
+
+def query_params(
+    catalogue: Catalogue,
+    sort_error: type[ScimError] = InvalidQueryParameter,
+    *,
+    sortable: bool = True,
+) -> search.SearchParams:
+    """The search parameters of a ``GET`` list (unknown query parameters are ignored)."""
+    args = request.args
+    current = tenant()
+    return search.parse_params(
+        filter_text=args.get("filter"),
+        attributes_text=args.get("attributes"),
+        start_index=args.get("startIndex"),
+        count=args.get("count"),
+        sort_by=args.get("sortBy") if sortable else None,
+        sort_order=args.get("sortOrder") if sortable else None,
+        full_filter_grammar=current.profile.full_filter_grammar,
+        page_size_cap=current.profile.page_size_cap,
+        catalogue=catalogue,
+        sort_error=sort_error,
+    )
+
+
+def body_params(
+    catalogue: Catalogue, sort_error: type[ScimError] = InvalidQueryParameter
+) -> search.SearchParams:
+    """The search parameters of a ``POST .../.search`` body (an empty body lists everyone)."""
+    body = read_json(InvalidSearchRequest)
+    if body is NO_BODY:
+        body = {}
+    try:
+        data = load_case_insensitive(SearchRequestSchema(), body)
+    except ValidationError as exc:
+        raise InvalidSearchRequest(str(exc.messages)) from exc
+    current = tenant()
+    return search.parse_params(
+        filter_text=data.get("filter"),
+        attributes_text=data.get("attributes"),
+        excluded_text=data.get("excludedAttributes"),
+        start_index=data.get("startIndex"),
+        count=data.get("count"),
+        sort_by=data.get("sortBy"),
+        sort_order=data.get("sortOrder"),
+        full_filter_grammar=current.profile.full_filter_grammar,
+        page_size_cap=current.profile.page_size_cap,
+        catalogue=catalogue,
+        sort_error=sort_error,
+    )
+
+
+@contextmanager
+def vendor_texts(texts: dict[type[ScimError], str]) -> Iterator[None]:
+    """The vendor words the same errors differently per resource: re-word them here."""
+    try:
+        yield
+    except ScimError as exc:
+        for kind, text in texts.items():
+            if isinstance(exc, kind):
+                exc.message = text
+        raise
+
+
+def require_override(allowed: tuple[str, ...] = ("GET", "PATCH", "DELETE")) -> None:
+    """``POST`` is a PATCH only with ``X-HTTP-Method-Override: PATCH`` (VMware's own Go CLI
+    sends it); else 405."""
+    if request.headers.get("X-HTTP-Method-Override", "").strip().upper() != "PATCH":
+        raise MethodNotAllowed(list(allowed), "POST without X-HTTP-Method-Override")

@@ -1,0 +1,127 @@
+"""Serving an app: waitress for the sandbox, a werkzeug server on port 0 in a thread for tests."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from types import TracebackType
+from typing import Any
+
+from flask import Flask
+from waitress.channel import HTTPChannel
+from waitress.server import BaseWSGIServer as WaitressServer
+from waitress.server import create_server
+from waitress.task import ErrorTask
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from mockscim.tenant.journal import redact_query
+
+__all__ = ["LiveServer", "waitress_server"]
+
+
+def _envelope(status: int, message: str) -> bytes:
+    code = {400: "bad.request", 413: "payload.too.large", 431: "bad.request"}.get(
+        status, "bad.request" if status < 500 else "internal.error"
+    )
+    body = {"errors": [{"code": code, "message": message, "parameters": None}]}
+    return json.dumps(body).encode("utf-8")
+
+
+class _JsonErrorTask(ErrorTask):
+    """waitress answers requests it cannot parse (a bad request line, a header without a colon,
+    a negative Content-Length) before the app sees them: in the vendor envelope too."""
+
+    def execute(self) -> None:
+        request: Any = self.request
+        error = request.error
+        body = _envelope(error.code, f"{error.reason}: {error.body}".strip(": "))
+        self.status = f"{error.code} {error.reason}"
+        headers: Any = self.response_headers
+        headers.append(("Content-Type", "application/json"))
+        self.set_close_on_finish()
+        self.content_length = len(body)
+        self.write(body)
+
+
+class _JsonChannel(HTTPChannel):
+    error_task_class = _JsonErrorTask
+
+
+def waitress_server(app: Flask, host: str, port: int, *, threads: int = 4) -> Any:
+    """A waitress server for ``app``, bound (``.effective_port``) but not yet running (``.run()``).
+
+    One process only: the tenant's state is in memory (TOOLCHAIN.md, "Serving").
+    """
+    # Under load waitress warns about its task queue on every burst; that is noise in a sandbox.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    server = create_server(app, host=host, port=port, threads=threads, ident="mockscim")
+    assert isinstance(server, WaitressServer)  # one host, one port: not a multi-socket server
+    server.channel_class = _JsonChannel
+    return server
+
+
+class _RequestHandler(WSGIRequestHandler):
+    """werkzeug's handler with the two things a mock must not do undone: HTML error pages for
+    requests it cannot parse, and secrets from query strings in its access log."""
+
+    error_content_type = "application/json"
+    error_message_format = (
+        '{"errors":[{"code":"bad.request","message":"%(message)s","parameters":null}]}'
+    )
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        if not self.request_version.startswith("HTTP/1."):
+            # http.server writes no status line for a version it cannot read (HTTP/9.9).
+            self.request_version = "HTTP/1.0"
+        super().send_error(code, message, explain)
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        original = getattr(self, "path", None)
+        if original is not None and "?" in original:
+            path, _, query = original.partition("?")
+            self.path = f"{path}?{redact_query(query)}"
+        try:
+            super().log_request(code, size)
+        finally:
+            if original is not None:
+                self.path = original
+
+
+class LiveServer:
+    """``app`` on ``host`` and a free port, in a daemon thread; a context manager."""
+
+    def __init__(self, app: Flask, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.app = app
+        self._server: BaseWSGIServer = make_server(
+            host, port, app, threaded=True, request_handler=_RequestHandler
+        )
+        self.host = host
+        self.port = self._server.server_port
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> LiveServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> LiveServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

@@ -1,0 +1,69 @@
+"""The service views beside SCIM: the token endpoint, the system login, the health check and the
+contract (``docs/dialect.md#authentication``, ``#paths``). The OAuth rules are the tenant's
+(:mod:`mockscim.tenant.oauth`); these views read the wire and answer it."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from flask import Blueprint, Response, request
+
+from mockscim.dialect.errors import InvalidJson, OAuthError
+from mockscim.http.context import NO_BODY, TOKEN_PATH, json_response, read_json, tenant
+from mockscim.http.wire import LoginRequestSchema, ValidationError, load_case_insensitive
+from mockscim.tenant import oauth
+from mockscim.tenant.packaged import openapi_text
+
+__all__ = ["HEALTH_PATH", "LOGIN_PATH", "service"]
+
+LOGIN_PATH = "/SAAS/API/1.0/REST/auth/system/login"
+HEALTH_PATH = "/SAAS/jersey/manager/api/health"
+
+service = Blueprint("service", __name__)
+
+
+@service.post(TOKEN_PATH, strict_slashes=False)
+def oauth_token() -> Response:
+    params: dict[str, str] = dict(request.args.items())
+    if request.mimetype == "application/x-www-form-urlencoded":
+        params.update(request.form.items())
+    client_id, secret = _client_credentials(params)
+    return json_response(oauth.issue_token(tenant(), client_id, secret, params))
+
+
+def _client_credentials(params: dict[str, str]) -> tuple[str, str]:
+    """HTTP Basic client authentication, or ``client_id``/``client_secret`` parameters."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, encoded = header.strip().partition(" ")
+    if scheme.lower() == "basic":
+        try:
+            decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError) as exc:
+            raise OAuthError(
+                401, "invalid_client", "The Authorization header is malformed."
+            ) from exc
+        client_id, _, secret = decoded.partition(":")
+        return client_id, secret
+    return params.get("client_id", ""), params.get("client_secret", "")
+
+
+@service.post(LOGIN_PATH, strict_slashes=False)
+def system_login() -> Response:
+    body = read_json(InvalidJson)
+    try:
+        data = load_case_insensitive(LoginRequestSchema(), None if body is NO_BODY else body)
+    except ValidationError as exc:
+        raise InvalidJson(str(exc.messages)) from exc
+    token = oauth.system_login(tenant(), data["username"], data["password"], data.get("domain"))
+    return json_response({"sessionToken": token})
+
+
+@service.get(HEALTH_PATH, strict_slashes=False)
+def health() -> Response:
+    return json_response({"allOk": True, "serviceName": "mockscim", "tenant": tenant().name})
+
+
+@service.get("/openapi.yaml")
+def openapi() -> Response:
+    return Response(openapi_text(), mimetype="application/yaml")

@@ -1,0 +1,99 @@
+"""The Users views (``docs/dialect.md``: "Searching users", "Reading, creating and deleting users",
+"Patching users"): parse, call the tenant, answer. The rules are in the tenant and the dialect."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, request
+
+from mockscim.dialect import search
+from mockscim.dialect.attributes import USERS
+from mockscim.dialect.errors import InvalidJson, InvalidUser
+from mockscim.dialect.render import render, shape
+from mockscim.http.context import body_reading, json_response, tenant
+from mockscim.http.scim import (
+    body_params,
+    query_params,
+    require_override,
+    resource_url,
+    scim_blueprint,
+)
+
+__all__ = ["users"]
+
+users = scim_blueprint("scim", __name__)
+
+
+@users.get("/Users", strict_slashes=False)
+def list_users() -> Response:
+    return _search_response(query_params(USERS))
+
+
+@users.post("/Users/.search", strict_slashes=False)
+def search_users() -> Response:
+    return _search_response(body_params(USERS))
+
+
+def _search_response(params: search.SearchParams) -> Response:
+    total, page = tenant().search(params)
+    url = resource_url("Users")
+    resources = [shape(render(u, url), params.attributes, params.excluded) for u in page]
+    return json_response(search.list_response(total, params.start_index, resources))
+
+
+@users.post("/Users", strict_slashes=False)
+def create_user() -> Response:
+    refs = search.parse_attribute_list(request.args.get("attributes"))
+    send_mail = _query_bool("sendMail", default=True)
+    body = body_reading(InvalidUser).canonical(USERS, InvalidUser)
+    result = tenant().create_user(body, send_mail=send_mail)
+    wire = render(result.user, resource_url("Users"), extra_workspace=result.extra_workspace)
+    wire["groups"] = result.reply_groups
+    headers = {"Location": wire["meta"]["location"], "ETag": wire["meta"]["version"]}
+    return json_response(shape(wire, refs, ()), 201, headers)
+
+
+def _query_bool(name: str, *, default: bool) -> bool:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if raw.strip().lower() in ("true", "false"):
+        return raw.strip().lower() == "true"
+    raise InvalidUser(f"{name}: {raw!r} is not true or false")
+
+
+@users.get("/Users/<uid>", strict_slashes=False)
+def get_user(uid: str) -> Response:
+    refs = search.parse_attribute_list(request.args.get("attributes"))
+    url = resource_url("Users")
+
+    def answer(user: dict[str, Any]) -> Response:
+        # Under the store's lock, on the stored user itself: rendered and serialised, no copy.
+        wire = render(user, url)
+        return json_response(shape(wire, refs, ()), 200, {"ETag": wire["meta"]["version"]})
+
+    return tenant().read_user(uid, answer)
+
+
+@users.route("/Users/<uid>", methods=["PATCH"], strict_slashes=False)
+def patch_user(uid: str) -> Response:
+    current = tenant()
+    updated = current.patch_user(uid, body_reading(InvalidJson).canonical(USERS))
+    version = updated["meta"]["version"]
+    if current.profile.patch_returns_user:
+        return json_response(render(updated, resource_url("Users")), 200, {"ETag": version})
+    return Response(status=204, headers={"ETag": version})
+
+
+@users.post("/Users/<uid>", strict_slashes=False)
+def patch_user_override(uid: str) -> Response:
+    """``POST`` with ``X-HTTP-Method-Override: PATCH`` is a PATCH."""
+    require_override()
+    return patch_user(uid)
+
+
+@users.delete("/Users/<uid>", strict_slashes=False)
+def delete_user(uid: str) -> Response:
+    tenant().delete_user(uid)
+    return Response(status=204)

@@ -1,0 +1,26 @@
+"""One emulated tenant and its state.
+
+What lives here: the :class:`Tenant` (users and the rules that change them, in the order the
+service checks them), its :class:`~.memberships.Memberships` (groups, roles and who belongs to
+what), its directories, the store (TinyDB behind one lock), the fixtures that seed it, OAuth
+clients and tokens, the clock, scenarios and the journal; and where the packaged default data
+lives (:mod:`.packaged`).
+
+What it may import: the standard library, :mod:`mockscim.dialect`, TinyDB, marshmallow and
+PyYAML. Never Flask, werkzeug, waitress or requests: a tenant knows no HTTP, so a test or a
+script can drive it without a server. ``tests/test_layers.py`` holds it to that.
+"""
+
+from mockscim.tenant.clock import Clock
+from mockscim.tenant.fixtures import FixtureError, Fixtures, load_fixtures
+from mockscim.tenant.tenant import CreateResult, Profile, Tenant
+
+__all__ = [
+    "Clock",
+    "CreateResult",
+    "FixtureError",
+    "Fixtures",
+    "Profile",
+    "Tenant",
+    "load_fixtures",
+]

@@ -1,0 +1,336 @@
+"""Where one tenant's users live: TinyDB behind one lock, deep copies in and out.
+
+TinyDB is not thread-safe (TOOLCHAIN.md), so every access, reads included, holds ``self.lock``.
+Documents handed out are deep copies: a caller can never change stored state by mutating what it
+got. The SCIM ``id`` is a field of the document; TinyDB's ``doc_id`` never leaves this module.
+
+Lookups by ``id``, ``userName`` and ``externalId`` (both case-insensitive, as filters compare) use dictionaries kept next to
+the table, so they do not scan it.
+
+With a ``path`` the table lives in a JSON file that is rewritten atomically (a temporary file in the
+same folder, flushed and renamed over the old one): a crash leaves the old file or the new one,
+never half of one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+from tinydb import TinyDB
+from tinydb.storages import MemoryStorage, Storage
+from tinydb.table import Document, Table
+
+from mockscim.dialect.copying import clone
+
+__all__ = ["AtomicJSONStorage", "UserStore"]
+
+User = dict[str, Any]
+T = TypeVar("T")
+
+
+class _IntKeyView(MutableMapping[int, Any]):
+    """A table's stored dict (string keys, as JSON needs) seen with TinyDB's integer doc ids."""
+
+    def __init__(self, raw: dict[str, Any]) -> None:
+        self._raw = raw
+
+    def __getitem__(self, key: int) -> Any:
+        return self._raw[str(key)]
+
+    def __setitem__(self, key: int, value: Any) -> None:
+        self._raw[str(key)] = value
+
+    def __delitem__(self, key: int) -> None:
+        del self._raw[str(key)]
+
+    def __contains__(self, key: object) -> bool:
+        return str(key) in self._raw
+
+    def __iter__(self) -> Iterator[int]:
+        return (int(k) for k in self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+
+class FlatTable(Table):
+    """A TinyDB table whose writes cost the same at 100 users and at 100,000.
+
+    TinyDB's own ``_update_table`` rebuilds the whole table (every key converted to int and back)
+    on each write: 25 ms per PATCH at 100k users (TOOLCHAIN.md). The updaters TinyDB passes only
+    touch the documents they name, so this table hands them a view that converts keys lazily and
+    mutates the stored dict in place. The storage still gets its ``write`` call (a file storage
+    rewrites itself, which is its own, documented cost).
+    """
+
+    def documents(self) -> Iterable[dict[str, Any]]:
+        """The stored documents themselves, in insertion order: read them, never change them."""
+        return self._read_table().values()  # type: ignore[return-value]
+
+    def document(self, doc_id: int) -> dict[str, Any] | None:
+        """One stored document itself (not a copy): read it, never change it."""
+        found: dict[str, Any] | None = self._read_table().get(str(doc_id))  # type: ignore[assignment]
+        return found
+
+    def _update_table(self, updater: Callable[[dict[int, Mapping[str, Any]]], None]) -> None:
+        tables = self._storage.read() or {}
+        raw = tables.setdefault(self.name, {})
+        updater(_IntKeyView(raw))  # type: ignore[arg-type]
+        self._storage.write(tables)
+        self.clear_cache()
+
+
+class AtomicJSONStorage(Storage):
+    """TinyDB storage in a JSON file, replaced atomically on every write."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        self._path = Path(path)
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        #: The file's content, read once: this process is its only writer (one sandbox per file),
+        #: so reads need not parse the whole file again.
+        self._cache: dict[str, dict[str, Any]] | None = None
+        # Temporary files a crash left between writing and renaming: the file itself is whole.
+        for leftover in self._path.parent.glob(f".{self._path.name}.*"):
+            leftover.unlink(missing_ok=True)
+
+    def read(self) -> dict[str, dict[str, Any]] | None:
+        if self._cache is not None:
+            return self._cache
+        try:
+            text = self._path.read_text("utf-8")
+        except FileNotFoundError:
+            return None
+        if not text.strip():
+            return None
+        data: dict[str, dict[str, Any]] = json.loads(text)
+        self._cache = data
+        return data
+
+    def write(self, data: dict[str, dict[str, Any]]) -> None:
+        # If the write fails the cache may hold what the file does not: read the file again.
+        self._cache = None
+        fd, tmp = tempfile.mkstemp(prefix=f".{self._path.name}.", dir=self._path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(data, handle, ensure_ascii=False, separators=(",", ":"))
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, self._path)
+            self._cache = data
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def close(self) -> None:
+        pass
+
+
+class UserStore:
+    """The users of one tenant. Every method takes the lock; every document is copied."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        table: str = "users",
+        name_key: str = "userName",
+        share: UserStore | None = None,
+    ) -> None:
+        """Users in table ``users`` keyed by ``userName``; other resources (groups: ``displayName``)
+        in another table of the same database with ``share=`` the user store: one TinyDB, one
+        file, one lock."""
+        self._db: TinyDB
+        self.lock: threading.RLock
+        if share is not None:
+            self.lock = share.lock
+            self._db = share._db
+        else:
+            self.lock = threading.RLock()
+            if path is None:
+                self._db = TinyDB(storage=MemoryStorage)
+            else:
+                self._db = TinyDB(str(path), storage=AtomicJSONStorage)
+            self._db.table_class = FlatTable
+        self._name_key = name_key
+        # cache_size=0: no query cache, which would keep stale callable queries (TOOLCHAIN.md).
+        self._table = self._db.table(table, cache_size=0)
+        self._doc_ids: dict[str, int] = {}
+        self._by_username: dict[str, str] = {}
+        self._by_external_id: dict[str, set[str]] = {}
+        self._reindex()
+
+    @property
+    def _flat(self) -> FlatTable:
+        table: FlatTable = self._table  # type: ignore[assignment]
+        return table
+
+    @property
+    def persistent(self) -> bool:
+        return not isinstance(self._db.storage, MemoryStorage)
+
+    def _reindex(self) -> None:
+        self._doc_ids.clear()
+        self._by_username.clear()
+        self._by_external_id.clear()
+        for doc in self._table:
+            self._index(doc, doc.doc_id)
+
+    def _index(self, user: User, doc_id: int) -> None:
+        uid = user["id"]
+        self._doc_ids[uid] = doc_id
+        self._by_username[user[self._name_key].casefold()] = uid
+        ext = user.get("externalId")
+        if isinstance(ext, str):
+            self._by_external_id.setdefault(ext.casefold(), set()).add(uid)
+
+    def _unindex(self, user: User) -> None:
+        uid = user["id"]
+        self._doc_ids.pop(uid, None)
+        key = user[self._name_key].casefold()
+        if self._by_username.get(key) == uid:
+            del self._by_username[key]
+        ext = user.get("externalId")
+        if isinstance(ext, str):
+            ids = self._by_external_id.get(ext.casefold(), set())
+            ids.discard(uid)
+            if not ids:
+                self._by_external_id.pop(ext.casefold(), None)
+
+    def __len__(self) -> int:
+        with self.lock:
+            return len(self._doc_ids)
+
+    def is_empty_on_disk(self) -> bool:
+        """True for a fresh ``--data`` file (none yet, or one that holds no table): seed it.
+
+        A file whose users were all deleted is not fresh: its users stay deleted.
+        """
+        with self.lock:
+            return self.persistent and not self._db.storage.read()
+
+    def replace_all(self, users: list[User], *, copy: bool = True) -> None:
+        """Drop every user and store ``users`` (one write, not one per user).
+
+        ``copy=False`` hands the dicts over: the caller made them for the store and keeps none.
+        """
+        with self.lock:
+            self._table.truncate()
+            self._doc_ids.clear()
+            self._by_username.clear()
+            self._by_external_id.clear()
+            self.insert_many(users, copy=copy)
+
+    def ids(self) -> list[str]:
+        with self.lock:
+            return list(self._doc_ids)
+
+    def insert_many(self, users: list[User], *, copy: bool = True) -> None:
+        """Store several users in one write."""
+        with self.lock:
+            doc_ids = self._table.insert_multiple(clone(users) if copy else users)
+            for user, doc_id in zip(users, doc_ids, strict=True):
+                self._index(user, doc_id)
+
+    def get(self, uid: str) -> User | None:
+        with self.lock:
+            doc_id = self._doc_ids.get(uid)
+            if doc_id is None:
+                return None
+            doc = self._flat.document(doc_id)
+            return clone(doc) if doc is not None else None
+
+    def read(self, uid: str, use: Callable[[User], T]) -> T | None:
+        """``use(user)`` on the stored user itself, under the lock, without a copy; None when
+        there is none. ``use`` must not change it nor keep it (render and serialise, say)."""
+        with self.lock:
+            doc_id = self._doc_ids.get(uid)
+            doc = self._flat.document(doc_id) if doc_id is not None else None
+            return use(doc) if doc is not None else None
+
+    def id_for_name(self, name: str) -> str | None:
+        """The id of the resource whose name (userName, displayName) is ``name``, any case."""
+        with self.lock:
+            return self._by_username.get(name.casefold())
+
+    def id_for_username(self, user_name: str) -> str | None:
+        with self.lock:
+            return self._by_username.get(user_name.casefold())
+
+    def ids_for_external_id(self, external_id: str) -> list[str]:
+        with self.lock:
+            return sorted(self._by_external_id.get(external_id.casefold(), ()))
+
+    def scan(self, keep: Callable[[User], bool], ids: list[str] | None = None) -> list[User]:
+        """Copies of the users ``keep`` accepts, in creation order; only ``ids`` if given."""
+        with self.lock:
+            if ids is None:
+                candidates: Iterable[Document] = self._table
+            else:
+                found = (
+                    self._table.get(doc_id=self._doc_ids[i]) for i in ids if i in self._doc_ids
+                )
+                candidates = sorted((d for d in found if d is not None), key=lambda d: d.doc_id)
+            return [clone(u) for u in candidates if keep(u)]
+
+    def select(
+        self,
+        keep: Callable[[User], bool],
+        pick: Callable[[list[User]], tuple[int, list[User]]],
+        ids: list[str] | None = None,
+    ) -> tuple[int, list[User]]:
+        """``pick`` (sorting and paging) over the users ``keep`` accepts; copies of its page only.
+
+        The filter and the sort read the stored documents in place, so a search costs one copy
+        per user it returns, not one per user it looks at.
+        """
+        with self.lock:
+            table = self._flat
+            if ids is None:
+                candidates: Iterable[User] = table.documents()
+            else:
+                doc_ids = sorted(self._doc_ids[i] for i in ids if i in self._doc_ids)
+                candidates = [d for d in map(table.document, doc_ids) if d is not None]
+            total, page = pick([u for u in candidates if keep(u)])
+            return total, [clone(u) for u in page]
+
+    def insert(self, user: User) -> None:
+        with self.lock:
+            doc_id = self._table.insert(clone(user))
+            self._index(user, doc_id)
+
+    def replace(self, user: User) -> None:
+        """Store ``user`` in place of the stored user with the same ``id``."""
+        with self.lock:
+            doc_id = self._doc_ids[user["id"]]
+            old = self._table.get(doc_id=doc_id)
+            if old is not None:
+                self._unindex(dict(old))
+            stored = clone(user)
+            self._table.update(_replace_with(stored), doc_ids=[doc_id])
+            self._index(user, doc_id)
+
+    def delete(self, uid: str) -> bool:
+        with self.lock:
+            doc_id = self._doc_ids.get(uid)
+            if doc_id is None:
+                return False
+            old = self._table.get(doc_id=doc_id)
+            if old is not None:
+                self._unindex(dict(old))
+            self._table.remove(doc_ids=[doc_id])
+            return True
+
+
+def _replace_with(new: User) -> Callable[[MutableMapping[Any, Any]], None]:
+    def transform(doc: MutableMapping[Any, Any]) -> None:
+        doc.clear()
+        doc.update(new)
+
+    return transform

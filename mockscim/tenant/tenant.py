@@ -1,0 +1,466 @@
+"""One tenant: its directories, users, OAuth clients, tokens and clock, and the rules that change them.
+
+Views call these methods and nothing below them; this module knows no HTTP. The rules come from
+SCIM-DIALECT: "Directories and local users", "Reading, creating and deleting users" and
+"Patching users" (order of checks: body 400 -> unknown id 404 -> not local 403 -> apply).
+"""
+
+from __future__ import annotations
+
+import gc
+import hmac
+import random
+import secrets
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from mockscim.dialect import search
+from mockscim.dialect.attributes import CORE, WORKSPACE
+from mockscim.dialect.body import canonicalize
+from mockscim.dialect.copying import clone
+from mockscim.dialect.errors import (
+    InvalidJson,
+    InvalidUser,
+    NotLocalUser,
+    UserExists,
+    UserNotFound,
+)
+from mockscim.dialect.filter import Compare, Node
+from mockscim.dialect.patch import apply_patch
+from mockscim.dialect.rules import (
+    LOCAL_USER_TYPES,
+    check_manager,
+    check_user,
+    check_user_name,
+    provisioned_missing,
+)
+from mockscim.tenant.clock import Clock, format_timestamp, stamp, version_of
+from mockscim.tenant.directories import Directories
+from mockscim.tenant.fixtures import FixtureError, Fixtures, validate_users
+from mockscim.tenant.journal import DEFAULT_SIZE as DEFAULT_JOURNAL_SIZE
+from mockscim.tenant.journal import Journal
+from mockscim.tenant.memberships import Memberships
+from mockscim.tenant.scenarios import Scenarios
+from mockscim.tenant.store import UserStore
+from mockscim.tenant.tokens import TokenIssuer
+
+__all__ = ["CreateResult", "Profile", "Tenant"]
+
+User = dict[str, Any]
+T = TypeVar("T")
+
+#: The vendor's DELETE text has no final period, unlike PATCH's (vendor API description).
+DELETE_NOT_FOUND = "The specified user does not exist"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The switches of ``docs/dialect.md#profiles``, with their defaults."""
+
+    #: False: the vendor's seven operators only. True: adds pr, and, or, parentheses.
+    full_filter_grammar: bool = False
+    #: False: PATCH answers 204 with no body. True: 200 with the user.
+    patch_returns_user: bool = False
+    #: The status for a missing, unknown or expired token: 403 (default) or 401.
+    unauthenticated_status: int = 403
+    #: False: SCIM calls need no token (quick local experiments).
+    auth_required: bool = True
+    #: None: no cap. A number: a larger ``count`` is cut to it.
+    page_size_cap: int | None = None
+
+
+@dataclass
+class CreateResult:
+    user: User
+    #: Members of the reply that are not stored (``firstLoginUrl``).
+    extra_workspace: dict[str, Any] = field(default_factory=dict)
+    #: The reply's ``groups``: empty, as the service answers a create [seen] (the user's groups,
+    #: ALL USERS included, show from the next read on).
+    reply_groups: list[Any] = field(default_factory=list)
+
+
+def new_uuid() -> str:
+    return str(uuid.uuid4())
+
+
+class Tenant:
+    """All state of one emulated tenant."""
+
+    def __init__(
+        self,
+        fixtures: Fixtures,
+        *,
+        data_path: str | None = None,
+        clock: Clock | None = None,
+        profile: Profile | None = None,
+        seed: int | None = None,
+        id_factory: Callable[[], str] | None = None,
+        journal_size: int = DEFAULT_JOURNAL_SIZE,
+        scenarios: list[Any] | None = None,
+        strict: bool = False,
+        name: str = "mockscim",
+    ) -> None:
+        self.name = name
+        #: Strict mode: every journal entry carries the contract findings of its request.
+        self.strict = strict
+        self.clock = clock or Clock()
+        #: The instant a frozen clock goes back to on reset (deterministic mode).
+        self._clock_start = self.clock.frozen_at
+        self.profile = profile or Profile()
+        #: Deterministic mode: ids, tokens and random latencies come from this seed.
+        self.seed = seed
+        self.rng: random.Random | None = random.Random(seed) if seed is not None else None
+        self._id_factory = id_factory
+        self.tokens = TokenIssuer(self.clock, self.rng)
+        self.scenarios = Scenarios(seed)
+        self.scenarios.on_token_expiry = self._token_expiry
+        self.journal = Journal(journal_size)
+        self.store = UserStore(data_path)
+        self.groups = UserStore(share=self.store, table="groups", name_key="displayName")
+        self.roles = UserStore(share=self.store, table="roles", name_key="displayName")
+        self.fixtures = fixtures
+        self.directories = Directories(fixtures.directories)
+        self.clients: dict[str, dict[str, Any]] = {}
+        self.memberships = self._memberships()
+        self._load_config(fixtures)
+        if not self.store.persistent or self.store.is_empty_on_disk():
+            self._install(fixtures)
+        else:
+            self.memberships.index()
+        #: Scenarios every reset starts with (a scenarios file, CLI flags).
+        self.base_scenarios: list[Any] = list(scenarios or [])
+        self.scenarios.add_all(self.base_scenarios)
+
+    # -- set-up ---------------------------------------------------------------------------------
+
+    def _memberships(self) -> Memberships:
+        return Memberships(
+            self.store,
+            self.groups,
+            self.roles,
+            self.directories,
+            stamp=self.stamp,
+            new_id=self.new_id,
+        )
+
+    def _load_config(self, fixtures: Fixtures) -> None:
+        self.directories = Directories(fixtures.directories)
+        self.memberships.directories = self.directories
+        self.clients = {c["clientId"]: clone(c) for c in fixtures.clients}
+
+    def _install(self, fixtures: Fixtures) -> None:
+        """Groups and roles, then users (whose groups/roles attributes need the memberships)."""
+        with self.store.lock, _collector_paused():
+            self.memberships.install(fixtures)
+            self.store.replace_all(
+                [self._normalize_fixture_user(u) for u in fixtures.users], copy=False
+            )
+
+    def stamp(self, resource: User) -> None:
+        """Move ``meta.lastModified``/``version`` of a changed resource to now (:func:`stamp`)."""
+        stamp(resource, self.clock.now())
+
+    def new_id(self) -> str:
+        """A new lowercase UUID 4: random, or from the seed in deterministic mode."""
+        if self._id_factory is not None:
+            return self._id_factory()
+        if self.rng is not None:
+            return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+        return new_uuid()
+
+    def reset(
+        self,
+        fixtures: Fixtures | None = None,
+        *,
+        profile: Profile | None = None,
+        scenarios: list[Any] | None = None,
+    ) -> None:
+        """A fresh tenant: back to the fixtures (the ones given, or the current ones).
+
+        Tokens, scenarios and the journal are dropped and the clock goes back to where it started
+        (wall time, or the frozen instant); in deterministic mode the seed starts again, so a reset
+        tenant answers exactly as a new one. ``profile`` and ``scenarios`` replace the tenant's
+        profile and base scenarios when given.
+        """
+        fixtures = fixtures or self.fixtures
+        self.fixtures = fixtures
+        if profile is not None:
+            self.profile = profile
+        if scenarios is not None:
+            self.base_scenarios = list(scenarios)
+        if self.seed is not None and self.rng is not None:
+            self.rng.seed(self.seed)
+        self.clock.set(self._clock_start)
+        self._load_config(fixtures)
+        self.tokens = TokenIssuer(self.clock, self.rng)
+        self.scenarios.clear()
+        self.journal.clear()
+        self._install(fixtures)
+        self.scenarios.add_all(self.base_scenarios)
+
+    def load_users(self, records: list[Any]) -> list[User]:
+        """Add users given in the fixture format (validated as fixtures are); returns them stored.
+
+        A record whose ``id`` or ``userName`` is taken, or that fails validation, is a
+        :class:`~mockscim.fixtures.FixtureError` and nothing is added.
+        """
+        users = validate_users(records, list(self.directories), known_ids=set(self.store.ids()))
+        stored = [self._normalize_fixture_user(u) for u in users]
+        with self.store.lock:
+            for index, user in enumerate(stored):
+                label = f"userName {user['userName']!r}"
+                if self.store.get(user["id"]) is not None:
+                    raise FixtureError(
+                        "users",
+                        "The tenant has a user with this id.",
+                        record=index,
+                        label=label,
+                        field="id",
+                    )
+                if self.store.id_for_username(user["userName"]) is not None:
+                    raise FixtureError(
+                        "users",
+                        "The tenant has a user with this userName.",
+                        record=index,
+                        label=label,
+                        field="userName",
+                    )
+            self.store.insert_many(stored, copy=False)
+        return stored
+
+    def _token_expiry(self, after_seconds: int | None) -> None:
+        if after_seconds is None:
+            self.tokens.expire_all()
+        else:
+            self.tokens.limit_lifetime(after_seconds)
+
+    def _normalize_fixture_user(self, record: User) -> User:
+        user = clone(record)
+        meta = user.setdefault("meta", {})
+        now = format_timestamp(self.clock.now())
+        meta.setdefault("created", now)
+        meta.setdefault("lastModified", meta["created"])
+        meta["version"] = version_of(meta["lastModified"])
+        meta.pop("location", None)
+        user.pop("schemas", None)
+        user["groups"] = self.memberships.groups_attribute(user["id"])
+        user["roles"] = self.memberships.roles_attribute(user["id"])
+        workspace = user.setdefault(WORKSPACE, {})
+        status = workspace.get("userStatus")
+        if "active" not in user:
+            user["active"] = status in (None, "1")
+        if status is None:
+            workspace["userStatus"] = "1" if user["active"] else "2"
+        system = self.directories.system()
+        workspace.setdefault("internalUserType", "LOCAL")
+        workspace.setdefault("domain", system["domains"][0])
+        workspace.setdefault("userStoreUuid", system["id"])
+        return user
+
+    # -- directories ----------------------------------------------------------------------------
+
+    def is_local(self, user: User) -> bool:
+        """May SCIM change this user? System and "Other" directories only [decided]."""
+        if self.scenarios.is_non_local(user["id"], user["userName"]):
+            return False
+        workspace = user.get(WORKSPACE, {})
+        return (
+            self.directories.is_local(workspace.get("userStoreUuid", ""))
+            and workspace.get("internalUserType", "LOCAL") in LOCAL_USER_TYPES
+        )
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def get_user(self, uid: str, *, message: str | None = None) -> User:
+        """The stored user, or 404; a ``missing`` scenario hides it here but not from searches."""
+        user = self.store.get(uid)
+        if user is None:
+            raise UserNotFound(f"no user with id {uid!r}", message=message)
+        hidden = self.scenarios.is_missing(uid, user["userName"])
+        if hidden:
+            raise UserNotFound(f"user {uid} is missing (scenario {hidden})", message=message)
+        return user
+
+    def read_user(self, uid: str, use: Callable[[User], T]) -> T:
+        """``use`` on the stored user without a copy (see :meth:`UserStore.read`); 404 as
+        :meth:`get_user` (a ``missing`` scenario included)."""
+        with self.store.lock:
+            found = self.store.read(uid, lambda user: (user["userName"], use(user)))
+            if found is None:
+                raise UserNotFound(f"no user with id {uid!r}")
+            user_name, result = found
+            hidden = self.scenarios.is_missing(uid, user_name)
+            if hidden:
+                raise UserNotFound(f"user {uid} is missing (scenario {hidden})")
+            return result
+
+    def search(self, params: search.SearchParams) -> tuple[int, list[User]]:
+        """Filter, sort and page the users: (totalResults, the page)."""
+        ids = self._indexed_ids(params.filter)
+        return self.store.select(
+            search.matcher(params.filter), lambda users: search.select(users, params), ids
+        )
+
+    def _indexed_ids(self, node: Node | None) -> list[str] | None:
+        """Candidate ids for ``id``/``userName``/``externalId`` ``eq`` filters; None means scan."""
+        if not isinstance(node, Compare) or node.op != "eq" or node.ref.sub is not None:
+            return None
+        if node.ref.schema != CORE or not isinstance(node.value, str):
+            return None
+        name = node.ref.attr.name
+        if name == "id":
+            return [node.value]
+        if name == "userName":
+            found = self.store.id_for_username(node.value)
+            return [found] if found else []
+        if name == "externalId":
+            return self.store.ids_for_external_id(node.value)
+        return None
+
+    # -- writing --------------------------------------------------------------------------------
+
+    def create_user(self, body: Any, *, send_mail: bool = True) -> CreateResult:
+        """POST /Users. 400 for a bad body or userName, 409 for a duplicate userName."""
+        canonical = canonicalize(body, error=InvalidUser)
+        data = canonical.body
+        user_name = data.get("userName")
+        check_user_name(user_name, InvalidUser)
+        check_manager(data, InvalidUser)
+        assert isinstance(user_name, str)
+        workspace_in = data.get(WORKSPACE) or {}
+        if workspace_in.get("userStatus") not in (None, "1", "2"):
+            raise InvalidUser("a new user's userStatus is 1 (enabled) or 2 (disabled)")
+        user_type = workspace_in.get("internalUserType") or "LOCAL"
+        domain = workspace_in.get("domain")
+        directory = self._directory_for_create(user_type, domain)
+        if user_type == "PROVISIONED":
+            _require_provisioned_members(data)
+        with self.store.lock:
+            if self.store.id_for_username(user_name) is not None:
+                raise UserExists(f"userName {user_name!r} is taken")
+            uid = self.new_id()
+            try:
+                user, _ = apply_patch({"id": uid, "userName": user_name}, canonical)
+            except InvalidJson as exc:
+                raise InvalidUser(exc.detail) from exc
+            user.setdefault("active", True)
+            workspace = user.setdefault(WORKSPACE, {})
+            workspace["internalUserType"] = user_type
+            workspace["domain"] = domain or directory["domains"][0]
+            workspace["userStoreUuid"] = directory["id"]
+            workspace["userStatus"] = "1" if user["active"] else "2"
+            check_user(user, directory["domains"], InvalidUser)
+            user["groups"] = self.memberships.groups_attribute(uid)
+            user["roles"] = self.memberships.roles_attribute(uid)
+            self.stamp(user)
+            self.store.insert(user)
+        result = CreateResult(user)
+        if "password" not in user and not send_mail:
+            token = self.rng.randbytes(18).hex() if self.rng else secrets.token_urlsafe(24)
+            result.extra_workspace["firstLoginUrl"] = (
+                f"/SAAS/t/{self.name}/auth/password/activate?token={token}"
+            )
+        return result
+
+    def _directory_for_create(self, user_type: str, domain: str | None) -> dict[str, Any]:
+        if user_type == "LOCAL":
+            if domain is not None and not self.directories.is_system_domain(domain):
+                raise InvalidUser(f"domain {domain!r} is not the system directory's")
+            return self.directories.system()
+        if user_type == "PROVISIONED":
+            directory = self.directories.for_domain(domain or "")
+            if directory is None or directory["type"] != "OTHER":
+                raise InvalidUser(f"domain {domain!r} is not the domain of an 'Other' directory")
+            return directory
+        raise InvalidUser(f"internalUserType {user_type!r} cannot be created through SCIM")
+
+    def patch_user(self, uid: str, body: Any) -> User:
+        """PATCH /Users/{id}: 400 body -> 404 -> 403 not local -> apply (SCIM-DIALECT order)."""
+        canonical = canonicalize(body)  # 400 before anything else
+        check_manager(canonical.body, InvalidJson)
+        with self.store.lock:
+            user = self.get_user(uid)
+            if not self.is_local(user):
+                raise NotLocalUser(f"user {uid} is not in a system or 'Other' directory")
+            updated, _ = apply_patch(user, canonical)
+            new_name = updated.get("userName")
+            check_user_name(new_name, InvalidJson)
+            assert isinstance(new_name, str)
+            # The domain is chosen at create, like the directory: a PATCH ignores it [decided].
+            updated.setdefault(WORKSPACE, {})["domain"] = user[WORKSPACE]["domain"]
+            directory = self.directories.get(user[WORKSPACE]["userStoreUuid"])
+            assert directory is not None  # is_local said so
+            check_user(updated, directory["domains"], InvalidJson)
+            holder = self.store.id_for_username(new_name)
+            if holder is not None and holder != uid:
+                raise UserExists(f"userName {new_name!r} is taken")
+            for readonly in ("id", "roles", "groups"):
+                if readonly in user:
+                    updated[readonly] = user[readonly]
+            updated["meta"] = dict(user["meta"])
+            self.stamp(updated)
+            self.store.replace(updated)
+            return updated
+
+    def delete_user(self, uid: str) -> None:
+        """DELETE /Users/{id}: 404 unknown, 403 not local [decided], else gone."""
+        with self.store.lock:
+            # The vendor's DELETE text has no final period (spec), unlike PATCH's.
+            user = self.get_user(uid, message=DELETE_NOT_FOUND)
+            if not self.is_local(user):
+                raise NotLocalUser(f"user {uid} is not in a system or 'Other' directory")
+            self.store.delete(uid)
+            self.memberships.drop_member(uid)
+
+    # -- credentials ----------------------------------------------------------------------------
+
+    def client(self, client_id: str, secret: str) -> dict[str, Any] | None:
+        client = self.clients.get(client_id)
+        if client is None or not hmac.compare_digest(
+            str(client["secret"]).encode(), secret.encode("utf-8", "replace")
+        ):
+            return None
+        return client
+
+    def system_user(self, user_name: str, password: str, domain: str | None = None) -> User | None:
+        """An enabled system-directory user with this password, for logins and password grants."""
+        system = self.directories.system()
+        if domain and not self.directories.is_system_domain(domain):
+            return None
+        uid = self.store.id_for_username(user_name)
+        user = self.store.get(uid) if uid else None
+        if user is None:
+            return None
+        workspace = user.get(WORKSPACE, {})
+        stored = user.get("password")
+        if (
+            workspace.get("userStoreUuid") != system["id"]
+            or workspace.get("userStatus", "1") != "1"
+            or not isinstance(stored, str)
+            or not hmac.compare_digest(stored.encode(), password.encode("utf-8", "replace"))
+        ):
+            return None
+        return user
+
+
+def _require_provisioned_members(data: dict[str, Any]) -> None:
+    """A user for an "Other" directory needs name, one email and externalId (captures, 2022)."""
+    missing = provisioned_missing(data)
+    if missing:
+        raise InvalidUser("a PROVISIONED user needs " + ", ".join(missing))
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Loading 100k users makes millions of young objects: pausing the cyclic garbage collector
+    meanwhile halves the load time (nothing cyclic is made)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

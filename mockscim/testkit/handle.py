@@ -1,0 +1,172 @@
+"""A handle on one mock tenant for tests: URLs, credentials, a ready session, helpers, the journal.
+
+The pytest plugin hands one out per test (``mockscim`` live, ``mockscim_inprocess`` without a
+socket); it is plain Python and works outside pytest too::
+
+    handle = MockScim.live(tenant)          # or MockScim.inprocess(tenant)
+    handle.session.get(handle.users_url, params={"filter": 'userName eq "jdoe"'})
+    handle.scenarios.non_local("jdoe")
+    handle.journal.assert_patched("jdoe", contains={"title": "Chief"})
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import requests
+from flask import Flask
+from requests.adapters import BaseAdapter
+
+from mockscim.dialect.render import render
+from mockscim.http.context import SCIM_BASE, TOKEN_PATH, MockState
+from mockscim.tenant import Clock, Tenant
+from mockscim.tenant.scenarios import Scenarios
+from mockscim.tenant.tokens import Grant
+from mockscim.testkit.adapter import INPROCESS_ROOT, WSGIAdapter
+from mockscim.testkit.assertions import Recorded
+
+__all__ = ["MockScim"]
+
+
+class MockScim:
+    """One tenant, as a test sees it."""
+
+    def __init__(
+        self, tenant: Tenant, app: Flask, root: str, *, adapter: BaseAdapter | None = None
+    ):
+        self.tenant = tenant
+        self.app = app
+        #: The host root (``http://127.0.0.1:PORT``, or :data:`INPROCESS_ROOT`).
+        self.url = root.rstrip("/")
+        self._adapter = adapter
+        self._session: requests.Session | None = None
+        self._token: str | None = None
+
+    @classmethod
+    def inprocess(cls, tenant: Tenant, app: Flask) -> MockScim:
+        return cls(tenant, app, INPROCESS_ROOT, adapter=WSGIAdapter(app))
+
+    # -- where and who --------------------------------------------------------------------------
+
+    @property
+    def scim_url(self) -> str:
+        """The SCIM base: ``<root>/SAAS/jersey/manager/api/scim``."""
+        return self.url + SCIM_BASE
+
+    @property
+    def users_url(self) -> str:
+        return self.scim_url + "/Users"
+
+    @property
+    def token_url(self) -> str:
+        return self.url + TOKEN_PATH
+
+    @property
+    def _client(self) -> dict[str, Any]:
+        return next(iter(self.tenant.clients.values()))
+
+    @property
+    def client_id(self) -> str:
+        return str(self._client["clientId"])
+
+    @property
+    def client_secret(self) -> str:
+        return str(self._client["secret"])
+
+    @property
+    def token(self) -> str:
+        """An admin access token for the default client, issued without a request (so it is not
+        in the journal)."""
+        if self._token is None:
+            client = self._client
+            grant = Grant(
+                client["clientId"],
+                client.get("scope", "admin"),
+                None,
+                int(client.get("accessTokenTTL", 21599)),
+            )
+            self._token = str(self.tenant.tokens.issue(grant)["access_token"])
+        return self._token
+
+    def new_session(self, *, authenticated: bool = True) -> requests.Session:
+        """A ``requests`` session for this tenant (in-process ones need no socket)."""
+        session = requests.Session()
+        if self._adapter is not None:
+            session.mount(INPROCESS_ROOT + "/", self._adapter)
+        if authenticated:
+            session.headers["Authorization"] = f"Bearer {self.token}"
+        return session
+
+    @property
+    def session(self) -> requests.Session:
+        """A ready, authenticated session (Bearer token of the default client)."""
+        if self._session is None:
+            self._session = self.new_session()
+        return self._session
+
+    # -- state ----------------------------------------------------------------------------------
+
+    @property
+    def scenarios(self) -> Scenarios:
+        return self.tenant.scenarios
+
+    @property
+    def clock(self) -> Clock:
+        return self.tenant.clock
+
+    def add_user(self, user_name: str, **attributes: Any) -> dict[str, Any]:
+        """Create a user as ``POST /Users`` would (not journaled); returns it as the API shows it."""
+        body = {"userName": user_name, **attributes}
+        created = self.tenant.create_user(body)
+        return render(created.user, self.users_url)
+
+    def user(self, id_or_user_name: str) -> dict[str, Any] | None:
+        """A user as the API shows it, by id or userName (any case); None if there is none."""
+        store = self.tenant.store
+        uid = id_or_user_name if store.get(id_or_user_name) else None
+        uid = uid or store.id_for_username(id_or_user_name)
+        stored = store.get(uid) if uid else None
+        return render(stored, self.users_url) if stored else None
+
+    def users(self) -> list[dict[str, Any]]:
+        return [render(u, self.users_url) for u in self.tenant.store.scan(lambda _u: True)]
+
+    @property
+    def groups_url(self) -> str:
+        return self.scim_url + "/Groups"
+
+    @property
+    def roles_url(self) -> str:
+        return self.scim_url + "/Roles"
+
+    def add_group(self, display_name: str, **attributes: Any) -> dict[str, Any]:
+        """Create a local group as ``POST /Groups`` would (not journaled); ``members`` may name
+        user or group ids."""
+        memberships = self.tenant.memberships
+        created = memberships.create_group({"displayName": display_name, **attributes})
+        return memberships.render(created, self.groups_url)
+
+    def group(self, id_or_display_name: str) -> dict[str, Any] | None:
+        """A group as the API shows it, by id or displayName (any case); None if there is none."""
+        groups = self.tenant.groups
+        gid = id_or_display_name if groups.get(id_or_display_name) else None
+        gid = gid or groups.id_for_name(id_or_display_name)
+        stored = groups.get(gid) if gid else None
+        return self.tenant.memberships.render(stored, self.groups_url) if stored else None
+
+    @property
+    def journal(self) -> Recorded:
+        """What the client sent during this test, as SCIM requests (a fresh view each time)."""
+        names = {u["id"]: u["userName"] for u in self.tenant.store.scan(lambda _u: True)}
+        for store in (self.tenant.groups, self.tenant.roles):
+            names.update({g["id"]: g["displayName"] for g in store.scan(lambda _g: True)})
+        for entry in self.tenant.journal.entries():  # users deleted during the test keep a name
+            if isinstance(entry.response, Mapping) and "id" in entry.response:
+                names.setdefault(str(entry.response["id"]), str(entry.response.get("userName", "")))
+        return Recorded(self.tenant.journal.entries(), names)
+
+    @property
+    def server_errors(self) -> list[BaseException]:
+        state: MockState = self.app.extensions["mockscim"]
+        return state.server_errors

@@ -1,0 +1,267 @@
+"""The pytest plugin: a fresh mock Workspace ONE Access tenant for every test.
+
+Installed with mockscim (entry point ``pytest11``); nothing to configure::
+
+    def test_sync(mockscim):
+        mockscim.scenarios.non_local("jdoe")
+        run_my_sync(base_url=mockscim.scim_url, token=mockscim.token)
+        mockscim.journal.assert_patched("jdoe", contains={"title": "Chief"})
+
+Fixtures: ``mockscim`` (a live server on 127.0.0.1 and a random port, one per session or xdist
+worker, reset before each test) and ``mockscim_inprocess`` (the same handle, no socket).
+Configuration: the overridable fixtures ``mockscim_fixtures_path`` and ``mockscim_profile``, the
+marker ``@pytest.mark.mockscim(users=..., scenarios=..., profile=..., fixtures=...)`` and the ini
+options ``mockscim_fixtures``, ``mockscim_profile`` and ``mockscim_seed``.
+
+When a test fails, its report gets a "mockscim journal" section: every request with its method,
+path, filter or body and status, and the scenarios that never matched. An exception raised inside
+the server during a test is raised again when the test ends.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from mockscim.http.app import create_app
+from mockscim.http.servers import LiveServer
+from mockscim.tenant import Profile, Tenant
+from mockscim.tenant.fixtures import Fixtures, load_fixtures, scenarios_beside
+from mockscim.tenant.packaged import default_fixtures
+from mockscim.testkit.handle import MockScim
+
+__all__ = [
+    "mockscim",
+    "mockscim_fixtures_path",
+    "mockscim_inprocess",
+    "mockscim_profile",
+]
+
+HANDLE_FIXTURES = ("mockscim", "mockscim_inprocess")
+_PROFILE_KEYS = {f.name for f in fields(Profile)}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini(
+        "mockscim_fixtures",
+        "directory of mockscim fixtures (directories.json, users.json, clients.json); "
+        "default: the packaged default tenant",
+        default="",
+    )
+    parser.addini(
+        "mockscim_profile",
+        "profile switches, one per line: full_filter_grammar=true, patch_returns_user=true, "
+        "unauthenticated_status=401, auth_required=false, page_size_cap=100",
+        type="linelist",
+        default=[],
+    )
+    parser.addini("mockscim_seed", "seed ids and tokens (deterministic mode)", default="")
+    parser.addini(
+        "mockscim_strict",
+        "fail a test whose requests break the contract the real service applies (default true)",
+        type="bool",
+        default=True,
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "mockscim(users=None, scenarios=None, profile=None, fixtures=None, strict=None): set up "
+        "the tenant of this test: extra users (SCIM resources, created as POST /Users would), "
+        "scenarios, a Profile (or a dict of its switches), a fixtures directory, and strict=False "
+        "to let the test make requests the real service would reject or misread",
+    )
+
+
+@functools.cache
+def _load(path: str) -> Fixtures:
+    return load_fixtures(Path(path)) if path else load_fixtures(default_fixtures())
+
+
+def _scenarios_for(path: str) -> list[Any]:
+    return scenarios_beside(Path(path) if path else default_fixtures())
+
+
+def _parse_profile(lines: list[str] | dict[str, Any]) -> Profile:
+    items: list[tuple[str, Any]]
+    if isinstance(lines, dict):
+        items = list(lines.items())
+    else:
+        items = []
+        for line in lines:
+            key, sep, value = line.partition("=")
+            if line.strip() and not sep:
+                raise pytest.UsageError(f"mockscim_profile: expected key=value, got {line!r}")
+            if line.strip():
+                items.append((key.strip(), value.strip()))
+    values: dict[str, Any] = {}
+    for key, raw in items:
+        if key not in _PROFILE_KEYS:
+            raise pytest.UsageError(
+                f"mockscim: unknown profile switch {key!r} (known: {', '.join(sorted(_PROFILE_KEYS))})"
+            )
+        if isinstance(raw, str):
+            text = raw.strip().lower()
+            values[key] = (
+                text == "true"
+                if text in ("true", "false")
+                else None
+                if text == "none"
+                else int(text)
+            )
+        else:
+            values[key] = raw
+    return Profile(**values)
+
+
+@pytest.fixture
+def mockscim_fixtures_path(pytestconfig: pytest.Config) -> str:
+    """The fixtures directory each test's tenant starts from ("" is the packaged default).
+
+    Override it in a conftest.py (any scope) to give a test module its own tenant.
+    """
+    configured = str(pytestconfig.getini("mockscim_fixtures") or "")
+    if configured and not os.path.isabs(configured):
+        configured = str(Path(pytestconfig.rootpath) / configured)
+    return configured
+
+
+@pytest.fixture
+def mockscim_profile(pytestconfig: pytest.Config) -> Profile:
+    """The profile of each test's tenant (ini ``mockscim_profile``); override it to change."""
+    return _parse_profile(list(pytestconfig.getini("mockscim_profile")))
+
+
+def _seed(config: pytest.Config) -> int | None:
+    raw = str(config.getini("mockscim_seed") or "").strip()
+    return int(raw) if raw else None
+
+
+@dataclass
+class _Served:
+    tenant: Tenant
+    app: Flask
+    server: LiveServer | None
+
+
+@pytest.fixture(scope="session")
+def _mockscim_live(pytestconfig: pytest.Config) -> Iterator[_Served]:
+    """One live server per session (per xdist worker: each is its own process and port)."""
+    tenant = Tenant(_load(""), seed=_seed(pytestconfig))
+    app = create_app(tenant)
+    server = LiveServer(app).start()
+    try:
+        yield _Served(tenant, app, server)
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def _mockscim_app(pytestconfig: pytest.Config) -> _Served:
+    tenant = Tenant(_load(""), seed=_seed(pytestconfig))
+    return _Served(tenant, create_app(tenant), None)
+
+
+def _prepare(
+    served: _Served,
+    request: pytest.FixtureRequest,
+    fixtures_path: str,
+    profile: Profile,
+) -> Generator[MockScim, None, None]:
+    marker = request.node.get_closest_marker("mockscim")
+    options: dict[str, Any] = dict(marker.kwargs) if marker else {}
+    unknown = set(options) - {"users", "scenarios", "profile", "fixtures", "strict"}
+    if unknown:
+        raise pytest.UsageError(f"mockscim marker: unknown option(s) {', '.join(sorted(unknown))}")
+    path = str(options.get("fixtures") or fixtures_path or "")
+    chosen = options.get("profile")
+    if isinstance(chosen, dict):
+        chosen = _parse_profile(chosen)
+    scenarios = _scenarios_for(path) + list(options.get("scenarios") or [])
+    tenant = served.tenant
+    tenant.reset(_load(path), profile=chosen or profile, scenarios=scenarios)
+    strict = options.get("strict")
+    tenant.strict = bool(request.config.getini("mockscim_strict") if strict is None else strict)
+    state_errors = served.app.extensions["mockscim"].server_errors
+    state_errors.clear()
+    root = served.server.url if served.server else None
+    handle = MockScim(tenant, served.app, root) if root else MockScim.inprocess(tenant, served.app)
+    for user in options.get("users") or []:
+        user = dict(user)
+        handle.add_user(user.pop("userName"), **user)
+    request.node.stash[_HANDLE] = handle
+    yield handle
+    if state_errors:
+        error = state_errors[0]
+        state_errors.clear()
+        raise error
+
+
+_HANDLE = pytest.StashKey[MockScim]()
+
+
+@pytest.fixture
+def mockscim(
+    _mockscim_live: _Served,
+    request: pytest.FixtureRequest,
+    mockscim_fixtures_path: str,
+    mockscim_profile: Profile,
+) -> Generator[MockScim, None, None]:
+    """A fresh tenant on a live server (127.0.0.1, a random port) for this test."""
+    yield from _prepare(_mockscim_live, request, mockscim_fixtures_path, mockscim_profile)
+
+
+@pytest.fixture
+def mockscim_inprocess(
+    _mockscim_app: _Served,
+    request: pytest.FixtureRequest,
+    mockscim_fixtures_path: str,
+    mockscim_profile: Profile,
+) -> Generator[MockScim, None, None]:
+    """The same handle without a socket: ``.session`` calls the app in-process."""
+    yield from _prepare(_mockscim_app, request, mockscim_fixtures_path, mockscim_profile)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    """Strict mode: a test whose requests break the contract fails, naming rule and fix."""
+    yield
+    handle = item.stash.get(_HANDLE, None)
+    if handle is None or not handle.tenant.strict:
+        return
+    findings = handle.journal.findings
+    if findings:
+        raise AssertionError(
+            "mockscim strict mode: the client made requests the real service rejects or "
+            "misreads (opt out with @pytest.mark.mockscim(strict=False)):\n" + "\n".join(findings)
+        )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    handle = item.stash.get(_HANDLE, None)
+    if handle is not None and report.failed and call.when in ("call", "teardown"):
+        text = handle.journal.report()
+        unused = handle.scenarios.unused()
+        if unused:
+            text += "\n\nscenarios that never matched a request:\n" + "\n".join(
+                f"  {s['id']}: {_describe(s)}" for s in unused
+            )
+        report.sections.append(("mockscim journal", text))
+    return report
+
+
+def _describe(scenario: dict[str, Any]) -> str:
+    hidden = {"id", "hits", "remaining", "spent"}
+    return ", ".join(f"{k}={v}" for k, v in scenario.items() if k not in hidden and v is not None)
