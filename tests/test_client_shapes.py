@@ -1,4 +1,4 @@
-"""Requests as real clients send them (SCIM-DIALECT "Paths" and "Patching users")."""
+"""Requests as real clients send them (``docs/dialect.md``: "Paths" and "Patching users")."""
 
 from __future__ import annotations
 

@@ -170,3 +170,21 @@ def test_an_old_module_path_still_imports_with_a_warning() -> None:
     from mockscim.dialect import findings
 
     assert old is findings
+
+
+def test_the_code_cites_the_projects_own_dialect_document() -> None:
+    """Sources are cited as ``docs/dialect.md#anchor``, and every cited anchor exists."""
+    import re
+
+    dialect = (PACKAGE.parent / "docs" / "dialect.md").read_text("utf-8")
+    anchors = {
+        re.sub(r"[^a-z0-9 _-]", "", line[3:].strip().lower()).replace(" ", "-")
+        for line in dialect.splitlines()
+        if line.startswith("## ")
+    }
+    for path in sources():
+        text = path.read_text("utf-8")
+        shown = path.relative_to(PACKAGE.parent)
+        assert "SCIM-DIALECT" not in text, f"{shown} cites a document outside the repository"
+        for anchor in re.findall(r"docs/dialect\.md\s*#([a-z0-9_-]+)", text):
+            assert anchor in anchors, f"{shown}: docs/dialect.md#{anchor} is no section"

@@ -1,6 +1,6 @@
 """The user attribute catalogue: canonical names, types, and the helpers built on it.
 
-Sources: SCIM-DIALECT "The user resource"; SCIM 1.1 core schema. Attribute and JSON member names are
+Sources: ``docs/dialect.md#the-user-resource``; SCIM 1.1 core schema. Attribute and JSON member names are
 case-insensitive everywhere (filters, ``attributes``, ``sortBy``, request bodies); mockscim stores
 and answers with the canonical spelling given here.
 
@@ -208,7 +208,7 @@ class Catalogue:
         self._index = {
             schema: {a.name.lower(): a for a in attrs} for schema, attrs in by_schema.items()
         }
-        # Extension attributes addressable by their bare name (SCIM-DIALECT: "by their bare
+        # Extension attributes addressable by their bare name (``docs/dialect.md#filters``: "by their bare
         # name"). Core names win where both exist; the extensions share no name with each other.
         self._bare: dict[str, tuple[str, Attr]] = {}
         for schema in reversed(list(by_schema)):
@@ -316,7 +316,7 @@ def values(user: dict[str, Any], ref: AttrRef) -> list[Any]:
     return [raw]
 
 
-#: Always returned, whatever ``attributes`` asks for (SCIM-DIALECT "attributes").
+#: Always returned, whatever ``attributes`` asks for (``docs/dialect.md#searching-users``).
 ALWAYS = ("id", "schemas")
 
 
@@ -354,7 +354,7 @@ def project(user: dict[str, Any], refs: Iterable[AttrRef]) -> dict[str, Any]:
     return out
 
 
-# -- groups and roles (SCIM-DIALECT "Groups and roles"; vendor SdkGroupResource/SdkRoleResource) --
+# -- groups and roles (``docs/dialect.md#groups-and-roles``; vendor SdkGroupResource/SdkRoleResource) --
 
 _MEMBER_SUB = (
     _s("value"),

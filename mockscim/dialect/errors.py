@@ -1,7 +1,7 @@
 """One exception hierarchy for everything mockscim answers with an error.
 
 Every error carries its HTTP status, a stable ``code`` and the vendor's message text, and renders as
-the vendor envelope (SCIM-DIALECT "Error body")::
+the vendor envelope (``docs/dialect.md#error-body``)::
 
     {"errors": [{"code": "<code>", "message": "<text>", "parameters": null}]}
 

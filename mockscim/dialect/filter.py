@@ -1,6 +1,6 @@
 """SCIM 1.1 user filters: parsing into a small tree, and matching stored users against it.
 
-Source: SCIM-DIALECT "Searching users" (the vendor's seven operators) and "Profiles" (the full SCIM
+Source: ``docs/dialect.md#filters`` (the vendor's seven operators) and "Profiles" (the full SCIM
 1.1 grammar as a switch). Two profiles share one tokenizer and one comparison rule.
 
 Vendor profile (``parse(text)``, the default)::
@@ -30,7 +30,7 @@ parentheses nested deeper than :data:`MAX_DEPTH` are rejected. Every rejection i
 
 A filter that does not parse but contains a percent escape and parses once ``urllib.parse.unquote``
 (or ``unquote_plus``) has been applied up to three times was encoded twice by the client: it parses
-to :class:`Nothing`, which matches nobody (SCIM-DIALECT: 200 with zero results).
+to :class:`Nothing`, which matches nobody (``docs/dialect.md#filters``: 200 with zero results).
 
 Matching (our decisions where the dialect is silent):
 
@@ -101,7 +101,7 @@ __all__ = [
     "parse_datetime",
 ]
 
-#: The vendor's operators (SCIM-DIALECT "Searching users").
+#: The vendor's operators (``docs/dialect.md#filters``).
 COMPARE_OPS = ("eq", "co", "sw", "gt", "ge", "lt", "le")
 #: Longest filter accepted, in characters.
 MAX_LENGTH = 4096

@@ -1,6 +1,6 @@
 """Group and role PATCH: membership changes and the few attributes a group may change.
 
-Rules (SCIM-DIALECT "Groups and roles"; **[decided]** where it is silent):
+Rules (``docs/dialect.md#groups-and-roles``; **[decided]** where it is silent):
 
 1. The body is read like a user PATCH (:func:`mockscim.dialect.body.canonicalize` with the group or role
    catalogue): member names in any case (``Members``, ``Value``, ``Type``, ``Operation``), a single

@@ -1,6 +1,6 @@
 """SCIM 1.1 partial update of a user (``PATCH /Users/{id}``): a partial resource merged into a user.
 
-Rules, from SCIM-DIALECT "Patching users" (and "The user resource" for the names); where the dialect
+Rules, from ``docs/dialect.md#patching-users`` (and "The user resource" for the names); where the dialect
 is silent the rule is ours, marked **[decided]**:
 
 Applying it (:func:`apply_patch`)

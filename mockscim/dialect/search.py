@@ -1,4 +1,4 @@
-"""Search requests: parameter rules, sorting and paging (SCIM-DIALECT "Searching users").
+"""Search requests: parameter rules, sorting and paging (``docs/dialect.md#searching-users``).
 
 Both ``GET /Users`` (query strings) and ``POST /Users/.search`` (a JSON body, already type-checked
 by :mod:`mockscim.schemas`) end in one :class:`SearchParams`, so the rules live once:

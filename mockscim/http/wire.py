@@ -2,7 +2,7 @@
 
 Strict types (TOOLCHAIN.md): marshmallow's Integer and Boolean accept ``"1"``, ``1.0`` or ``"yes"``;
 the contract says JSON integers and booleans, so these fields accept exactly those. JSON member names
-are matched case-insensitively (SCIM-DIALECT: "JSON member names are matched case-insensitively").
+are matched case-insensitively (``docs/dialect.md#patching-users``, rule 1).
 """
 
 from __future__ import annotations

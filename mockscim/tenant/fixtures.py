@@ -5,11 +5,11 @@ A fixtures directory holds three JSON files, each a list of records:
 ``directories.json`` (required)
     ``{"id", "name", "type", "domains"}``: ``id`` a lowercase UUID, ``type`` one of ``SYSTEM``,
     ``ACTIVE_DIRECTORY``, ``OTHER``, ``JIT``, ``domains`` a non-empty list. Exactly one ``SYSTEM``
-    directory, named ``System Domain`` with the domains ``["System Domain"]`` (SCIM-DIALECT
-    "Directories and local users"). Ids, names and domains are unique (names and domains
+    directory, named ``System Domain`` with the domains ``["System Domain"]`` (``docs/dialect.md
+    #directories-and-local-users``). Ids, names and domains are unique (names and domains
     case-insensitively): a domain names one directory.
 ``users.json`` (optional: absent means no users)
-    Stored SCIM 1.1 user resources (SCIM-DIALECT "The user resource"), without what the server
+    Stored SCIM 1.1 user resources (``docs/dialect.md#the-user-resource``), without what the server
     derives: no ``schemas``, ``groups``, ``roles``, ``meta.location`` or ``meta.version``. Required:
     ``id`` (lowercase UUID), ``userName``, ``name.givenName``, ``name.familyName``, ``displayName``,
     ``active``, ``meta.created``, ``meta.lastModified`` (``2020-09-28T11:51:15.120Z`` form) and the

@@ -1,6 +1,6 @@
 """Groups and roles of a tenant, and the memberships that tie users to them.
 
-SCIM-DIALECT "Groups and roles"; **[decided]** where it is silent:
+``docs/dialect.md#groups-and-roles``; **[decided]** where it is silent:
 
 * A built-in "ALL USERS" group (``internalGroupType`` ALL_USERS) and a built-in "User" role hold
   every user implicitly: their ``members`` are rendered as all users, and every user's ``groups``

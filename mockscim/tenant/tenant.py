@@ -1,8 +1,8 @@
 """One tenant: its directories, users, OAuth clients, tokens and clock, and the rules that change them.
 
 Views call these methods and nothing below them; this module knows no HTTP. The rules come from
-SCIM-DIALECT: "Directories and local users", "Reading, creating and deleting users" and
-"Patching users" (order of checks: body 400 -> unknown id 404 -> not local 403 -> apply).
+``docs/dialect.md``: "Directories and local users", "Reading, creating and deleting users"
+and "Patching users" (order of checks: body 400 -> unknown id 404 -> not local 403 -> apply).
 """
 
 from __future__ import annotations
@@ -378,7 +378,7 @@ class Tenant:
         raise InvalidUser(f"internalUserType {user_type!r} cannot be created through SCIM")
 
     def patch_user(self, uid: str, body: Any) -> User:
-        """PATCH /Users/{id}: 400 body -> 404 -> 403 not local -> apply (SCIM-DIALECT order)."""
+        """PATCH /Users/{id}: 400 body -> 404 -> 403 not local -> apply (``docs/dialect.md#patching-users``)."""
         canonical = canonicalize(body)  # 400 before anything else
         check_manager(canonical.body, InvalidJson)
         with self.store.lock:

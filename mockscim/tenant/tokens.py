@@ -1,4 +1,4 @@
-"""OAuth tokens for one tenant: issue, check, refresh (SCIM-DIALECT "Authentication").
+"""OAuth tokens for one tenant: issue, check, refresh (``docs/dialect.md#authentication``).
 
 Tokens are JWT-shaped (``header.payload.signature``, HS256 with a per-tenant random key), like the
 real service's, so clients that peek at ``exp`` work. They carry what they stand for (client,
