@@ -520,14 +520,17 @@ def test_faults_over_the_live_test_server(tenant: Tenant) -> None:
             requests.post(server.url + USERS + "/.search", json={}, timeout=5)
 
 
-def test_the_readme_scenario_examples_are_valid(tmp_path: Path, default_fixtures: Fixtures) -> None:
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
-    yaml_text = readme.split("cat > scenarios.yaml <<'YAML'\n")[1].split("\nYAML\n")[0]
+def test_the_documented_scenario_examples_are_valid(
+    tmp_path: Path, default_fixtures: Fixtures
+) -> None:
+    """The file and the flags of docs/scenarios.md ("Four ways to seed them")."""
+    page = (Path(__file__).resolve().parent.parent / "docs" / "scenarios.md").read_text("utf-8")
+    yaml_text = page.split("cat > scenarios.yaml <<'YAML'\n")[1].split("\nYAML\n")[0]
     path = tmp_path / "scenarios.yaml"
     path.write_text(yaml_text, "utf-8")
     from_file = read_scenarios(path)
     assert len(Tenant(default_fixtures, scenarios=from_file).scenarios.all()) == len(from_file) == 4
-    flags_line = readme.split("# 2. Flags for the common ones.\n")[1].split("\n\n")[0]
+    flags_line = page.split("# 2. Flags for the common ones.\n")[1].split("\n\n")[0]
     words = shlex.split(flags_line.replace("\\\n", " "))
     assert words[:2] == ["mockscim", "serve"]
     specs = scenarios_from_args(build_parser().parse_args(words[1:]), None)

@@ -1,8 +1,8 @@
-"""The Schemathesis CLI against a live ``mockscim serve``: the README's ``st run`` line, as printed.
+"""The Schemathesis CLI against a live ``mockscim serve``: the ``st run`` line of docs/contract.md.
 
 The sandbox runs in deterministic mode (``--seed 1 --clock ...``) so the run repeats exactly. The
-README obtains a token with its curl line first (step 1 of "Try it with curl") and passes it with
-``--header``; SCIM operations are tested with authentication on, their 403 answers included.
+page obtains a token with the README's curl line first (step 1 of "Try it with curl") and passes it
+with ``--header``; SCIM operations are tested with authentication on, their 403 answers included.
 
 What the line leaves out, and why:
 
@@ -44,8 +44,9 @@ README_TOKEN_LINE = (
     "'{url}/SAAS/auth/oauthtoken?grant_type=client_credentials' "
     "| python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])')"
 )
-#: The README's Schemathesis line ({url}: the sandbox's root URL, http://127.0.0.1:8080 there).
-README_ST_LINE = (
+#: The Schemathesis line of docs/contract.md ({url}: the sandbox's root URL, http://127.0.0.1:8080
+#: there).
+CONTRACT_ST_LINE = (
     "st run {url}/openapi.yaml --url {url} --exclude-tag control"
     " --exclude-checks missing_required_header --max-examples 20 --seed 1 --request-timeout 5"
     ' --header "Authorization: Bearer $TOKEN"'
@@ -83,7 +84,7 @@ def sandbox() -> Iterator[str]:
 
 
 @pytest.mark.skipif(not (BIN / "st").exists(), reason="the Schemathesis CLI is not installed")
-def test_the_readme_st_run_line_passes(tmp_path: Path) -> None:
+def test_the_documented_st_run_line_passes(tmp_path: Path) -> None:
     with sandbox() as url:
         with urllib.request.urlopen(f"{url}/openapi.yaml", timeout=10) as reply:
             served = reply.read().decode("utf-8")
@@ -91,7 +92,7 @@ def test_the_readme_st_run_line_passes(tmp_path: Path) -> None:
             [
                 "set -euo pipefail",
                 README_TOKEN_LINE.format(url=url),
-                README_ST_LINE.format(url=url),
+                CONTRACT_ST_LINE.format(url=url),
             ]
         )
         path = f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"
@@ -118,17 +119,21 @@ def test_the_readme_st_run_line_passes(tmp_path: Path) -> None:
         assert re.search(rf"✅ {phase}\b", output), f"{phase} did not pass:\n{output}"
 
 
-def readme_st_lines() -> list[str]:
-    """The ``st run`` command lines of README.md (continuation lines joined)."""
-    text = (ROOT / "README.md").read_text("utf-8").replace("\\\n", " ")
+def documented_st_lines(page: Path) -> list[str]:
+    """The ``st run`` command lines of one Markdown page (continuation lines joined)."""
+    text = page.read_text("utf-8").replace("\\\n", " ")
     return [
         " ".join(line.split()) for line in text.splitlines() if line.strip().startswith("st run ")
     ]
 
 
-def test_the_readme_shows_this_line() -> None:
-    """Every ``st run`` line of the README is this one, for the default sandbox URL."""
-    line = README_ST_LINE.format(url=DEFAULT_URL)
+def test_the_docs_show_this_line() -> None:
+    """Every ``st run`` line of README.md and docs/ is this one, for the default sandbox URL."""
+    line = CONTRACT_ST_LINE.format(url=DEFAULT_URL)
     assert line.startswith(f"st run {DEFAULT_URL}/openapi.yaml --url {DEFAULT_URL} ")
-    for shown in readme_st_lines():
-        assert shown == " ".join(line.split()), f"README shows:\n{shown}\nexpected:\n{line}"
+    assert documented_st_lines(ROOT / "docs" / "contract.md"), "docs/contract.md shows no st run"
+    for page in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        for shown in documented_st_lines(page):
+            assert shown == " ".join(line.split()), (
+                f"{page.relative_to(ROOT)} shows:\n{shown}\nexpected:\n{line}"
+            )
