@@ -25,9 +25,6 @@ QUICK_START = [
     "python3 -m venv .venv && .venv/bin/pip install . && .venv/bin/mockscim serve",
     "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/pytest",
 ]
-#: Pages written on another branch: a link to one may point nowhere until that branch is merged.
-#: When the page exists its links and headings are checked like any other.
-PENDING_PAGES = frozenset({"docs/dialect.md"})
 DOCTEST_MARK = "<!-- doctest -->"
 
 FENCE = re.compile(r"^(```|~~~)[^\n]*\n.*?^\1[ \t]*$", re.MULTILINE | re.DOTALL)
@@ -79,7 +76,7 @@ def check_link(page: Path, target: str) -> str | None:
     except ValueError:
         return f"{target}: outside the repository"
     if not destination.exists():
-        return None if shown in PENDING_PAGES else f"{target}: no such file {shown}"
+        return f"{target}: no such file {shown}"
     if anchor and destination.suffix == ".md" and anchor not in anchors(destination):
         return f"{target}: {shown} has no heading with the anchor #{anchor}"
     return None
@@ -104,7 +101,7 @@ def test_relative_links_resolve(page: Path) -> None:
 
 
 def test_every_page_is_linked_from_the_index_and_the_readme() -> None:
-    pages = {name(page) for page in PAGES if page.parent.name == "docs"} | PENDING_PAGES
+    pages = {name(page) for page in PAGES if page.parent.name == "docs"}
     index = {
         (ROOT / "docs" / t.partition("#")[0]).resolve() for t in links(ROOT / "docs/README.md")
     }
