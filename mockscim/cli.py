@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -185,7 +186,8 @@ def _with_client(fixtures: Fixtures, client_id: str, secret: str) -> Fixtures:
             "accessTokenTTL": 21599,
         },
     )
-    return Fixtures(fixtures.directories, fixtures.users, clients)
+    # Every other part of the fixtures (users, groups, roles, directories) stays as loaded.
+    return dataclasses.replace(fixtures, clients=clients)
 
 
 def tenant_from_args(args: argparse.Namespace) -> Tenant:
