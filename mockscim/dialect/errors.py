@@ -22,6 +22,7 @@ __all__ = [
     "FILTER_UNSUPPORTED",
     "FORBIDDEN_MESSAGE",
     "BadRequest",
+    "BuiltinRole",
     "Conflict",
     "ControlInvalid",
     "ControlRefused",
@@ -240,6 +241,14 @@ class NotLocalGroup(ScimError):
     status = 403
     code = "group.not.local"
     message = "The group is not a local group and can not be updated"
+
+
+class BuiltinRole(Forbidden):
+    """PATCH of the built-in "User" role, which every user holds [decided]; the vendor's 403 text
+    for ``PATCH /Roles/{id}``."""
+
+    code = "role.builtin"
+    message = "Unauthorized"
 
 
 class Conflict(ScimError):

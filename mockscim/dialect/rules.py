@@ -19,6 +19,8 @@ from mockscim.dialect.errors import ScimError
 
 __all__ = [
     "ACTIVE_BY_STATUS",
+    "ADMIN_ROLE_NAMES",
+    "ADMIN_SCOPE",
     "ALL_USERS",
     "ALL_USERS_GROUP_ID",
     "CREATABLE_GROUP_TYPES",
@@ -35,12 +37,14 @@ __all__ = [
     "SYSTEM_DOMAIN",
     "USER_ROLE",
     "USER_ROLE_ID",
+    "USER_SCOPE",
     "USER_STATUSES",
     "USER_TYPES_BY_DIRECTORY",
     "VALUE_KEYED",
     "check_manager",
     "check_user",
     "check_user_name",
+    "granted_scope",
     "json_type",
     "provisioned_missing",
     "user_name_problem",
@@ -91,12 +95,35 @@ ALL_USERS_GROUP_ID = "5fd52741-097e-4597-a552-4933b4835f28"
 #: The built-in role every user holds (its id as a published capture shows it).
 USER_ROLE = "User"
 USER_ROLE_ID = "121f12a2-26d5-4b4c-a9ad-c42d443b1c71"
+#: Roles whose holders get the ``admin`` scope (any case) **[decided]**: the vendor's
+#: administrator roles ("Super Admin" in a real tenant, "Administrator" in the default fixtures).
+#: "ReadOnly Admin" and every other role give the ``user`` scope.
+ADMIN_ROLE_NAMES = ("Administrator", "Super Admin")
 #: A member's ``type``, any case on input -> canonical.
 MEMBER_TYPES = {"user": "User", "group": "Group"}
 
 # -- OAuth ----------------------------------------------------------------------------------------
 
 GRANT_TYPES = ("client_credentials", "password", "refresh_token")
+#: The scope every Users, Groups, Roles and Schemas operation needs (vendor API description:
+#: ``oauth2: [admin]``), and the scope of a user who holds no administrator role.
+ADMIN_SCOPE = "admin"
+USER_SCOPE = "user"
+
+
+def granted_scope(requested: str | None, admin: bool) -> str:
+    """The scope of a user token (space-separated) **[decided]**: ``admin`` and ``user`` stand for
+    the user's roles, so either one asked for (or nothing asked for) is answered with the user's
+    own, ``admin`` for an administrator and ``user`` for anyone else; other scopes asked for
+    (``openid``, ``profile``...) are kept as asked. The vendor documents no ``invalid_scope``
+    answer, so asking for ``admin`` without the role gets ``user``. Applied again to a token's
+    scope when it is used, this keeps the scope in step with the user's roles."""
+    own = ADMIN_SCOPE if admin else USER_SCOPE
+    wanted = (requested or own).split()
+    role_based = any(s in (ADMIN_SCOPE, USER_SCOPE) for s in wanted)
+    others = [s for s in wanted if s not in (ADMIN_SCOPE, USER_SCOPE)]
+    return " ".join(dict.fromkeys([own, *others] if role_based else others))
+
 
 # -- JSON -----------------------------------------------------------------------------------------
 
@@ -152,13 +179,20 @@ def provisioned_missing(data: dict[str, Any]) -> list[str]:
     name = data.get("name")
     name = name if isinstance(name, dict) else {}
     emails = data.get("emails")
-    emails = emails if isinstance(emails, list) else []
+    emails = [e for e in emails if _has_value(e)] if isinstance(emails, list) else []
     missing = [sub for sub in ("name.givenName", "name.familyName") if not name.get(sub[5:])]
     if len(emails) != 1:
-        missing.append(f"exactly one email (got {len(emails)})")
+        missing.append(f"exactly one email with a value (got {len(emails)})")
     if not data.get("externalId"):
         missing.append("externalId")
     return missing
+
+
+def _has_value(item: Any) -> bool:
+    """Does a multi-valued item count? Only one that carries a non-empty ``value``: an object in
+    another shape (``{"work": {...}}``, emails keyed by type) reads as an item without one."""
+    value = item.get("value") if isinstance(item, dict) else None
+    return isinstance(value, str) and bool(value.strip())
 
 
 def check_manager(body: dict[str, Any], error: type[ScimError]) -> None:

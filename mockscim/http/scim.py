@@ -23,6 +23,7 @@ from flask import Blueprint, g, request
 from mockscim.dialect import search
 from mockscim.dialect.attributes import Catalogue
 from mockscim.dialect.errors import (
+    Forbidden,
     InvalidQueryParameter,
     InvalidSearchRequest,
     MethodNotAllowed,
@@ -30,6 +31,7 @@ from mockscim.dialect.errors import (
     ScimError,
     UnknownPath,
 )
+from mockscim.dialect.rules import ADMIN_SCOPE
 from mockscim.http.context import (
     NO_BODY,
     SCIM_BASE,
@@ -76,11 +78,13 @@ def _authenticate() -> None:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.strip().partition(" ")
     grant = current.tokens.check(token.strip()) if scheme.lower() in ("bearer", "hzn") else None
-    if grant is None:
-        raise NotAuthorized("missing, unknown or expired token")
-    if "admin" not in grant.scope.split():
-        # The SCIM operations need the admin scope (vendor API description: oauth2 [admin]).
-        raise NotAuthorized(f"token scope {grant.scope!r} lacks 'admin'")
+    scope = current.token_scope(grant) if grant is not None else None
+    if grant is None or scope is None:
+        raise NotAuthorized("missing, unknown or expired token, or its user is gone or disabled")
+    if ADMIN_SCOPE not in scope.split():
+        # The SCIM operations need the admin scope (vendor API description: oauth2 [admin]). The
+        # token is valid, its holder is not allowed: 403 whatever the unauthenticated status.
+        raise Forbidden(f"token scope {scope!r} lacks {ADMIN_SCOPE!r}")
 
 
 def resource_url(kind: str) -> str:

@@ -12,8 +12,12 @@
 * Local groups (INTERNAL, DYNAMIC, in the system or an "Other" directory) can be changed and
   deleted; groups synchronised from Active Directory (EXTERNAL) and ALL USERS answer 403
   ``group.not.local`` "The group is not a local group and can not be updated", like their users.
-* ``POST /Groups`` creates INTERNAL (default) or DYNAMIC groups in the system directory; anything
-  else is 400 ``group.invalid``. A duplicate ``displayName`` (any case) is 409 ``group.exists``.
+* The built-ins hold every user, always, so neither can be changed: a PATCH of ALL USERS answers
+  403 ``group.not.local``, a PATCH of the "User" role 403 ``role.builtin`` "Unauthorized" (the
+  vendor's 403 text for ``PATCH /Roles/{id}``).
+* ``POST /Groups`` creates INTERNAL (default) or DYNAMIC groups in the system directory, whatever
+  ``domain`` the body names (a PATCH ignores it too); other types are 400 ``group.invalid``. A
+  duplicate ``displayName`` (any case) is 409 ``group.exists``.
 * A member id that is no user (or, with ``type: Group``, no group) is 404 ``member.not.found``
   "The specified member does not exist." A group cannot contain itself (400).
 * Deleting a user removes it from every group and role; deleting a group removes it from the
@@ -33,6 +37,7 @@ from mockscim.dialect.attributes import GROUPS, ROLES, WORKSPACE
 from mockscim.dialect.body import canonicalize
 from mockscim.dialect.copying import clone
 from mockscim.dialect.errors import (
+    BuiltinRole,
     GroupExists,
     GroupNotFound,
     InvalidGroup,
@@ -45,6 +50,7 @@ from mockscim.dialect.errors import (
 from mockscim.dialect.membership import Change, apply_membership_patch
 from mockscim.dialect.render import render_group
 from mockscim.dialect.rules import (
+    ADMIN_ROLE_NAMES,
     ALL_USERS,
     ALL_USERS_GROUP_ID,
     CREATABLE_GROUP_TYPES,
@@ -62,6 +68,7 @@ __all__ = ["Memberships"]
 _BUILTIN_META = {"created": "2020-01-01T00:00:00.000Z", "lastModified": "2020-01-01T00:00:00.000Z"}
 
 Resource = dict[str, Any]
+_ADMIN_ROLES = frozenset(name.casefold() for name in ADMIN_ROLE_NAMES)
 
 
 class Memberships:
@@ -153,6 +160,13 @@ class Memberships:
         return entries + [
             {"value": r, "display": names.get(r, "")} for r in direct if r != USER_ROLE_ID
         ]
+
+    def is_administrator(self, uid: str) -> bool:
+        """Does the user hold an administrator role (:data:`ADMIN_ROLE_NAMES`) now?"""
+        names = self._role_names
+        return any(
+            names.get(rid, "").casefold() in _ADMIN_ROLES for rid in self._roles_of.get(uid, ())
+        )
 
     def refresh_users(self, uids: set[str]) -> None:
         """Rewrite the ``groups``/``roles`` of these users (their ``meta`` does not move)."""
@@ -276,10 +290,10 @@ class Memberships:
         kind = workspace_in.get("internalGroupType") or "INTERNAL"
         if kind not in CREATABLE_GROUP_TYPES:
             raise InvalidGroup(f"internalGroupType {kind!r} cannot be created through SCIM")
+        # The vendor creates a group "in the system directory": a domain the body names is not
+        # read, as a PATCH does not read it either [decided] (docs/dialect.md#groups-and-roles).
         system = self.directories.system()
-        domain = workspace_in.get("domain") or system["domains"][0]
-        if domain.casefold() not in {d.casefold() for d in system["domains"]}:
-            raise InvalidGroup(f"domain {domain!r}: local groups live in the system directory")
+        domain = system["domains"][0]
         with self.lock:
             if self.groups.id_for_name(name) is not None:
                 raise GroupExists(f"displayName {name!r} is taken")
@@ -373,6 +387,9 @@ class Memberships:
         canonical = canonicalize(body, catalogue=ROLES)  # 400 before anything else
         with self.lock:
             role = self.get_role(rid)
+            if rid == USER_ROLE_ID:
+                # Every user holds it, always; like ALL USERS it cannot be changed [decided].
+                raise BuiltinRole(f"role {rid} is the built-in {USER_ROLE!r} role")
             before = {m["value"]: m.get("type", "User") for m in role.get("members") or []}
             change = apply_membership_patch(role, canonical, ROLES, writable=False)
             self._resolve_members(change, rid)

@@ -1,5 +1,7 @@
-"""The OAuth rules of a tenant: which client gets which token, for which grant
-(``docs/dialect.md#authentication``).
+"""The OAuth rules of a tenant: which client gets which token, for which grant, with which scope
+(``docs/dialect.md#authentication``). A client credentials token has its client's scope; a user
+token (password grant, system login) has ``admin`` only when the user holds an administrator
+role (:data:`~mockscim.dialect.rules.ADMIN_ROLE_NAMES`), else ``user``.
 
 The HTTP layer reads the parameters (query or form, HTTP Basic or body client authentication) and
 answers the reply; what is allowed lives here, beside the tenant's clients and users. Errors are
@@ -11,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from mockscim.dialect.errors import LoginFailed, OAuthError
+from mockscim.dialect.rules import granted_scope
 from mockscim.tenant.tenant import Tenant
 from mockscim.tenant.tokens import Grant
 
@@ -39,7 +42,6 @@ def issue_token(
             400, "unsupported_grant_type", f"The grant type {grant_type!r} is not supported."
         )
     ttl = int(client.get("accessTokenTTL", DEFAULT_TTL))
-    scope = params.get("scope") or client.get("scope", "admin")
     if grant_type == "client_credentials":
         return tenant.tokens.issue(
             Grant(client["clientId"], client.get("scope", "admin"), None, ttl)
@@ -51,7 +53,11 @@ def issue_token(
         user = tenant.system_user(user_name, password, params.get("domain"))
         if user is None:
             raise OAuthError(400, "invalid_grant", "The user credentials are invalid.")
-        return tenant.tokens.issue(Grant(client["clientId"], scope, user["userName"], ttl))
+        admin = tenant.memberships.is_administrator(user["id"])
+        granted = granted_scope(params.get("scope"), admin)
+        return tenant.tokens.issue(
+            Grant(client["clientId"], granted, user["userName"], ttl, user["id"])
+        )
     if grant_type == "refresh_token":
         refresh = params.get("refresh_token")
         if not refresh:
@@ -71,7 +77,8 @@ def system_login(tenant: Tenant, user_name: str, password: str, domain: str | No
     user = tenant.system_user(user_name, password, domain)
     if user is None:
         raise LoginFailed("unknown user, wrong password or not a system-directory user")
+    scope = granted_scope(None, tenant.memberships.is_administrator(user["id"]))
     token = tenant.tokens.issue(
-        Grant(LOGIN_CLIENT, "admin", user["userName"], DEFAULT_TTL), refresh=False
+        Grant(LOGIN_CLIENT, scope, user["userName"], DEFAULT_TTL, user["id"]), refresh=False
     )
     return str(token["access_token"])

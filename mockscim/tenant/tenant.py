@@ -35,6 +35,7 @@ from mockscim.dialect.rules import (
     check_manager,
     check_user,
     check_user_name,
+    granted_scope,
     provisioned_missing,
 )
 from mockscim.tenant.clock import Clock, format_timestamp, stamp, version_of
@@ -45,7 +46,7 @@ from mockscim.tenant.journal import Journal
 from mockscim.tenant.memberships import Memberships
 from mockscim.tenant.scenarios import Scenarios
 from mockscim.tenant.store import UserStore
-from mockscim.tenant.tokens import TokenIssuer
+from mockscim.tenant.tokens import Grant, TokenIssuer
 
 __all__ = ["CreateResult", "Profile", "Tenant"]
 
@@ -424,6 +425,18 @@ class Tenant:
         ):
             return None
         return client
+
+    def token_scope(self, grant: Grant) -> str | None:
+        """What a token may do now: a client's token its scope; a user's token its scope less
+        ``admin`` once the user holds no administrator role, and nothing (None) once the user
+        is gone or disabled (``docs/dialect.md#authentication``)."""
+        if grant.user_name is None:
+            return grant.scope
+        uid = grant.user_id or self.store.id_for_username(grant.user_name)
+        user = self.store.get(uid) if uid else None
+        if user is None or user.get(WORKSPACE, {}).get("userStatus", "1") != "1":
+            return None
+        return granted_scope(grant.scope, self.memberships.is_administrator(user["id"]))
 
     def system_user(self, user_name: str, password: str, domain: str | None = None) -> User | None:
         """An enabled system-directory user with this password, for logins and password grants."""

@@ -41,6 +41,8 @@ class Grant:
     #: The user a password grant or a system login was made for; None for client credentials.
     user_name: str | None
     ttl: int
+    #: That user's id (its userName may change; its id does not).
+    user_id: str | None = None
 
 
 def _b64(data: bytes) -> str:
@@ -145,6 +147,7 @@ class TokenIssuer:
         who = {
             "cid": grant.client_id,
             "usr": grant.user_name,
+            "uid": grant.user_id,
             "scp": grant.scope,
             "gen": generation,
         }
@@ -175,9 +178,13 @@ class TokenIssuer:
                 return None
             generation = int(claims["gen"])
             ttl = int(claims["ttl"]) if refresh else int(claims["exp"] - claims["iat"])
-            user = claims["usr"]
+            user, uid = claims["usr"], claims.get("uid")
             grant = Grant(
-                str(claims["cid"]), str(claims["scp"]), None if user is None else str(user), ttl
+                str(claims["cid"]),
+                str(claims["scp"]),
+                None if user is None else str(user),
+                ttl,
+                None if uid is None else str(uid),
             )
             expires = float("inf") if refresh else float(claims["exp"])
         except (ValueError, KeyError, TypeError):
