@@ -12,10 +12,13 @@ from flask import Flask
 from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer as WaitressServer
 from waitress.server import create_server
-from waitress.task import ErrorTask
+from waitress.task import ErrorTask, WSGITask
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from mockscim.tenant.journal import redact_query
+from mockscim.dialect.redaction import (
+    is_credential_path,
+    redact_query,
+)
 
 __all__ = ["LiveServer", "waitress_server"]
 
@@ -44,7 +47,21 @@ class _JsonErrorTask(ErrorTask):
         self.write(body)
 
 
+class _KeepAliveTask(WSGITask):
+    """waitress closes the connection after a response without ``Content-Length``, a 204 or 304
+    included, though these end at their headers by definition (RFC 9112, section 6.3): a client
+    that PATCHes in a loop would reconnect every time. The tenant keeps the connection; so does
+    this, unless the client asked to close or spoke HTTP/1.0."""
+
+    def set_close_on_finish(self) -> None:
+        request: Any = self.request
+        asked = request.headers.get("CONNECTION", "").lower() == "close"
+        if self.has_body or asked or self.version != "1.1" or self.wrote_header:
+            super().set_close_on_finish()
+
+
 class _JsonChannel(HTTPChannel):
+    task_class = _KeepAliveTask
     error_task_class = _JsonErrorTask
 
 
@@ -80,7 +97,8 @@ class _RequestHandler(WSGIRequestHandler):
         original = getattr(self, "path", None)
         if original is not None and "?" in original:
             path, _, query = original.partition("?")
-            self.path = f"{path}?{redact_query(query)}"
+            credentials = is_credential_path(path)
+            self.path = f"{path}?{redact_query(query, credentials=credentials)}"
         try:
             super().log_request(code, size)
         finally:

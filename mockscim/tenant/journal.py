@@ -1,9 +1,9 @@
 """The journal: what clients sent and what they got back, newest last, bounded.
 
 A ring buffer (``collections.deque(maxlen=...)``): a long-running sandbox keeps the last N
-exchanges and its memory stays flat. Secrets never enter it: ``password`` members of JSON bodies,
-``password``/``client_secret``/``refresh_token`` form and query parameters and the credentials in
-``Authorization`` headers are replaced by ``"***"`` before an entry is stored.
+exchanges and its memory stays flat. An entry keeps what it received and shows it only through
+:mod:`mockscim.dialect.redaction`: secrets never leave it (passwords, client secrets, tokens,
+credentials in headers; a body that is not JSON is withheld whole).
 
 Pure: imports nothing outside the standard library.
 """
@@ -11,28 +11,22 @@ Pure: imports nothing outside the standard library.
 from __future__ import annotations
 
 import functools
-import json
-import re
 import threading
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
 
+from mockscim.dialect.redaction import (
+    is_credential_path,
+    redact_body,
+    redact_headers,
+    redact_query,
+)
 from mockscim.tenant.clock import format_timestamp
 
-__all__ = ["REDACTED", "Entry", "Journal", "redact_json", "redact_query"]
+__all__ = ["DEFAULT_SIZE", "Entry", "Journal"]
 
-REDACTED = "***"
-SECRET_PARAMS = frozenset(
-    {"password", "client_secret", "refresh_token", "access_token", "sessiontoken"}
-)
-#: A secret's name followed by its value, in a body that is neither JSON nor a form.
-_SECRET_IN_TEXT = re.compile(
-    r"(?i)(\"?(?:password|client_secret|refresh_token|access_token|sessiontoken)\"?\s*[:=]\s*)"
-    r"(\"(?:[^\"\\]|\\.)*\"?|[^&,;\s}\]]*)"
-)
 DEFAULT_SIZE = 1000
 
 
@@ -69,7 +63,7 @@ class Entry:
 
     @functools.cached_property
     def query(self) -> str:
-        return redact_query(self.query_raw)
+        return redact_query(self.query_raw, credentials=is_credential_path(self.path))
 
     @functools.cached_property
     def headers(self) -> dict[str, str]:
@@ -78,14 +72,14 @@ class Entry:
     @functools.cached_property
     def body(self) -> Any:
         """The request body: parsed JSON where it is JSON, else text (None when empty); redacted."""
-        return body_of(self.body_raw, self.body_type)
+        return redact_body(self.body_raw, self.body_type, self.path)
 
     @functools.cached_property
     def response(self) -> Any:
         """The response body when it is JSON (redacted); else None."""
         if "json" not in self.response_type:
             return None
-        return body_of(self.response_raw, self.response_type)
+        return redact_body(self.response_raw, self.response_type, self.path, request=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -103,48 +97,6 @@ class Entry:
             "duration_ms": self.duration_ms,
             "findings": self.findings,
         }
-
-
-def redact_json(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {
-            k: (REDACTED if str(k).lower() in SECRET_PARAMS else redact_json(v))
-            for k, v in value.items()
-        }
-    if isinstance(value, list):
-        return [redact_json(v) for v in value]
-    return value
-
-
-def redact_query(query: str) -> str:
-    if not query:
-        return ""
-    pairs = parse_qsl(query, keep_blank_values=True)
-    return urlencode([(k, REDACTED if k.lower() in SECRET_PARAMS else v) for k, v in pairs])
-
-
-def redact_headers(headers: dict[str, str]) -> dict[str, str]:
-    out = {}
-    for name, value in headers.items():
-        if name.lower() in ("authorization", "x-mockscim-control-token", "cookie"):
-            scheme, _, rest = value.partition(" ")
-            value = f"{scheme} {REDACTED}" if rest else REDACTED
-        out[name] = value
-    return out
-
-
-def body_of(raw: bytes, content_type: str) -> Any:
-    """A request or response body as the journal keeps it (redacted)."""
-    if not raw:
-        return None
-    text = raw.decode("utf-8", "replace")
-    if "x-www-form-urlencoded" in content_type:
-        return redact_query(text)
-    try:
-        return redact_json(json.loads(text))
-    except (ValueError, RecursionError):
-        text = _SECRET_IN_TEXT.sub(lambda m: m.group(1) + REDACTED, text)
-        return text if len(text) <= 4096 else text[:4096] + "..."
 
 
 class Journal:

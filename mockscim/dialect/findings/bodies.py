@@ -36,6 +36,7 @@ from mockscim.dialect.findings.hints import (
     suggest_path,
     unknown_member_hint,
 )
+from mockscim.dialect.redaction import redact_json
 from mockscim.dialect.rules import (
     CREATABLE_USER_TYPES,
     MAX_USERNAME,
@@ -50,11 +51,30 @@ class BodyChecks(Checks):
     """``PATCH /Users/{id}`` and ``POST /Users`` bodies: SCIM 2.0 shapes, types, unknown and
     read-only members, multi-valued operations, the create rules."""
 
-    def __init__(self, report: Report, body: Any, canonical: Canonical | None = None) -> None:
+    def __init__(
+        self,
+        report: Report,
+        body: Any,
+        canonical: Canonical | None = None,
+        stored: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(report)
         self.body = body
         #: The body as the view read it, when it did (then it is not read again).
         self.canonical = canonical
+        #: The user a PATCH was about, when known: read-only members sent back unchanged (a GET
+        #: reply echoed) are not findings.
+        self.stored = stored
+
+    def echoed(self, schema: str, attr: Attr, value: Any) -> bool:
+        """Does a PATCH send this read-only member back as the user holds it?"""
+        if self.stored is None:
+            return False
+        holder = self.stored if schema == CORE else self.stored.get(schema)
+        have = holder.get(attr.name) if isinstance(holder, dict) else None
+        if attr.multi and isinstance(value, list) and isinstance(have, list):
+            return _values(value) == _values(have)
+        return bool(value == have)
 
     def check_body(self, *, create: bool) -> None:
         what = "POST /Users" if create else "PATCH"
@@ -103,7 +123,7 @@ class BodyChecks(Checks):
             self.add(
                 "patch.no-known-member",
                 "the PATCH body changes nothing: without unknown and read-only members no "
-                f"attribute is left ({show(body)})",
+                f"attribute is left ({show(redact_json(body))})",
                 'send the attributes to change, e.g. {"title": "Manager"}; list attributes to '
                 'remove in {"meta": {"attributes": ["title"]}}',
             )
@@ -126,20 +146,24 @@ class BodyChecks(Checks):
                 'multi-valued attribute with {"emails": [{"value": "...", "operation": "delete"}]}; '
                 'remove attributes with {"meta": {"attributes": ["title"]}}',
             )
-        for urn in urns:
-            low = urn.strip().lower()
-            if low in SCIM2_URNS:
-                target = SCIM2_URNS[low]
-                self.add(
-                    "body.scim2-schema",
-                    f"schemas names the SCIM 2.0 schema {urn!r}: the service speaks SCIM 1.1",
-                    f"use {target!r}"
-                    + (
-                        ", and put enterprise attributes in an object of that name"
-                        if target == ENTERPRISE
-                        else ""
-                    ),
-                )
+        # Only a body that declares no SCIM 1.1 schema at all speaks SCIM 2.0: the tenant reads a
+        # body that also names urn:scim:schemas:core:1.0 as SCIM 1.1 (schemas is read-only).
+        if not any(urn.strip().lower() == CORE.lower() for urn in urns):
+            for urn in urns:
+                low = urn.strip().lower()
+                if low in SCIM2_URNS:
+                    target = SCIM2_URNS[low]
+                    self.add(
+                        "body.scim2-schema",
+                        f"schemas names the SCIM 2.0 schema {urn!r} and no SCIM 1.1 schema: the "
+                        "service speaks SCIM 1.1",
+                        f"use {target!r}"
+                        + (
+                            ", and put enterprise attributes in an object of that name"
+                            if target == ENTERPRISE
+                            else ""
+                        ),
+                    )
         return scim2
 
     def check_meta_attributes(self, body: dict[Any, Any]) -> list[str]:
@@ -180,6 +204,8 @@ class BodyChecks(Checks):
                         continue
                     if create and attr.name == "internalUserType":
                         continue
+                    if not create and self.echoed(name, attr, member):
+                        continue
                     self.add(
                         "body.read-only-member",
                         f"{name}:{attr.name} is read-only: {what} ignores it",
@@ -189,9 +215,13 @@ class BodyChecks(Checks):
             attr = lookup(CORE, name)
             if attr is None or not attr.readonly or value is None or name == "schemas":
                 continue
+            if name != "meta" and not create and self.echoed(CORE, attr, value):
+                continue
             if name == "meta" and isinstance(value, dict):
                 for sub in value:
-                    if sub != "attributes" and value[sub] is not None:
+                    # A PATCH of a known user that sends its meta back asks for nothing.
+                    echo = not create and self.stored is not None
+                    if sub != "attributes" and value[sub] is not None and not echo:
                         self.add(
                             "body.read-only-member",
                             f"meta.{sub} is read-only: {what} ignores it",
@@ -366,3 +396,8 @@ def _writes(attr: Attr, value: Any) -> bool:
     if attr.type == COMPLEX or attr.multi:
         return bool(value)
     return True
+
+
+def _values(items: list[Any]) -> set[str]:
+    """The ``value`` of each item of a multi-valued attribute."""
+    return {str(i.get("value")) for i in items if isinstance(i, dict)}
