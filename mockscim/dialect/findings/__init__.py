@@ -71,6 +71,7 @@ def check_request(
     *,
     full_filter_grammar: bool = False,
     canonical: Canonical | None = None,
+    stored: dict[str, Any] | None = None,
 ) -> list[Finding]:
     """Every problem with one request to the SCIM API, as :class:`Finding` s (``[]``: none).
 
@@ -78,12 +79,13 @@ def check_request(
     ``PATCH``); ``operation`` is one of ``listUsers``, ``searchUsers``, ``createUser``,
     ``getUser``, ``patchUser``, ``deleteUser`` or ``other`` (not checked). ``query`` holds the
     decoded query parameters, ``body`` the parsed JSON body (None: no body; a ``str``: not JSON),
-    ``canonical`` the body as the server read it, if it did. ``full_filter_grammar`` is the
-    tenant's filter profile. Never raises.
+    ``canonical`` the body as the server read it, if it did, and ``stored`` the user a PATCH was
+    about, if known (read-only members sent back unchanged are then no finding).
+    ``full_filter_grammar`` is the tenant's filter profile. Never raises.
     """
     report = Report()
     try:
-        _check(report, operation, query, body, headers, full_filter_grammar, canonical)
+        _check(report, operation, query, body, headers, full_filter_grammar, canonical, stored)
     except Exception:  # never fail the request being checked; keep what was found
         log.exception("mockscim.findings: a check failed on %s %s", method, operation)
     return report.findings
@@ -97,6 +99,7 @@ def _check(
     headers: Mapping[str, str],
     full: bool,
     canonical: Canonical | None,
+    stored: dict[str, Any] | None,
 ) -> None:
     if not isinstance(operation, str) or operation not in SCIM_OPERATIONS:
         return
@@ -107,7 +110,8 @@ def _check(
     elif operation == "searchUsers":
         searches.check_search()
     elif operation in ("patchUser", "createUser"):
-        BodyChecks(report, body, canonical).check_body(create=operation == "createUser")
+        create = operation == "createUser"
+        BodyChecks(report, body, canonical, None if create else stored).check_body(create=create)
     if operation in ("getUser", "createUser"):
         text = searches.query_get("attributes")
         if text is not None:

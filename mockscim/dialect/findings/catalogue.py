@@ -39,7 +39,7 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "body.scim2-schema": (
         MISREAD,
-        "`schemas` names a SCIM 2.0 user schema: the service speaks SCIM 1.1.",
+        "`schemas` names a SCIM 2.0 user schema and no SCIM 1.1 one: the service speaks SCIM 1.1.",
     ),
     "body.unknown-member": (
         MISREAD,
@@ -47,7 +47,7 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "body.read-only-member": (
         MISREAD,
-        "A body member the service owns (`id`, `meta`, `groups`, `roles`, ...) is ignored.",
+        "A body member the service owns (`id`, `groups`, `roles`, ...) is ignored: set on a create, or changed on a PATCH.",
     ),
     "patch.scim2-operations": (
         MISREAD,
@@ -103,15 +103,11 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "search.unknown-parameter": (
         MISREAD,
-        "A search parameter the service does not read (`pageSize`, `offset`, wrong case...): ignored.",
+        "A search parameter the service does not read but the client meant as one (`pageSize`, `offset`, wrong case...): ignored.",
     ),
     "search.paging-overlap": (
         MISREAD,
         "`startIndex` stepped as a 0-based offset (20, 40...): every page repeats one user.",
-    ),
-    "search.count-zero": (
-        MISREAD,
-        "`count=0` returns no users, only `totalResults`.",
     ),
     "search.invalid-paging": (
         REJECTED,

@@ -100,8 +100,10 @@ class SearchChecks(Checks):
         if target == "excludedAttributes" and get:
             target = "attributes"
         if target is None:
-            fix = "remove it; the service reads " + ", ".join(known)
-        elif low in PAGE_NUMBER:
+            # Nothing says what the client meant by it (a cache buster, a tracing id...): the
+            # service ignores it and so does strict mode.
+            return
+        if low in PAGE_NUMBER:
             fix = (
                 "use `startIndex`, the 1-based index of the first user of the page (not a page "
                 "number): 1, then 1 + count, 1 + 2*count..."
@@ -195,12 +197,6 @@ class SearchChecks(Checks):
         first = self.paging_value("startIndex", start_index)
         size = self.paging_value("count", count)
         shown_count = f"count={size}" if count is not None else f"count={size} (the default)"
-        if size == 0:
-            self.add(
-                "search.count-zero",
-                f"{where} count=0 returns no users, only totalResults",
-                "send a positive count (the default is 20) to get users back",
-            )
         if (
             first is not None
             and size is not None
