@@ -13,6 +13,7 @@ import contextlib
 import socket
 import time
 from collections.abc import Callable, Iterable
+from http import HTTPStatus
 from typing import Any
 
 from flask import Response, g, request
@@ -208,6 +209,8 @@ def _findings(raw: bytes) -> list[dict[str, str]]:
         except ScimError:
             canonical = None
     query = {k: v for k, v in request.args.items()}
+    uid = (request.view_args or {}).get("uid")
+    stored = tenant().store.get(uid) if operation == "patchUser" and uid else None
     found = check_request(
         method,
         operation,
@@ -216,6 +219,7 @@ def _findings(raw: bytes) -> list[dict[str, str]]:
         dict(request.headers.items()),
         full_filter_grammar=tenant().profile.full_filter_grammar,
         canonical=canonical,
+        stored=stored,
     )
     auth_checked = tenant().profile.auth_required
     return [f.to_dict() for f in found if auth_checked or f.rule != "auth.scheme"]
@@ -225,8 +229,37 @@ StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
+#: RFC 9110's names where the Python in use may still give the older ones.
+_RFC9110 = {
+    413: "Content Too Large",
+    414: "URI Too Long",
+    416: "Range Not Satisfiable",
+    422: "Unprocessable Content",
+}
+
+
+def wire_status(status: str) -> str:
+    """``201 Created``, not werkzeug's ``201 CREATED``: the standard reason phrase (RFC 9110),
+    as the tenant's published replies show it (``docs/dialect.md#paths``)."""
+    code = status.partition(" ")[0]
+    try:
+        number = int(code)
+        return f"{code} {_RFC9110.get(number) or HTTPStatus(number).phrase}"
+    except ValueError:
+        return status
+
+
+def wire_headers(status: str, headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """No ``Content-Type`` (nor ``Content-Length``) on a response that has no body by
+    definition (1xx, 204, 304), as the tenant sends it."""
+    if status[:1] == "1" or status[:3] in ("204", "304"):
+        return [(k, v) for k, v in headers if k.lower() not in ("content-type", "content-length")]
+    return headers
+
+
 class FaultMiddleware:
-    """Drops the connection or truncates the body when a fault scenario said so."""
+    """The wire as the tenant writes it (reason phrases, bodyless responses), and the faults Flask
+    cannot express: a dropped connection, a truncated body."""
 
     def __init__(self, app: WSGIApp) -> None:
         self.app = app
@@ -235,7 +268,7 @@ class FaultMiddleware:
         captured: list[Any] = []
 
         def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            captured[:] = [status, headers, exc_info]
+            captured[:] = [wire_status(status), wire_headers(status, headers), exc_info]
             return lambda _data: None
 
         result = self.app(environ, capture)
