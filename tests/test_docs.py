@@ -178,3 +178,12 @@ def test_every_serve_command_shown_parses() -> None:
                 scenarios_from_args(args, None)
             seen += 1
     assert seen >= 3
+
+
+def test_the_strict_mode_table_is_the_rule_catalogue() -> None:
+    """docs/strict-mode.md lists every rule of the catalogue, with its severity and text."""
+    from mockscim.dialect.findings import RULES, SEVERITY
+
+    text = (ROOT / "docs" / "strict-mode.md").read_text("utf-8")
+    rows = re.findall(r"^\| `([a-z0-9.-]+)` \| (\w+) \| (.+) \|$", text, re.MULTILINE)
+    assert rows == [(rule, SEVERITY[rule], RULES[rule]) for rule in sorted(RULES)]

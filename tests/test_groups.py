@@ -193,11 +193,14 @@ def _ids(client: FlaskClient, auth: dict[str, str]) -> dict[str, str]:
         "{local_group}": group("Finance Team"),
         "{ad_group}": group("VPN Users"),
         "{all_users}": ALL_USERS_GROUP_ID,
-        "{role}": USER_ROLE_ID,
+        "{role}": ADMINISTRATOR_ROLE_ID,
+        "{user_role}": USER_ROLE_ID,
     }
 
 
 MISSING = "00000000-0000-4000-8000-000000000000"
+#: The default fixtures' "Administrator" role.
+ADMINISTRATOR_ROLE_ID = "ebf97c42-fb6f-5c96-a956-a0614be1ba83"
 G400 = (
     'The specified filter operation is invalid or the specified "attributes" are invalid or the '
     '"sortBy" parameter is invalid'
@@ -421,6 +424,15 @@ CASES: list[tuple[str, str, str, Any, int, str | None, str | None]] = [
         None,
     ),
     ("roles: patch bad body", "PATCH", ROLES + "/{role}", "nope", 400, "json.invalid", None),
+    (
+        "roles: the built-in User role cannot be changed",
+        "PATCH",
+        ROLES + "/{user_role}",
+        {"members": [{"value": "d0867206-d233-5b6d-a823-71ae97dcd7b5", "operation": "delete"}]},
+        403,
+        "role.builtin",
+        "Unauthorized",
+    ),
     (
         "roles: DELETE is not served",
         "DELETE",

@@ -543,6 +543,18 @@ def group_and_role_recipes() -> list[Recipe]:
         # PATCH /Roles/{rid}, POST with the override header
         *patch_recipes("patchRole", ROLES, {}),
         *patch_recipes("patchRoleOverride", ROLES, OVERRIDE),
+        *(
+            Recipe(
+                operation,
+                403,
+                "the built-in User role",
+                code="role.builtin",
+                path_id="{user_role}",
+                json={"members": [{"value": "{local}", "operation": "delete"}]},
+                headers=headers,
+            )
+            for operation, headers in (("patchRole", {}), ("patchRoleOverride", OVERRIDE))
+        ),
     ]
 
 
@@ -739,6 +751,7 @@ def placeholders(tenant: Tenant) -> dict[str, str]:
         "{group}": GROUP_IDS["Engineering"],
         "{external_group}": GROUP_IDS["VPN Users"],
         "{role}": ROLE_IDS["Administrator"],
+        "{user_role}": ROLE_IDS["User"],
     }
 
 
