@@ -39,16 +39,21 @@ __all__ = [
 ]
 
 #: The blueprints of the emulated API (scenarios and the journal apply to these only).
-EMULATED_BLUEPRINTS = frozenset({"scim", "scim_tenant", "groups", "groups_tenant", "service"})
+EMULATED_BLUEPRINTS = frozenset(
+    {"scim", "scim_tenant", "groups", "groups_tenant", "service", "service_tenant"}
+)
 FAULT_KEY = "mockscim.fault"
-_QUIET_ENDPOINTS = frozenset({"service.openapi"})
 
 
 def _emulated() -> bool:
     """Is this a request to the emulated API (unknown paths included), not to the control API?"""
     if request.blueprint is not None:
-        return request.blueprint in EMULATED_BLUEPRINTS and request.endpoint not in _QUIET_ENDPOINTS
-    return not request.path.startswith(CONTROL_PREFIX + "/") and request.path != CONTROL_PREFIX
+        return request.blueprint in EMULATED_BLUEPRINTS
+    return (
+        not request.path.startswith(CONTROL_PREFIX + "/")
+        and request.path != CONTROL_PREFIX
+        and request.path != "/openapi.yaml"
+    )
 
 
 def _user_name_named() -> str | None:
