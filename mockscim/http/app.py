@@ -19,6 +19,8 @@ from mockscim.http.context import (
 from mockscim.http.control import CONTROL_PREFIX, ControlSettings, control
 from mockscim.http.errors import handle_error
 from mockscim.http.groups import groups
+from mockscim.http.me import me, schemas
+from mockscim.http.oidc import oidc
 from mockscim.http.service import contract, service
 from mockscim.http.users import users
 from mockscim.tenant import Tenant
@@ -43,7 +45,10 @@ def create_app(
     mounts = [
         (users, SCIM_BASE, TENANT_SCIM_BASE),
         (groups, SCIM_BASE, TENANT_SCIM_BASE),
+        (me, SCIM_BASE, TENANT_SCIM_BASE),
+        (schemas, SCIM_BASE, TENANT_SCIM_BASE),
         (service, SAAS, TENANT_SAAS),
+        (oidc, SAAS, TENANT_SAAS),
     ]
     if settings.enabled:
         mounts.append((control, CONTROL_PREFIX, CONTROL_PREFIX + "/t/<tenant>"))

@@ -36,6 +36,7 @@ __all__ = [
     "host_root",
     "json_response",
     "read_json",
+    "saas_root",
     "state",
     "tenant",
     "use_tenant",
@@ -116,6 +117,12 @@ def host_root() -> str:
     if not _HOST.fullmatch(host):
         return request.host_url.rstrip("/")  # werkzeug's careful version for odd ones
     return f"{environ['wsgi.url_scheme']}://{host}"
+
+
+def saas_root() -> str:
+    """``http://host:port/SAAS`` (or ``.../SAAS/t/{tenant}``) as the client addressed us."""
+    base: str = g.saas_base
+    return host_root() + base
 
 
 class _Unreadable(NamedTuple):

@@ -20,7 +20,6 @@ from flask import Response, g, request
 from waitress.channel import ClientDisconnected
 
 from mockscim.dialect import filter as scim_filter
-from mockscim.dialect.attributes import USERS
 from mockscim.dialect.errors import BadRequest, InvalidFilter, PayloadTooLarge, ScimError
 from mockscim.dialect.findings import check_request
 from mockscim.http.context import MAX_BODY, NO_BODY, SCIM_BASE, body_reading, read_json, tenant
@@ -40,7 +39,9 @@ __all__ = [
 
 #: The blueprints of the emulated API (scenarios and the journal apply to these only).
 EMULATED_BLUEPRINTS = frozenset(
-    {"scim", "scim_tenant", "groups", "groups_tenant", "service", "service_tenant"}
+    f"{name}{form}"
+    for name in ("scim", "groups", "me", "schemas", "service", "oidc")
+    for form in ("", "_tenant")
 )
 FAULT_KEY = "mockscim.fault"
 
@@ -79,7 +80,10 @@ def _user_name_named() -> str | None:
     if not isinstance(text, str):
         return None
     try:
-        node = scim_filter.parse(text, full=tenant().profile.full_filter_grammar)
+        current = tenant()
+        node = scim_filter.parse(
+            text, full=current.profile.full_filter_grammar, catalogue=current.catalogue
+        )
     except InvalidFilter:
         return None
     if isinstance(node, scim_filter.Compare) and node.ref.path == "userName":
@@ -210,7 +214,7 @@ def _findings(raw: bytes) -> list[dict[str, str]]:
     elif operation in ("patchUser", "createUser") and isinstance(body, dict):
         try:
             # The view read this body already: the findings use that reading.
-            canonical = body_reading(ScimError).canonical(USERS)
+            canonical = body_reading(ScimError).canonical(tenant().catalogue)
         except ScimError:
             canonical = None
     query = {k: v for k, v in request.args.items()}
@@ -225,6 +229,7 @@ def _findings(raw: bytes) -> list[dict[str, str]]:
         full_filter_grammar=tenant().profile.full_filter_grammar,
         canonical=canonical,
         stored=stored,
+        catalogue=tenant().catalogue,
     )
     auth_checked = tenant().profile.auth_required
     return [f.to_dict() for f in found if auth_checked or f.rule != "auth.scheme"]

@@ -44,11 +44,11 @@ __all__ = [
 ]
 
 
-def scim_blueprint(name: str, import_name: str) -> Blueprint:
-    """A blueprint of SCIM views: tenant-path aware and token-protected."""
+def scim_blueprint(name: str, import_name: str, *, scope: str | None = ADMIN_SCOPE) -> Blueprint:
+    """A blueprint of SCIM views: token-protected, needing ``scope`` (None: any valid token)."""
     blueprint = Blueprint(name, import_name)
     blueprint.url_value_preprocessor(_search_is_no_id)
-    blueprint.before_request(_authenticate)
+    blueprint.before_request(lambda: _authenticate(scope))
     return blueprint
 
 
@@ -58,8 +58,10 @@ def _search_is_no_id(endpoint: str | None, values: dict[str, Any] | None) -> Non
         raise MethodNotAllowed(["POST"], f"{request.method} on /Users/.search")
 
 
-def _authenticate() -> None:
+def _authenticate(needed: str | None) -> None:
+    """The token check of every SCIM call; the grant is kept in ``g.grant`` (None without one)."""
     current = tenant()
+    g.grant = None
     if not current.profile.auth_required:
         return
     header = request.headers.get("Authorization", "")
@@ -68,10 +70,11 @@ def _authenticate() -> None:
     scope = current.token_scope(grant) if grant is not None else None
     if grant is None or scope is None:
         raise NotAuthorized("missing, unknown or expired token, or its user is gone or disabled")
-    if ADMIN_SCOPE not in scope.split():
+    if needed is not None and needed not in scope.split():
         # The SCIM operations need the admin scope (vendor API description: oauth2 [admin]). The
         # token is valid, its holder is not allowed: 403 whatever the unauthenticated status.
-        raise Forbidden(f"token scope {scope!r} lacks {ADMIN_SCOPE!r}")
+        raise Forbidden(f"token scope {scope!r} lacks {needed!r}")
+    g.grant = grant
 
 
 def resource_url(kind: str) -> str:

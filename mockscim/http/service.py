@@ -10,7 +10,14 @@ import binascii
 from flask import Blueprint, Response, request
 
 from mockscim.dialect.errors import InvalidJson, OAuthError
-from mockscim.http.context import NO_BODY, TOKEN_SUFFIX, json_response, read_json, tenant
+from mockscim.http.context import (
+    NO_BODY,
+    TOKEN_SUFFIX,
+    json_response,
+    read_json,
+    saas_root,
+    tenant,
+)
 from mockscim.http.wire import LoginRequestSchema, ValidationError, load_case_insensitive
 from mockscim.tenant import oauth
 from mockscim.tenant.packaged import openapi_text
@@ -32,7 +39,8 @@ def oauth_token() -> Response:
     if request.mimetype == "application/x-www-form-urlencoded":
         params.update(request.form.items())
     client_id, secret = _client_credentials(params)
-    return json_response(oauth.issue_token(tenant(), client_id, secret, params))
+    reply = oauth.issue_token(tenant(), client_id, secret, params, issuer=saas_root() + "/auth")
+    return json_response(reply)
 
 
 def _client_credentials(params: dict[str, str]) -> tuple[str, str]:
@@ -58,7 +66,13 @@ def system_login() -> Response:
         data = load_case_insensitive(LoginRequestSchema(), None if body is NO_BODY else body)
     except ValidationError as exc:
         raise InvalidJson(str(exc.messages)) from exc
-    token = oauth.system_login(tenant(), data["username"], data["password"], data.get("domain"))
+    token = oauth.system_login(
+        tenant(),
+        data["username"],
+        data["password"],
+        data.get("domain"),
+        issuer=saas_root() + "/auth",
+    )
     return json_response({"sessionToken": token})
 
 

@@ -19,7 +19,7 @@ from flask import Flask
 from requests.adapters import BaseAdapter
 
 from mockscim.dialect.render import render
-from mockscim.http.context import SCIM_BASE, TOKEN_PATH, MockState
+from mockscim.http.context import SAAS, SCIM_PATH, TOKEN_SUFFIX, MockState
 from mockscim.tenant import Clock, Tenant
 from mockscim.tenant.scenarios import Scenarios
 from mockscim.tenant.tokens import Grant
@@ -33,26 +33,35 @@ class MockScim:
     """One tenant, as a test sees it."""
 
     def __init__(
-        self, tenant: Tenant, app: Flask, root: str, *, adapter: BaseAdapter | None = None
+        self,
+        tenant: Tenant,
+        app: Flask,
+        root: str,
+        *,
+        adapter: BaseAdapter | None = None,
+        in_path: bool = False,
     ):
         self.tenant = tenant
         self.app = app
         #: The host root (``http://127.0.0.1:PORT``, or :data:`INPROCESS_ROOT`).
         self.url = root.rstrip("/")
+        #: The tenant's root: ``<url>/SAAS``, or ``<url>/SAAS/t/<tenant>`` for a tenant other
+        #: than the server's default (``in_path``).
+        self.saas_url = self.url + (f"/SAAS/t/{tenant.name}" if in_path else SAAS)
         self._adapter = adapter
         self._session: requests.Session | None = None
         self._token: str | None = None
 
     @classmethod
-    def inprocess(cls, tenant: Tenant, app: Flask) -> MockScim:
-        return cls(tenant, app, INPROCESS_ROOT, adapter=WSGIAdapter(app))
+    def inprocess(cls, tenant: Tenant, app: Flask, *, in_path: bool = False) -> MockScim:
+        return cls(tenant, app, INPROCESS_ROOT, adapter=WSGIAdapter(app), in_path=in_path)
 
     # -- where and who --------------------------------------------------------------------------
 
     @property
     def scim_url(self) -> str:
-        """The SCIM base: ``<root>/SAAS/jersey/manager/api/scim``."""
-        return self.url + SCIM_BASE
+        """The SCIM base: ``<root>/SAAS/jersey/manager/api/scim`` (or the tenant's form)."""
+        return self.saas_url + SCIM_PATH
 
     @property
     def users_url(self) -> str:
@@ -60,7 +69,7 @@ class MockScim:
 
     @property
     def token_url(self) -> str:
-        return self.url + TOKEN_PATH
+        return self.saas_url + TOKEN_SUFFIX
 
     @property
     def _client(self) -> dict[str, Any]:

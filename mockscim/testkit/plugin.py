@@ -31,6 +31,7 @@ import pytest
 from flask import Flask
 
 from mockscim.http.app import create_app
+from mockscim.http.context import MockState
 from mockscim.http.servers import LiveServer
 from mockscim.tenant import Profile, Tenant
 from mockscim.tenant.fixtures import Fixtures, load_fixtures, scenarios_beside
@@ -64,6 +65,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     parser.addini("mockscim_seed", "seed ids and tokens (deterministic mode)", default="")
     parser.addini(
+        "mockscim_tenant",
+        "the tenant tests use, at /SAAS/t/<name> of the session's server (default: its default "
+        "tenant, on the plain /SAAS paths)",
+        default="",
+    )
+    parser.addini(
         "mockscim_strict",
         "fail a test whose requests break the contract the real service applies (default true)",
         type="bool",
@@ -74,10 +81,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "mockscim(users=None, scenarios=None, profile=None, fixtures=None, strict=None): set up "
-        "the tenant of this test: extra users (SCIM resources, created as POST /Users would), "
-        "scenarios, a Profile (or a dict of its switches), a fixtures directory, and strict=False "
-        "to let the test make requests the real service would reject or misread",
+        "mockscim(users=None, scenarios=None, profile=None, fixtures=None, strict=None, "
+        "tenant=None): set up the tenant of this test: extra users (SCIM resources, created as "
+        "POST /Users would), scenarios, a Profile (or a dict of its switches), a fixtures "
+        "directory, strict=False to let the test make requests the real service would reject or "
+        "misread, and a tenant name (its own state, at /SAAS/t/<name>)",
     )
 
 
@@ -178,7 +186,7 @@ def _prepare(
 ) -> Generator[MockScim, None, None]:
     marker = request.node.get_closest_marker("mockscim")
     options: dict[str, Any] = dict(marker.kwargs) if marker else {}
-    unknown = set(options) - {"users", "scenarios", "profile", "fixtures", "strict"}
+    unknown = set(options) - {"users", "scenarios", "profile", "fixtures", "strict", "tenant"}
     if unknown:
         raise pytest.UsageError(f"mockscim marker: unknown option(s) {', '.join(sorted(unknown))}")
     path = str(options.get("fixtures") or fixtures_path or "")
@@ -186,14 +194,20 @@ def _prepare(
     if isinstance(chosen, dict):
         chosen = _parse_profile(chosen)
     scenarios = _scenarios_for(path) + list(options.get("scenarios") or [])
-    tenant = served.tenant
+    name = options.get("tenant") or str(request.config.getini("mockscim_tenant") or "")
+    tenant = _tenant_named(served, name, path, request.config) if name else served.tenant
     tenant.reset(_load(path), profile=chosen or profile, scenarios=scenarios)
     strict = options.get("strict")
     tenant.strict = bool(request.config.getini("mockscim_strict") if strict is None else strict)
     state_errors = served.app.extensions["mockscim"].server_errors
     state_errors.clear()
     root = served.server.url if served.server else None
-    handle = MockScim(tenant, served.app, root) if root else MockScim.inprocess(tenant, served.app)
+    in_path = tenant is not served.tenant
+    handle = (
+        MockScim(tenant, served.app, root, in_path=in_path)
+        if root
+        else MockScim.inprocess(tenant, served.app, in_path=in_path)
+    )
     for user in options.get("users") or []:
         user = dict(user)
         handle.add_user(user.pop("userName"), **user)
@@ -206,6 +220,20 @@ def _prepare(
 
 
 _HANDLE = pytest.StashKey[MockScim]()
+
+
+def _tenant_named(served: _Served, name: str, path: str, config: pytest.Config) -> Tenant:
+    """The session server's tenant called ``name``, added on first use (its own state, keys and
+    journal; reached at ``/SAAS/t/<name>``)."""
+    state: MockState = served.app.extensions["mockscim"]
+    tenants = state.tenants
+    found = tenants.get(name)
+    if found is None:
+        try:
+            found = tenants.add(Tenant(_load(path), name=name, seed=_seed(config)))
+        except ValueError as exc:
+            raise pytest.UsageError(f"mockscim marker: {exc}") from exc
+    return found
 
 
 @pytest.fixture
