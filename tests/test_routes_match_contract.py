@@ -18,7 +18,7 @@ import yaml
 from flask import Flask
 
 from mockscim.http.app import create_app
-from mockscim.http.context import SCIM_BASE, TENANT_SCIM_BASE
+from mockscim.http.context import SCIM_BASE
 from mockscim.tenant import Tenant
 from mockscim.tenant.fixtures import load_fixtures
 
