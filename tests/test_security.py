@@ -28,7 +28,7 @@ import requests
 from flask import Flask
 from flask.testing import FlaskClient
 
-from mockscim.http import control
+from mockscim.http import control, dashboard
 from mockscim.http.app import create_app
 from mockscim.http.control import ControlSettings
 from mockscim.http.servers import LiveServer
@@ -210,10 +210,10 @@ def test_secrets_are_compared_in_constant_time() -> None:
         assert not re.search(r"(secret|password|stored)\s*[!=]=|[!=]=\s*(secret|password)", source)
     matches = inspect.getsource(control.token_matches)
     assert "hmac.compare_digest" in matches
-    for guard in (control.guard, control.token_matches):
+    for guard in (control.guard, control.token_matches, dashboard._protect, dashboard.index):
         source = inspect.getsource(guard)
         assert not re.search(r"(given|token|offered|cookie)\s*[!=]=", source), guard.__name__
-    # The guard compares through token_matches only.
+    # The control API's guard and the dashboard's compare through token_matches only.
     assert "token_matches(given)" in inspect.getsource(control.guard)
 
 
