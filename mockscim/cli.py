@@ -8,12 +8,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from mockscim import __version__
 from mockscim.dialect.errors import ScimError
 from mockscim.http.app import create_app
 from mockscim.http.context import SCIM_BASE
-from mockscim.http.control import ControlSettings
+from mockscim.http.control import CONTROL_PREFIX, ControlSettings
+from mockscim.http.dashboard import DASHBOARD_PATH
 from mockscim.http.servers import waitress_server
 from mockscim.tenant import Profile, Tenant
 from mockscim.tenant.clock import Clock, parse_timestamp
@@ -26,7 +28,7 @@ from mockscim.tenant.fixtures import (
 )
 from mockscim.tenant.packaged import default_fixtures
 
-__all__ = ["build_parser", "main", "tenant_from_args"]
+__all__ = ["build_parser", "dashboard_url", "main", "tenant_from_args"]
 
 DEFAULT_CLIENT_GRANTS = ["client_credentials", "password", "refresh_token"]
 
@@ -126,10 +128,14 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="record contract findings for every request (journal, GET /_mockscim/findings)",
     )
-    control = serve.add_argument_group("control API (/_mockscim)")
-    control.add_argument("--no-control", action="store_true", help="do not serve the control API")
+    control = serve.add_argument_group("control API (/_mockscim) and dashboard (/_mockscim/ui)")
     control.add_argument(
-        "--control-remote", action="store_true", help="let non-loopback clients use the control API"
+        "--no-control", action="store_true", help="serve neither the control API nor the dashboard"
+    )
+    control.add_argument(
+        "--control-remote",
+        action="store_true",
+        help="let non-loopback clients use the control API and the dashboard",
     )
     control.add_argument(
         "--control-token", metavar="TOKEN", help="require X-Mockscim-Control-Token: TOKEN"
@@ -212,12 +218,31 @@ def tenant_from_args(args: argparse.Namespace) -> Tenant:
     return tenant
 
 
-def _banner(tenant: Tenant, host: str, port: int) -> str:
+def dashboard_url(host: str, port: int, control: ControlSettings) -> str | None:
+    """The dashboard's address for a browser on this machine (None with ``--no-control``).
+
+    A wildcard address (``0.0.0.0``, ``::``) is no name a browser may use for the dashboard (it is
+    not a loopback ``Host``): the loopback address is. With a control token, the address carries
+    it once; the dashboard keeps it in a cookie and drops it from the address.
+    """
+    if not control.enabled:
+        return None
+    name = {"0.0.0.0": "127.0.0.1", "::": "[::1]", "": "127.0.0.1"}.get(host, host)
+    if ":" in name and not name.startswith("["):
+        name = f"[{name}]"
+    url = f"http://{name}:{port}{CONTROL_PREFIX}{DASHBOARD_PATH}"
+    return url + (f"?{urlencode({'token': control.token})}" if control.token else "")
+
+
+def _banner(tenant: Tenant, host: str, port: int, control: ControlSettings | None = None) -> str:
     root = f"http://{host}:{port}"
     client = next(iter(tenant.clients.values()), None)
     lines = [f"mockscim {__version__}: a Workspace ONE Access SCIM 1.1 tenant ({tenant.name})"]
     lines.append(f"  SCIM base:  {root}{SCIM_BASE}")
     lines.append(f"  contract:   {root}/openapi.yaml")
+    dashboard = dashboard_url(host, port, control or ControlSettings())
+    if dashboard is not None:
+        lines.append(f"  dashboard:  {dashboard}")
     lines.append(f"  users:      {len(tenant.store)}")
     if not tenant.profile.auth_required:
         lines.append("  auth:       off (--no-auth)")
@@ -252,7 +277,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     app = create_app(tenant, control_settings=control)
     server = waitress_server(app, args.host, args.port, threads=args.threads)
-    print(_banner(tenant, args.host, server.effective_port), flush=True)
+    print(_banner(tenant, args.host, server.effective_port, control), flush=True)
     try:
         server.run()
     except KeyboardInterrupt:

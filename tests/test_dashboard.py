@@ -20,6 +20,7 @@ from conftest import basic
 from flask import Flask
 from flask.testing import FlaskClient
 
+from mockscim.cli import _banner, dashboard_url
 from mockscim.http.app import create_app
 from mockscim.http.control import ControlSettings
 from mockscim.http.dashboard import COOKIE
@@ -542,6 +543,31 @@ def test_the_static_files_are_the_packages(
 def test_only_the_static_files_are_served(default_fixtures: Fixtures, name: str) -> None:
     app, _ = make(default_fixtures)
     assert app.test_client().get(f"{UI}/static/{name}").status_code == 404
+
+
+# -- the banner ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("host", "settings", "expected"),
+    [
+        ("127.0.0.1", {}, "http://127.0.0.1:8080/_mockscim/ui"),
+        ("0.0.0.0", {}, "http://127.0.0.1:8080/_mockscim/ui"),
+        ("::", {}, "http://[::1]:8080/_mockscim/ui"),
+        ("::1", {}, "http://[::1]:8080/_mockscim/ui"),
+        ("localhost", {"token": "a b&c"}, "http://localhost:8080/_mockscim/ui?token=a+b%26c"),
+        ("127.0.0.1", {"enabled": False}, None),
+    ],
+)
+def test_the_dashboard_address(host: str, settings: dict[str, Any], expected: str | None) -> None:
+    assert dashboard_url(host, 8080, ControlSettings(**settings)) == expected
+
+
+def test_the_banner_prints_the_dashboard(default_fixtures: Fixtures) -> None:
+    tenant = Tenant(default_fixtures)
+    shown = _banner(tenant, "127.0.0.1", 8080, ControlSettings())
+    assert "  dashboard:  http://127.0.0.1:8080/_mockscim/ui\n" in shown
+    assert "dashboard" not in _banner(tenant, "127.0.0.1", 8080, ControlSettings(enabled=False))
 
 
 def test_the_journal_json_and_the_page_agree_on_redaction(
