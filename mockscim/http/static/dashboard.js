@@ -56,7 +56,7 @@
     show(errorId, "");
     return promise.then(function (answer) {
       if (messageId) show(messageId, done(answer));
-      refreshLive();
+      refreshLive(true);
     }, function (error) {
       show(errorId || messageId, error.message);
     });
@@ -146,16 +146,22 @@
     });
   }
 
-  // Regions marked data-live are replaced by the same region of the page fetched again (unless
-  // the keyboard is inside one: the focus stays where it is).
-  function refreshLive() {
+  // Regions marked data-live are replaced by the same region of the page fetched again. The
+  // timer leaves a region alone while the keyboard is inside it; after an action (``now``) the
+  // region is replaced anyway and the focus moves to the region itself.
+  function refreshLive(now) {
     var regions = document.querySelectorAll("[data-live]");
     if (!regions.length) return Promise.resolve();
     return fetchPage(window.location.href).then(function (page) {
       regions.forEach(function (region) {
         var fresh = page.getElementById(region.id);
-        if (!fresh || region.contains(document.activeElement)) return;
-        if (region.innerHTML !== fresh.innerHTML) region.replaceChildren.apply(region, Array.from(fresh.childNodes));
+        var focused = region.contains(document.activeElement);
+        if (!fresh || (focused && !now) || region.innerHTML === fresh.innerHTML) return;
+        region.replaceChildren.apply(region, Array.from(fresh.childNodes));
+        if (focused) {
+          region.setAttribute("tabindex", "-1");
+          region.focus();
+        }
       });
     }, function () { /* the sandbox stopped: try again later */ });
   }
