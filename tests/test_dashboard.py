@@ -16,12 +16,13 @@ from html.parser import HTMLParser
 from typing import Any
 
 import pytest
-from conftest import basic
+from conftest import USERS, basic
 from flask import Flask
 from flask.testing import FlaskClient
 
 from mockscim.cli import _banner, dashboard_url
 from mockscim.http.app import create_app
+from mockscim.http.context import SCIM_BASE
 from mockscim.http.control import ControlSettings
 from mockscim.http.dashboard import COOKIE
 from mockscim.tenant import Tenant
@@ -30,8 +31,7 @@ from mockscim.tenant.scenarios import _COMMON, _KNOWN_KEYS, KINDS
 
 UI = "/_mockscim/ui"
 PAGES = ("", "/groups", "/journal", "/scenarios", "/clock")
-USERS = "/SAAS/jersey/manager/api/scim/Users"
-GROUPS = "/SAAS/jersey/manager/api/scim/Groups"
+GROUPS = SCIM_BASE + "/Groups"
 PLANT = "<script>alert(1)</script>"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
 PASSWORD = "Zq7!dashboard-Passw0rd"

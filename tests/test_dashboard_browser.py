@@ -33,7 +33,7 @@ from typing import Any
 
 import pytest
 import requests
-from conftest import ROOT
+from conftest import ROOT, USERS
 
 from mockscim.http.app import create_app
 from mockscim.http.control import ControlSettings
@@ -64,7 +64,6 @@ TEST_SECONDS = 60
 SHOTS = ROOT / "docs" / "dashboard"
 WRITE_SHOTS = "MOCKSCIM_WRITE_SCREENSHOTS"
 UI = "/_mockscim/ui"
-USERS = "/SAAS/jersey/manager/api/scim/Users"
 PLANT = "<script>alert(1)</script>"
 
 

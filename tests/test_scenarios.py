@@ -591,3 +591,16 @@ def test_a_rejected_control_request_says_what_is_wrong(client: FlaskClient) -> N
         (error,) = reply.get_json()["errors"]
         assert error["code"] == "control.invalid", body
         assert error["message"].startswith("The control request is invalid: " + wanted), error
+
+
+def test_the_scenarios_about_a_user_are_listed_without_a_hit() -> None:
+    scenarios = Scenarios()
+    scenarios.non_local("JDoe")
+    scenarios.missing("3e1f9baf-fcdb-53b8-a7d0-be256fb532d8", after=1)
+    scenarios.error("PATCH", "/Users/*", user="jdoe")
+    scenarios.error("PATCH", "/Users/*")
+    scenarios.non_local("someone.else")
+    about = scenarios.about("3e1f9baf-fcdb-53b8-a7d0-be256fb532d8", "jdoe")
+    assert [s["id"] for s in about] == ["s1", "s2", "s3"]
+    assert [s["hits"] for s in scenarios.all()] == [0, 0, 0, 0, 0]
+    assert scenarios.about("x", "y") == []

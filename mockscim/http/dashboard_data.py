@@ -23,7 +23,6 @@ from mockscim.dialect import search
 from mockscim.dialect.attributes import WORKSPACE
 from mockscim.dialect.errors import ScimError
 from mockscim.dialect.redaction import redact_json
-from mockscim.dialect.rules import LOCAL_USER_TYPES
 from mockscim.tenant import Tenant
 from mockscim.tenant.journal import Entry
 
@@ -117,15 +116,9 @@ def user_row(tenant: Tenant, user: dict[str, Any]) -> dict[str, Any]:
         "directory": directory["name"] if directory else workspace.get("domain", ""),
         "type": workspace.get("internalUserType", ""),
         "active": bool(user.get("active", True)),
-        "local": _is_local(tenant, workspace),
+        # By its directory and type; a non_local scenario shows on the user's page instead.
+        "local": tenant.in_local_directory(user),
     }
-
-
-def _is_local(tenant: Tenant, workspace: dict[str, Any]) -> bool:
-    """May SCIM change it, by its directory and type? (Scenarios aside: they show beside it.)"""
-    return tenant.directories.is_local(workspace.get("userStoreUuid", "")) and (
-        workspace.get("internalUserType", "LOCAL") in LOCAL_USER_TYPES
-    )
 
 
 def user_page(tenant: Tenant, uid: str) -> dict[str, Any] | None:
@@ -133,19 +126,13 @@ def user_page(tenant: Tenant, uid: str) -> dict[str, Any] | None:
     user = tenant.store.get(uid)
     if user is None:
         return None
-    armed = [
-        s
-        for s in tenant.scenarios.all()
-        if s["kind"] in ("non_local", "missing")
-        and str(s.get("user", "")).casefold() in (uid.casefold(), user["userName"].casefold())
-    ]
     query = JournalQuery(user=user["userName"])
     return {
         "row": user_row(tenant, user),
         "stored": pretty(redact_json(user)),
         "groups": [g for g in user.get("groups") or [] if isinstance(g, dict)],
         "roles": [r for r in user.get("roles") or [] if isinstance(r, dict)],
-        "scenarios": armed,
+        "scenarios": tenant.scenarios.about(uid, user["userName"]),
         "entries": [entry_view(e, tenant) for e in journal_entries(tenant, query)[0]],
     }
 
