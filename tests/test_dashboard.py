@@ -581,3 +581,15 @@ def test_the_journal_json_and_the_page_agree_on_redaction(
         if entry["response"] is not None:
             shown = json.dumps(entry["response"], indent=2, ensure_ascii=False)
             assert shown.replace('"', "&#34;").replace("'", "&#39;") in text, entry["seq"]
+
+
+def test_the_groups_page_counts_users_and_members(default_fixtures: Fixtures) -> None:
+    app, tenant = make(default_fixtures)
+    text = page(app.test_client(), f"{UI}/groups")
+    rows = re.findall(
+        r'<tr><th scope="row">([^<]+)</th><td>[A-Z_]+</td><td>[^<]*</td><td>(\d+)</td>', text
+    )
+    assert sum(int(n) for _, n in rows) == len(tenant.store)
+    assert len(rows) == len(tenant.directories)
+    everyone = re.search(r"<strong>ALL USERS</strong>.*?(\d+) members", text, re.DOTALL)
+    assert everyone and int(everyone.group(1)) == len(tenant.store)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote_plus
@@ -141,10 +142,14 @@ def user_page(tenant: Tenant, uid: str) -> dict[str, Any] | None:
 
 
 def directory_rows(tenant: Tenant) -> list[dict[str, Any]]:
-    counts: dict[str, int] = {}
-    for user in tenant.store.scan(lambda _u: True):
-        key = user.get(WORKSPACE, {}).get("userStoreUuid", "")
-        counts[key] = counts.get(key, 0) + 1
+    counts: Counter[str] = Counter()
+
+    def tally(users: list[dict[str, Any]]) -> tuple[int, list[dict[str, Any]]]:
+        # Read in place under the store's lock (select copies only what it returns: nothing).
+        counts.update(u.get(WORKSPACE, {}).get("userStoreUuid", "") for u in users)
+        return len(users), []
+
+    tenant.store.select(lambda _u: True, tally)
     return [
         {**d, "local": tenant.directories.is_local(d["id"]), "users": counts.get(d["id"], 0)}
         for d in tenant.directories
