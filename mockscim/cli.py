@@ -8,12 +8,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from mockscim import __version__
 from mockscim.dialect.errors import ScimError
 from mockscim.http.app import create_app
 from mockscim.http.context import SCIM_BASE
-from mockscim.http.control import ControlSettings
+from mockscim.http.control import CONTROL_PREFIX, ControlSettings
+from mockscim.http.dashboard import DASHBOARD_PATH
 from mockscim.http.servers import waitress_server
 from mockscim.tenant import Profile, Tenant
 from mockscim.tenant.clock import Clock, parse_timestamp
@@ -27,7 +29,7 @@ from mockscim.tenant.fixtures import (
 from mockscim.tenant.packaged import default_fixtures
 from mockscim.tenant.tenants import TENANT_NAME
 
-__all__ = ["build_parser", "main", "tenant_from_args"]
+__all__ = ["build_parser", "dashboard_url", "main", "tenant_from_args"]
 
 DEFAULT_CLIENT_GRANTS = ["client_credentials", "password", "refresh_token"]
 
@@ -134,10 +136,14 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="record contract findings for every request (journal, GET /_mockscim/findings)",
     )
-    control = serve.add_argument_group("control API (/_mockscim)")
-    control.add_argument("--no-control", action="store_true", help="do not serve the control API")
+    control = serve.add_argument_group("control API (/_mockscim) and dashboard (/_mockscim/ui)")
     control.add_argument(
-        "--control-remote", action="store_true", help="let non-loopback clients use the control API"
+        "--no-control", action="store_true", help="serve neither the control API nor the dashboard"
+    )
+    control.add_argument(
+        "--control-remote",
+        action="store_true",
+        help="let non-loopback clients use the control API and the dashboard",
     )
     control.add_argument(
         "--control-token", metavar="TOKEN", help="require X-Mockscim-Control-Token: TOKEN"
@@ -253,7 +259,25 @@ def tenant_from_args(args: argparse.Namespace) -> Tenant:
     return tenants_from_args(args)[0]
 
 
-def _banner(tenants: list[Tenant], host: str, port: int) -> str:
+def dashboard_url(host: str, port: int, control: ControlSettings) -> str | None:
+    """The dashboard's address for a browser on this machine (None with ``--no-control``).
+
+    A wildcard address (``0.0.0.0``, ``::``) is no name a browser may use for the dashboard (it is
+    not a loopback ``Host``): the loopback address is. With a control token, the address carries
+    it once; the dashboard keeps it in a cookie and drops it from the address.
+    """
+    if not control.enabled:
+        return None
+    name = {"0.0.0.0": "127.0.0.1", "::": "[::1]", "": "127.0.0.1"}.get(host, host)
+    if ":" in name and not name.startswith("["):
+        name = f"[{name}]"
+    url = f"http://{name}:{port}{CONTROL_PREFIX}{DASHBOARD_PATH}"
+    return url + (f"?{urlencode({'token': control.token})}" if control.token else "")
+
+
+def _banner(
+    tenants: list[Tenant], host: str, port: int, control: ControlSettings | None = None
+) -> str:
     tenant = tenants[0]
     root = f"http://{host}:{port}"
     client = next(iter(tenant.clients.values()), None)
@@ -262,6 +286,9 @@ def _banner(tenants: list[Tenant], host: str, port: int) -> str:
     for other in tenants[1:]:
         lines.append(f"  tenant:     {other.name} at {root}/SAAS/t/{other.name}")
     lines.append(f"  contract:   {root}/openapi.yaml")
+    dashboard = dashboard_url(host, port, control or ControlSettings())
+    if dashboard is not None:
+        lines.append(f"  dashboard:  {dashboard}")
     lines.append(f"  users:      {len(tenant.store)}")
     if not tenant.profile.auth_required:
         lines.append("  auth:       off (--no-auth)")
@@ -296,7 +323,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     app = create_app(*tenants, control_settings=control)
     server = waitress_server(app, args.host, args.port, threads=args.threads)
-    print(_banner(tenants, args.host, server.effective_port), flush=True)
+    print(_banner(tenants, args.host, server.effective_port, control), flush=True)
     try:
         server.run()
     except KeyboardInterrupt:
