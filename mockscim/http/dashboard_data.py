@@ -257,9 +257,11 @@ def journal_entries(tenant: Tenant, query: JournalQuery) -> tuple[list[Entry], i
     needles = _needles(tenant, query.user)
     found: list[Entry] = []
     snapshot = tenant.journal.entries()
-    latest = snapshot[-1].seq if snapshot else query.after
+    latest = snapshot[-1].seq if snapshot else 0
+    # A reset numbers the journal from 1 again: a page that shows more than there is shows all.
+    after = query.after if query.after <= latest else 0
     for entry in reversed(snapshot):
-        if entry.seq <= query.after:
+        if entry.seq <= after:
             break
         if method and entry.method != method:
             continue

@@ -25,6 +25,7 @@ from mockscim.dialect.attributes import (
     CUSTOM_TYPES,
     DATETIME,
     INTEGER,
+    TENANT_EXTENSION,
     USERS,
     Attr,
     Catalogue,
@@ -96,9 +97,21 @@ def users_catalogue(tenant: str, declared: list[dict[str, Any]]) -> Catalogue:
     return USERS.extended(tenant_extension(tenant), custom_attrs(declared))
 
 
+#: What every tenant's extension URN starts with (folded): a cheap test before the full match.
+_PREFIX = TENANT_EXTENSION.partition("{")[0].casefold()
+
+
 def custom_key(record: dict[str, Any]) -> str | None:
     """The member of ``record`` that holds custom attributes (some tenant's extension URN)."""
-    return next((k for k in record if isinstance(k, str) and is_tenant_extension(k)), None)
+    cut = len(_PREFIX)
+    return next(
+        (
+            k
+            for k in record
+            if isinstance(k, str) and k[:cut].casefold() == _PREFIX and is_tenant_extension(k)
+        ),
+        None,
+    )
 
 
 def _fits(value: Any, kind: str) -> bool:

@@ -121,5 +121,7 @@ class Journal:
             return list(self._entries)
 
     def clear(self) -> None:
+        """Empty, and numbered from 1 again, as a new tenant's journal."""
         with self._lock:
             self._entries.clear()
+            self._seq = 0

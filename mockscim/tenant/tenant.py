@@ -7,18 +7,16 @@ and "Patching users" (order of checks: body 400 -> unknown id 404 -> not local 4
 
 from __future__ import annotations
 
-import gc
 import hmac
 import random
 import secrets
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from mockscim.dialect import search
-from mockscim.dialect.attributes import CORE, WORKSPACE
+from mockscim.dialect.attributes import CORE, USERS, WORKSPACE
 from mockscim.dialect.body import canonicalize
 from mockscim.dialect.copying import clone
 from mockscim.dialect.errors import (
@@ -41,7 +39,7 @@ from mockscim.dialect.rules import (
 from mockscim.tenant.clock import Clock, format_timestamp, stamp, version_of
 from mockscim.tenant.custom import rename_extension, users_catalogue
 from mockscim.tenant.directories import Directories
-from mockscim.tenant.fixtures import FixtureError, Fixtures, validate_users
+from mockscim.tenant.fixtures import FixtureError, Fixtures, collector_paused, validate_users
 from mockscim.tenant.journal import DEFAULT_SIZE as DEFAULT_JOURNAL_SIZE
 from mockscim.tenant.journal import Journal
 from mockscim.tenant.keys import SigningKey, signing_key
@@ -86,6 +84,13 @@ class CreateResult:
     reply_groups: list[Any] = field(default_factory=list)
 
 
+#: The members a user can hold besides custom values: the core attributes and the vendor's
+#: extensions (a quick test that a fixture user holds no custom values).
+_VENDOR_MEMBERS = frozenset(
+    [a.name for a in USERS.by_schema[CORE]] + [s for s in USERS.schemas if s != CORE] + ["schemas"]
+)
+
+
 def new_uuid() -> str:
     return str(uuid.uuid4())
 
@@ -118,7 +123,7 @@ class Tenant:
         self.seed = seed
         self.rng: random.Random | None = random.Random(seed) if seed is not None else None
         self._id_factory = id_factory
-        self.tokens = TokenIssuer(self.clock, self.signing_key, self.rng)
+        self.tokens = self._token_issuer()
         #: Outstanding OpenID Connect authorization codes (:mod:`.oidc`).
         self.codes = Codes(self.clock, self._new_code)
         self.scenarios = Scenarios(seed)
@@ -133,6 +138,8 @@ class Tenant:
         self.directories = Directories(fixtures.directories)
         self.clients: dict[str, dict[str, Any]] = {}
         self.memberships = self._memberships()
+        #: The fixtures the tables were installed from (a reset to them can roll back).
+        self._installed: Fixtures | None = None
         self._load_config(fixtures)
         if not self.store.persistent or self.store.is_empty_on_disk():
             self._install(fixtures)
@@ -146,6 +153,9 @@ class Tenant:
 
     def _new_code(self) -> str:
         return self.tokens.new_id()
+
+    def _token_issuer(self) -> TokenIssuer:
+        return TokenIssuer(self.clock, lambda: self.signing_key, self.rng)
 
     @property
     def signing_key(self) -> SigningKey:
@@ -169,12 +179,33 @@ class Tenant:
         self.clients = {c["clientId"]: clone(c) for c in fixtures.clients}
 
     def _install(self, fixtures: Fixtures) -> None:
-        """Groups and roles, then users (whose groups/roles attributes need the memberships)."""
-        with self.store.lock, _collector_paused():
+        """Groups and roles, then users (whose groups/roles attributes need the memberships);
+        then a checkpoint, which the next reset rolls back to if the fixtures are the same."""
+        with self.store.lock, collector_paused():
             self.memberships.install(fixtures)
+            now = format_timestamp(self.clock.now())
             self.store.replace_all(
-                [self._normalize_fixture_user(u) for u in fixtures.users], copy=False
+                [self._normalize_fixture_user(u, now) for u in fixtures.users], copy=False
             )
+            for store in (self.store, self.groups, self.roles):
+                store.checkpoint()
+            self._installed = fixtures
+
+    def _roll_back(self, fixtures: Fixtures) -> bool:
+        """Undo what changed since the install (:meth:`UserStore.rollback`), if the tenant
+        holds these very fixtures and a checkpoint of each table; False: install instead."""
+        if fixtures is not self._installed:
+            return False
+        with self.store.lock:
+            stores = (self.store, self.groups, self.roles)
+            if not all(store.can_roll_back for store in stores):
+                return False
+            memberships_changed = self.groups.changed or self.roles.changed
+            for store in stores:
+                store.rollback()
+            if memberships_changed:
+                self.memberships.index()
+            return True
 
     def stamp(self, resource: User) -> None:
         """Move ``meta.lastModified``/``version`` of a changed resource to now (:func:`stamp`)."""
@@ -212,11 +243,12 @@ class Tenant:
             self.rng.seed(self.seed)
         self.clock.set(self._clock_start)
         self._load_config(fixtures)
-        self.tokens = TokenIssuer(self.clock, self.signing_key, self.rng)
+        self.tokens = self._token_issuer()
         self.codes = Codes(self.clock, self._new_code)
         self.scenarios.clear()
         self.journal.clear()
-        self._install(fixtures)
+        if not self._roll_back(fixtures):
+            self._install(fixtures)
         self.scenarios.add_all(self.base_scenarios)
 
     def load_users(self, records: list[Any]) -> list[User]:
@@ -246,7 +278,7 @@ class Tenant:
                         label=label,
                         field="userName",
                     )
-            self.store.insert_many(stored, copy=False)
+            self.store.insert_many(stored)
         return stored
 
     def _token_expiry(self, after_seconds: int | None) -> None:
@@ -255,28 +287,41 @@ class Tenant:
         else:
             self.tokens.limit_lifetime(after_seconds)
 
-    def _normalize_fixture_user(self, record: User) -> User:
-        user = clone(record)
-        rename_extension(user, self.name)
-        meta = user.setdefault("meta", {})
-        now = format_timestamp(self.clock.now())
-        meta.setdefault("created", now)
-        meta.setdefault("lastModified", meta["created"])
+    def _normalize_fixture_user(self, record: User, now: str | None = None) -> User:
+        """A fixture user as the store holds it: the tenant's extension URN, ``meta`` with a
+        version, ``groups``/``roles``, the workspace defaults.
+
+        A shallow copy: the dicts it changes (the user, ``meta``, the workspace extension) are
+        new, everything else is shared with the fixtures, which is safe because stored users are
+        only ever replaced whole (:mod:`.store`) and the fixtures never change. At 100,000 users
+        a deep copy was most of the start-up time.
+        """
+        user = dict(record)
+        if not _VENDOR_MEMBERS.issuperset(user):  # custom values, under some tenant's URN
+            rename_extension(user, self.name)
+        meta = dict(user.get("meta") or {})
+        user["meta"] = meta
+        if "created" not in meta or "lastModified" not in meta:
+            now = now or format_timestamp(self.clock.now())
+            meta.setdefault("created", now)
+            meta.setdefault("lastModified", meta["created"])
         meta["version"] = version_of(meta["lastModified"])
         meta.pop("location", None)
         user.pop("schemas", None)
         user["groups"] = self.memberships.groups_attribute(user["id"])
         user["roles"] = self.memberships.roles_attribute(user["id"])
-        workspace = user.setdefault(WORKSPACE, {})
+        workspace = dict(user.get(WORKSPACE) or {})
+        user[WORKSPACE] = workspace
         status = workspace.get("userStatus")
         if "active" not in user:
             user["active"] = status in (None, "1")
         if status is None:
             workspace["userStatus"] = "1" if user["active"] else "2"
-        system = self.directories.system()
-        workspace.setdefault("internalUserType", "LOCAL")
-        workspace.setdefault("domain", system["domains"][0])
-        workspace.setdefault("userStoreUuid", system["id"])
+        if len(workspace) < 4 or "domain" not in workspace:
+            system = self.directories.system()
+            workspace.setdefault("internalUserType", "LOCAL")
+            workspace.setdefault("domain", system["domains"][0])
+            workspace.setdefault("userStoreUuid", system["id"])
         return user
 
     # -- directories ----------------------------------------------------------------------------
@@ -495,16 +540,3 @@ def _require_provisioned_members(data: dict[str, Any]) -> None:
     missing = provisioned_missing(data)
     if missing:
         raise InvalidUser("a PROVISIONED user needs " + ", ".join(missing))
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Loading 100k users makes millions of young objects: pausing the cyclic garbage collector
-    meanwhile halves the load time (nothing cyclic is made)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()

@@ -20,7 +20,7 @@ from __future__ import annotations
 import difflib
 import fnmatch
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, unquote
@@ -202,10 +202,12 @@ def _diff(nearest: Any, expected: Any) -> str:
 class Recorded:
     """The journal of one test, as SCIM requests."""
 
-    def __init__(self, entries: Iterable[Entry], user_names: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, entries: Iterable[Entry], user_names: Mapping[str, str] | None = None
+    ) -> None:
         self.requests: list[Request] = [as_request(e) for e in entries]
         #: id -> userName, to name users in messages and accept either in assertions.
-        self._names = dict(user_names or {})
+        self._names: Mapping[str, str] = user_names if user_names is not None else {}
 
     # -- views ----------------------------------------------------------------------------------
 

@@ -11,7 +11,8 @@ socket); it is plain Python and works outside pytest too::
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from operator import itemgetter
 from typing import Any
 
 import requests
@@ -21,12 +22,54 @@ from requests.adapters import BaseAdapter
 from mockscim.dialect.render import render
 from mockscim.http.context import SAAS, SCIM_PATH, TOKEN_SUFFIX, MockState
 from mockscim.tenant import Clock, Tenant
+from mockscim.tenant.journal import Entry
 from mockscim.tenant.scenarios import Scenarios
 from mockscim.tenant.tokens import Grant
 from mockscim.testkit.adapter import INPROCESS_ROOT, WSGIAdapter
 from mockscim.testkit.assertions import Recorded
 
 __all__ = ["MockScim"]
+
+
+class _Names(Mapping[str, str]):
+    """id -> the name of the user (userName), group or role (displayName) with that id, looked
+    up when asked: a journal view costs nothing until a message names someone, whatever the size
+    of the tenant (building this for every user cost 200 ms a test at 10,000 users). A user
+    deleted during the test keeps the name a reply gave it."""
+
+    def __init__(self, tenant: Tenant, entries: list[Entry]) -> None:
+        self._tenant = tenant
+        self._entries = entries
+
+    def __getitem__(self, rid: str) -> str:
+        tenant = self._tenant
+        for store, key in (
+            (tenant.store, "userName"),
+            (tenant.groups, "displayName"),
+            (tenant.roles, "displayName"),
+        ):
+            name = store.read(rid, itemgetter(key))
+            if name is not None:
+                return str(name)
+        for entry in self._entries:
+            reply = entry.response
+            if isinstance(reply, Mapping) and str(reply.get("id")) == rid:
+                return str(reply.get("userName", ""))
+        raise KeyError(rid)
+
+    def _ids(self) -> dict[str, None]:
+        tenant = self._tenant
+        found = dict.fromkeys(tenant.store.ids() + tenant.groups.ids() + tenant.roles.ids())
+        for entry in self._entries:
+            if isinstance(entry.response, Mapping) and "id" in entry.response:
+                found.setdefault(str(entry.response["id"]))
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ids())
+
+    def __len__(self) -> int:
+        return len(self._ids())
 
 
 class MockScim:
@@ -167,13 +210,8 @@ class MockScim:
     @property
     def journal(self) -> Recorded:
         """What the client sent during this test, as SCIM requests (a fresh view each time)."""
-        names = {u["id"]: u["userName"] for u in self.tenant.store.scan(lambda _u: True)}
-        for store in (self.tenant.groups, self.tenant.roles):
-            names.update({g["id"]: g["displayName"] for g in store.scan(lambda _g: True)})
-        for entry in self.tenant.journal.entries():  # users deleted during the test keep a name
-            if isinstance(entry.response, Mapping) and "id" in entry.response:
-                names.setdefault(str(entry.response["id"]), str(entry.response.get("userName", "")))
-        return Recorded(self.tenant.journal.entries(), names)
+        entries = self.tenant.journal.entries()
+        return Recorded(entries, _Names(self.tenant, entries))
 
     @property
     def server_errors(self) -> list[BaseException]:
