@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
@@ -24,6 +27,25 @@ from mockscim.tenant.fixtures import Fixtures, load_fixtures
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 USERS = SCIM_BASE + "/Users"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The suite's validated-fixtures cache (mockscim.tenant.fixture_cache) lives in a folder of
+    its own, never in the user's cache; subprocesses (the CLI, pytester runs) inherit it."""
+    if "MOCKSCIM_CACHE_DIR" not in os.environ:
+        made = tempfile.mkdtemp(prefix="mockscim-test-cache-")
+        os.environ["MOCKSCIM_CACHE_DIR"] = made
+        config.stash[_CACHE_MADE] = made
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    made = config.stash.get(_CACHE_MADE, None)
+    if made is not None:
+        shutil.rmtree(made, ignore_errors=True)
+        os.environ.pop("MOCKSCIM_CACHE_DIR", None)
+
+
+_CACHE_MADE = pytest.StashKey[str]()
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ are listed in :mod:`mockscim.tenant.fixtures`.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Set
+from collections.abc import Callable, Mapping, Set
 from datetime import datetime
 from typing import Any
 
@@ -28,7 +28,11 @@ from mockscim.tenant.fixture_schemas import (
     UserSchema,
 )
 
+#: ``check_users`` reports progress every this many users.
+PROGRESS_EVERY = 1000
+
 __all__ = [
+    "PROGRESS_EVERY",
     "FixtureError",
     "RecordFile",
     "check_clients",
@@ -296,9 +300,11 @@ def check_users(
     directories: list[dict[str, Any]],
     known_ids: Set[str] = frozenset(),
     custom: list[dict[str, Any]] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[dict[str, Any]]:
     """Users, checked; ``custom`` are the tenant's custom attributes (``schemas.json``), whose
-    values a user holds under a tenant extension URN (:mod:`mockscim.tenant.custom`)."""
+    values a user holds under a tenant extension URN (:mod:`mockscim.tenant.custom`).
+    ``progress(done, total)`` hears every thousand users."""
     schema = UserSchema()
     by_directory_id = {directory["id"]: directory for directory in directories}
     ids: dict[str, int] = {}
@@ -318,6 +324,10 @@ def check_users(
         ids[user["id"]] = index
         names[user["userName"].casefold()] = index
         out.append(user)
+        if progress is not None and (index + 1) % PROGRESS_EVERY == 0:
+            progress(index + 1, len(records))
+    if progress is not None:
+        progress(len(records), len(records))
 
     field = f"{ENTERPRISE}.manager"
     for index, user in enumerate(out):
