@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from types import TracebackType
 from typing import Any
 
 from flask import Flask
+from waitress import wasyncore
 from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer as WaitressServer
 from waitress.server import create_server
@@ -20,10 +22,10 @@ from mockscim.dialect.redaction import (
     redact_query,
 )
 
-__all__ = ["LiveServer", "waitress_server"]
+__all__ = ["LiveServer", "WaitressThread", "error_envelope", "waitress_server"]
 
 
-def _envelope(status: int, message: str) -> bytes:
+def error_envelope(status: int, message: str) -> bytes:
     code = {400: "bad.request", 413: "payload.too.large", 431: "bad.request"}.get(
         status, "bad.request" if status < 500 else "internal.error"
     )
@@ -38,7 +40,7 @@ class _JsonErrorTask(ErrorTask):
     def execute(self) -> None:
         request: Any = self.request
         error = request.error
-        body = _envelope(error.code, f"{error.reason}: {error.body}".strip(": "))
+        body = error_envelope(error.code, f"{error.reason}: {error.body}".strip(": "))
         self.status = f"{error.code} {error.reason}"
         headers: Any = self.response_headers
         headers.append(("Content-Type", "application/json"))
@@ -76,6 +78,56 @@ def waitress_server(app: Flask, host: str, port: int, *, threads: int = 4) -> An
     assert isinstance(server, WaitressServer)  # one host, one port: not a multi-socket server
     server.channel_class = _JsonChannel
     return server
+
+
+class WaitressThread:
+    """The sandbox's plain HTTP server: :func:`waitress_server` run in a thread, with a stop that
+    lets requests in flight finish (waitress has none: closing it drops them unanswered)."""
+
+    scheme = "http"
+
+    def __init__(self, app: Flask, host: str, port: int, *, threads: int = 4) -> None:
+        self._server = waitress_server(app, host, port, threads=threads)
+        self.host = host
+        self.port = int(self._server.effective_port)
+        self._thread = threading.Thread(target=self._server.run, name="mockscim-http", daemon=True)
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def start(self) -> WaitressThread:
+        self._thread.start()
+        return self
+
+    def _busy(self) -> bool:
+        """A request is being read, waits, runs or has output not yet sent."""
+        dispatcher = self._server.task_dispatcher
+        with dispatcher.lock:
+            if dispatcher.active_count > 0 or dispatcher.queue:
+                return True
+        for channel in list(self._server._map.values()):
+            if isinstance(channel, HTTPChannel) and (
+                channel.request is not None or channel.requests or channel.total_outbufs_len
+            ):
+                return True
+        return False
+
+    def stop(self, grace: float = 5.0) -> None:
+        """Stop listening, give requests in flight ``grace`` seconds to be answered, then close
+        every connection. The loop's own thread does the closing (asyncore is not thread-safe)."""
+        server = self._server
+        if self._thread.ident is None:  # never started: only the listening socket to close
+            server.close()
+            return
+        server.trigger.pull_trigger(lambda: wasyncore.dispatcher.close(server))
+        deadline = time.monotonic() + grace
+        while self._busy() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        self._thread.join(timeout=5)
+        server.task_dispatcher.shutdown(timeout=1)
 
 
 class _RequestHandler(WSGIRequestHandler):
