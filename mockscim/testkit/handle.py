@@ -166,7 +166,27 @@ class MockScim:
                 names.setdefault(str(entry.response["id"]), str(entry.response.get("userName", "")))
         return Recorded(self.tenant.journal.entries(), names)
 
+    def report(self, *, findings: bool = False) -> str:
+        """What a failed run shows: every request (and, with ``findings``, strict mode's findings)
+        and the scenarios that never matched a request."""
+        journal = self.journal
+        text = journal.report()
+        found = journal.findings if findings else []
+        if found:
+            text += "\n\nstrict mode findings:\n" + "\n".join(found)
+        unused = self.scenarios.unused()
+        if unused:
+            text += "\n\nscenarios that never matched a request:\n" + "\n".join(
+                f"  {s['id']}: {_describe(s)}" for s in unused
+            )
+        return text
+
     @property
     def server_errors(self) -> list[BaseException]:
         state: MockState = self.app.extensions["mockscim"]
         return state.server_errors
+
+
+def _describe(scenario: dict[str, Any]) -> str:
+    hidden = {"id", "hits", "remaining", "spent"}
+    return ", ".join(f"{k}={v}" for k, v in scenario.items() if k not in hidden and v is not None)

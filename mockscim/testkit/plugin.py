@@ -252,16 +252,5 @@ def pytest_runtest_makereport(
     report = yield
     handle = item.stash.get(_HANDLE, None)
     if handle is not None and report.failed and call.when in ("call", "teardown"):
-        text = handle.journal.report()
-        unused = handle.scenarios.unused()
-        if unused:
-            text += "\n\nscenarios that never matched a request:\n" + "\n".join(
-                f"  {s['id']}: {_describe(s)}" for s in unused
-            )
-        report.sections.append(("mockscim journal", text))
+        report.sections.append(("mockscim journal", handle.report()))
     return report
-
-
-def _describe(scenario: dict[str, Any]) -> str:
-    hidden = {"id", "hits", "remaining", "spent"}
-    return ", ".join(f"{k}={v}" for k, v in scenario.items() if k not in hidden and v is not None)
