@@ -30,7 +30,7 @@ from mockscim.tenant.fixtures import (
     scenarios_beside,
 )
 from mockscim.tenant.packaged import default_fixtures
-from mockscim.testkit.exec import run_command
+from mockscim.testkit.exec import not_runnable, run_command
 
 __all__ = ["add_serve_options", "build_parser", "main", "serve", "tenant_from_args"]
 
@@ -352,6 +352,12 @@ def _split_command(argv: list[str]) -> tuple[list[str], list[str] | None]:
 def main(argv: Sequence[str] | None = None) -> int:
     words, command = _split_command(list(sys.argv[1:] if argv is None else argv))
     args = build_parser().parse_args(words)
+    if args.command == "exec":
+        command = command if command is not None else args.cmd
+        problem = not_runnable(command)
+        if problem is not None:  # before loading anything
+            print(f"mockscim: {problem[0]}", file=sys.stderr)
+            return problem[1]
     try:
         tenant = tenant_from_args(args)
     except (FixtureError, ScimError) as exc:
@@ -369,7 +375,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             app,
             tenant,
             listen_from_args(args),
-            command if command is not None else args.cmd,
+            command or [],
             report_on_failure=args.report_on_failure,
             journal_out=args.journal_out,
         )

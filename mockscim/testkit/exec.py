@@ -1,15 +1,10 @@
 """``mockscim exec``: a test command of any language run against a sandbox, then the sandbox gone.
 
 The sandbox runs in this process (threads), so it cannot outlive it. The command runs as a child
-with the sandbox's URLs, client and CA in its environment (:func:`environment`):
-
-* it runs in a process group of its own (unless it shares an interactive terminal with us), so
-  a signal reaches everything it started, and anything of it still running when it ends is
-  stopped (SIGTERM, then SIGKILL) before the sandbox is;
-* SIGINT, SIGTERM and SIGHUP sent to ``mockscim exec`` go to the command; if it has not ended
-  :data:`GRACE` seconds later it is killed;
-* on Linux the kernel sends it SIGTERM should ``mockscim exec`` itself be killed (SIGKILL);
-* the exit code is the command's (128 + N when a signal N ended it).
+with the sandbox's URLs, client and CA in its environment (:func:`environment`), and nothing it
+starts outlives ``mockscim exec`` (:mod:`mockscim.testkit.process`): SIGINT, SIGTERM and SIGHUP go
+to it, and whatever it leaves running is stopped before the sandbox is. The exit code is the
+command's (128 + N when a signal N ended it).
 
 When the command fails, the journal, strict mode's findings and the scenarios that never matched
 are printed (``report_on_failure``); ``journal_out`` gets the journal as JSON either way.
@@ -17,19 +12,15 @@ are printed (``report_on_failure``); ``journal_out`` gets the journal as JSON ei
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import json
 import os
 import shlex
 import shutil
 import signal
 import ssl
-import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -38,14 +29,12 @@ from flask import Flask
 from mockscim.http.sandbox import Listen, Sandbox, SandboxError, write_atomically
 from mockscim.tenant import Tenant
 from mockscim.testkit.handle import MockScim
+from mockscim.testkit.process import Command
 
-__all__ = ["GRACE", "USAGE", "environment", "run_command"]
+__all__ = ["USAGE", "environment", "not_runnable", "run_command"]
 
 USAGE = "mockscim exec [serve options] -- CMD [ARGS...]"
-#: Seconds a command has to end after a forwarded signal (and its leftovers after it ended).
-GRACE = 10.0
 _FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-_PR_SET_PDEATHSIG = 1
 
 
 def _trust_store() -> str | None:
@@ -97,88 +86,7 @@ def environment(info: dict[str, Any], scratch: Path) -> dict[str, str]:
     return env
 
 
-def _die_with_parent() -> Callable[[], None] | None:
-    """A ``preexec_fn`` asking Linux to SIGTERM the child when we die (None elsewhere). The C
-    function is found here, before the fork: the child only calls it."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        prctl = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-    parent = os.getpid()
-
-    def child() -> None:
-        prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-        if os.getppid() != parent:  # we died before the request took effect
-            os._exit(128 + signal.SIGTERM)
-
-    return child
-
-
-def _interactive() -> bool:
-    """Do we hold a terminal as its foreground job? Then the command shares our process group,
-    so that it can read the terminal, and the terminal's Ctrl-C reaches it directly."""
-    try:
-        return os.isatty(0) and os.tcgetpgrp(0) == os.getpgrp()
-    except OSError:
-        return False
-
-
-class _Child:
-    """The running command, and the signals that came for it."""
-
-    def __init__(self, command: Sequence[str], env: dict[str, str]) -> None:
-        self.own_group = not _interactive()
-        self.signals: list[int] = []
-        self._first_signal = 0.0
-        self.process = subprocess.Popen(
-            list(command),
-            env=env,
-            process_group=0 if self.own_group else None,
-            preexec_fn=_die_with_parent(),
-        )
-
-    def send(self, signum: int) -> None:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            if self.own_group:
-                os.killpg(self.process.pid, signum)
-            elif self.process.poll() is None:
-                self.process.send_signal(signum)
-
-    def forward(self, signum: int) -> None:
-        if not self.signals:
-            self._first_signal = time.monotonic()
-        self.signals.append(signum)
-        if self.own_group or signum != signal.SIGINT:  # a terminal's Ctrl-C reached it already
-            self.send(signum)
-
-    def wait(self) -> int:
-        """Its exit code, after GRACE seconds at most once a signal came."""
-        while True:
-            try:
-                code = self.process.wait(timeout=0.1)
-                return code if code >= 0 else 128 - code
-            except subprocess.TimeoutExpired:
-                if self.signals and time.monotonic() - self._first_signal > GRACE:
-                    self.send(signal.SIGKILL)
-
-    def stop_leftovers(self) -> None:
-        """Whatever it started and left running goes too: SIGTERM, then SIGKILL."""
-        if not self.own_group:
-            return
-        deadline = time.monotonic() + GRACE
-        self.send(signal.SIGTERM)
-        while time.monotonic() < deadline:
-            try:
-                os.killpg(self.process.pid, 0)
-            except (ProcessLookupError, PermissionError):
-                return
-            time.sleep(0.02)
-        self.send(signal.SIGKILL)
-
-
-def _not_runnable(command: Sequence[str]) -> tuple[str, int] | None:
+def not_runnable(command: Sequence[str]) -> tuple[str, int] | None:
     """Why ``command`` cannot run (message, exit code as a shell gives it), or None."""
     if not command:
         return f"exec needs a command: {USAGE}", 2
@@ -202,11 +110,11 @@ def run_command(
 ) -> int:
     """Serve ``app`` as ``listen`` says, run ``command`` against it and return its exit code."""
     out = err or sys.stderr
-    problem = _not_runnable(command)
+    problem = not_runnable(command)
     if problem is not None:
         print(f"mockscim: {problem[0]}", file=out)
         return problem[1]
-    child: _Child | None = None
+    child: Command | None = None
     pending: list[int] = []
 
     def on_signal(signum: int, _frame: Any) -> None:
@@ -225,7 +133,7 @@ def run_command(
         out.flush()
         if pending:  # stopped while starting: the command never runs
             return 128 + pending[0]
-        child = _Child(command, env)
+        child = Command(command, env)
         for signum in pending:  # came while it was being started
             child.forward(signum)
         try:
