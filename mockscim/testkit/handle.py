@@ -16,7 +16,8 @@ from typing import Any
 
 import requests
 from flask import Flask
-from requests.adapters import BaseAdapter
+from requests import PreparedRequest, Response
+from requests.adapters import BaseAdapter, HTTPAdapter
 
 from mockscim.dialect.render import render
 from mockscim.http.context import SCIM_BASE, TOKEN_PATH, MockState
@@ -29,16 +30,37 @@ from mockscim.testkit.assertions import Recorded
 __all__ = ["MockScim"]
 
 
+class _TrustOnly(HTTPAdapter):
+    """Verifies against one CA file whatever the environment says: requests lets
+    ``REQUESTS_CA_BUNDLE`` win over ``Session.verify`` (psf/requests#3829)."""
+
+    def __init__(self, ca_file: str) -> None:
+        super().__init__()
+        self.ca_file = ca_file
+
+    def send(self, request: PreparedRequest, **kwargs: Any) -> Response:  # type: ignore[override]
+        kwargs["verify"] = self.ca_file
+        return super().send(request, **kwargs)
+
+
 class MockScim:
     """One tenant, as a test sees it."""
 
     def __init__(
-        self, tenant: Tenant, app: Flask, root: str, *, adapter: BaseAdapter | None = None
+        self,
+        tenant: Tenant,
+        app: Flask,
+        root: str,
+        *,
+        adapter: BaseAdapter | None = None,
+        ca_file: str | None = None,
     ):
         self.tenant = tenant
         self.app = app
-        #: The host root (``http://127.0.0.1:PORT``, or :data:`INPROCESS_ROOT`).
+        #: The host root (``http://127.0.0.1:PORT``, ``https://...`` or :data:`INPROCESS_ROOT`).
         self.url = root.rstrip("/")
+        #: Over HTTPS: the throwaway CA's certificate (PEM file) a client must trust; else None.
+        self.ca_file = ca_file
         self._adapter = adapter
         self._session: requests.Session | None = None
         self._token: str | None = None
@@ -90,8 +112,12 @@ class MockScim:
         return self._token
 
     def new_session(self, *, authenticated: bool = True) -> requests.Session:
-        """A ``requests`` session for this tenant (in-process ones need no socket)."""
+        """A ``requests`` session for this tenant (in-process ones need no socket; over HTTPS it
+        trusts :attr:`ca_file` only)."""
         session = requests.Session()
+        if self.ca_file is not None:
+            session.verify = self.ca_file
+            session.mount(self.url + "/", _TrustOnly(self.ca_file))
         if self._adapter is not None:
             session.mount(INPROCESS_ROOT + "/", self._adapter)
         if authenticated:
