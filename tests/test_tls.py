@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import signal
 import socket
@@ -385,3 +386,23 @@ def test_plain_again(mockscim):
     )
     result = pytester.runpytest_subprocess(*QUIET)
     result.assert_outcomes(passed=2)
+
+
+def test_the_ready_file_recipe_of_the_docs_works(tmp_path: Path) -> None:
+    """docs/tls-and-exec.md's shell recipe, with a Python client for `your-test-command`."""
+    text = (ROOT / "docs" / "tls-and-exec.md").read_text("utf-8")
+    block = text.split("<!-- ready-recipe:start -->")[1].split("<!-- ready-recipe:end -->")[0]
+    script = block.strip().removeprefix("```bash").removesuffix("```")
+    client = (
+        'python3 -c "import os, urllib.request; '
+        "print('status', urllib.request.urlopen(os.environ['MOCKSCIM_URL'] + '/openapi.yaml').status)\""
+    )
+    assert "your-test-command" in script
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    ran = subprocess.run(
+        ["bash", "-c", "set -euo pipefail\n" + script.replace("your-test-command", client)],
+        capture_output=True, text=True, timeout=60, cwd=tmp_path, env=env,
+    )  # fmt: skip
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert "status 200" in ran.stdout
+    assert not (tmp_path / ".mockscim.json").exists()  # the server stopped and removed it
