@@ -26,7 +26,7 @@ from typing import Any
 from flask import Flask
 
 from mockscim.http.context import SCIM_BASE, TOKEN_PATH
-from mockscim.http.servers import WaitressThread
+from mockscim.http.servers import WaitressThread, root_url
 from mockscim.http.tls import TlsError, brought, client_context, throwaway
 from mockscim.http.tls_server import TlsServer
 from mockscim.tenant import Tenant
@@ -223,9 +223,8 @@ class Sandbox:
     @property
     def url(self) -> str:
         """The host root a client on this machine uses: ``http(s)://127.0.0.1:PORT``."""
-        host = connect_host(self.listen.host)
-        shown = f"[{host}]" if ":" in host else host
-        return f"{'https' if self.listen.https else 'http'}://{shown}:{self.port}"
+        scheme = "https" if self.listen.https else "http"
+        return root_url(scheme, connect_host(self.listen.host), self.port)
 
     def info(self) -> dict[str, Any]:
         """What a client needs, as the ready file holds it."""

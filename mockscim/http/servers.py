@@ -7,7 +7,7 @@ import logging
 import threading
 import time
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 from flask import Flask
 from waitress import wasyncore
@@ -22,7 +22,14 @@ from mockscim.dialect.redaction import (
     redact_query,
 )
 
-__all__ = ["LiveServer", "WaitressThread", "error_envelope", "waitress_server"]
+__all__ = [
+    "LiveServer",
+    "ThreadedServer",
+    "WaitressThread",
+    "error_envelope",
+    "root_url",
+    "waitress_server",
+]
 
 
 def error_envelope(status: int, message: str) -> bytes:
@@ -80,26 +87,52 @@ def waitress_server(app: Flask, host: str, port: int, *, threads: int = 4) -> An
     return server
 
 
-class WaitressThread:
-    """The sandbox's plain HTTP server: :func:`waitress_server` run in a thread, with a stop that
-    lets requests in flight finish (waitress has none: closing it drops them unanswered)."""
+def root_url(scheme: str, host: str, port: int) -> str:
+    """``scheme://host:port``, an IPv6 address in brackets."""
+    return f"{scheme}://{f'[{host}]' if ':' in host else host}:{port}"
+
+
+class ThreadedServer:
+    """A server bound when it is made (``port`` is known) and run in a daemon thread by
+    ``start()``; ``stop()`` ends it. A context manager."""
 
     scheme = "http"
+    host: str
+    port: int
+    _thread: threading.Thread
+
+    @property
+    def url(self) -> str:
+        return root_url(self.scheme, self.host, self.port)
+
+    def start(self) -> Self:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+class WaitressThread(ThreadedServer):
+    """The sandbox's plain HTTP server: :func:`waitress_server` run in a thread, with a stop that
+    lets requests in flight finish (waitress has none: closing it drops them unanswered)."""
 
     def __init__(self, app: Flask, host: str, port: int, *, threads: int = 4) -> None:
         self._server = waitress_server(app, host, port, threads=threads)
         self.host = host
         self.port = int(self._server.effective_port)
         self._thread = threading.Thread(target=self._server.run, name="mockscim-http", daemon=True)
-
-    @property
-    def url(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
-
-    def start(self) -> WaitressThread:
-        self._thread.start()
-        return self
 
     def _busy(self) -> bool:
         """A request is being read, waits, runs or has output not yet sent."""
@@ -158,7 +191,7 @@ class _RequestHandler(WSGIRequestHandler):
                 self.path = original
 
 
-class LiveServer:
+class LiveServer(ThreadedServer):
     """``app`` on ``host`` and a free port, in a daemon thread; a context manager."""
 
     def __init__(self, app: Flask, host: str = "127.0.0.1", port: int = 0) -> None:
@@ -172,26 +205,7 @@ class LiveServer:
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
 
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    def start(self) -> LiveServer:
-        self._thread.start()
-        return self
-
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
-
-    def __enter__(self) -> LiveServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

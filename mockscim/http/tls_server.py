@@ -24,7 +24,6 @@ import socket
 import ssl
 import threading
 import time
-from types import TracebackType
 from typing import Any
 
 from cheroot import errors, wsgi
@@ -33,7 +32,7 @@ from cheroot.server import HTTPConnection, HTTPRequest
 from cheroot.ssl import Adapter
 from flask import Flask
 
-from mockscim.http.servers import error_envelope
+from mockscim.http.servers import ThreadedServer, error_envelope
 
 __all__ = ["PLAIN_HTTP_MESSAGE", "TlsServer"]
 
@@ -178,7 +177,7 @@ def _refuse_plain_http(raw: socket.socket) -> None:
         raw.shutdown(socket.SHUT_WR)
 
 
-class TlsServer:
+class TlsServer(ThreadedServer):
     """``app`` over HTTPS on ``host:port`` (0: a free port), in a thread; a context manager.
 
     The socket is bound when this is made (``.port`` is known; a port in use raises ``OSError``
@@ -215,29 +214,9 @@ class TlsServer:
         self.port = int(server.bind_addr[1])
         self._thread = threading.Thread(target=server.serve, name="mockscim-https", daemon=True)
 
-    @property
-    def url(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"https://{host}:{self.port}"
-
-    def start(self) -> TlsServer:
-        self._thread.start()
-        return self
-
     def stop(self) -> None:
         # cheroot's workers are not daemon threads: a server made is a server to stop.
         self._server.end_handshakes()
         self._server.stop()
         if self._thread.ident is not None:
             self._thread.join(timeout=10)
-
-    def __enter__(self) -> TlsServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
