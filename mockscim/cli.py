@@ -44,7 +44,7 @@ def add_serve_options(serve: argparse.ArgumentParser, *, default_port: int) -> N
         "--port",
         type=int,
         default=default_port,
-        help=f"port (default {default_port}{'' if default_port == 0 else '; 0 picks one'})",
+        help=f"port (default {default_port}{': a free one' if default_port == 0 else '; 0 picks one'})",
     )
     serve.add_argument(
         "--fixtures", metavar="DIR", help="fixtures directory (default: the packaged data)"
