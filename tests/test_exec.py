@@ -351,3 +351,13 @@ def test_a_port_in_use_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
             assert main(["exec", *tls, "--port", str(port), "--", "true"]) == 2
             err = capsys.readouterr().err
             assert err == f"mockscim: cannot listen on 127.0.0.1:{port}: address already in use\n"
+
+
+def test_a_journal_that_cannot_be_written_fails_a_passing_run(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["exec", "--journal-out", "/nonexistent/dir/j.json", "--", "true"]) == 2
+    last = capsys.readouterr().err.splitlines()[-1]
+    assert last == (
+        "mockscim: --journal-out /nonexistent/dir/j.json: cannot write it (No such file or directory)"
+    )

@@ -162,8 +162,10 @@ def _after(
     journal_out: str | None,
     out: TextIO,
 ) -> int:
-    """The journal written out and, when the command failed, shown."""
+    """The journal written out and, when the command failed, shown; the exit code (the
+    command's, or 2 when it passed but the journal could not be written)."""
     handle = MockScim(sandbox.tenant, sandbox.app, sandbox.url)
+    final = code
     if journal_out:
         document = {
             "entries": [entry.to_dict() for entry in sandbox.tenant.journal.entries()],
@@ -175,11 +177,11 @@ def _after(
             )
         except SandboxError as exc:
             print(f"mockscim: {exc}", file=out)
-            code = code or 2
+            final = code or 2
     if code != 0 and report_on_failure:
         print(
             f"mockscim: {shlex.join(command)} exited with {code}; what the sandbox saw:\n"
             + handle.report(findings=True),
             file=out,
         )
-    return code
+    return final
