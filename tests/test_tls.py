@@ -224,6 +224,27 @@ def test_a_client_that_does_not_trust_the_ca_is_refused(https: tuple[TlsServer, 
     assert requests.get(server.url + "/openapi.yaml", timeout=5, verify=https[1]).status_code == 200
 
 
+def test_faults_over_https_drop_and_cut_short(tmp_path: Path) -> None:
+    """The drop and truncate faults reach an HTTPS client as they do a plain one: a closed
+    connection and a short body, at once (not a 500, not a wait for the rest)."""
+    tenant = _tenant()
+    tenant.scenarios.add({"kind": "fault", "fault": "drop", "path": "/Users", "times": 1})
+    tenant.scenarios.add({"kind": "fault", "fault": "truncate", "path": "/Users/.search"})
+    made = throwaway()
+    assert made.ca_pem is not None
+    ca_file = tmp_path / "ca.pem"
+    ca_file.write_bytes(made.ca_pem)
+    with TlsServer(create_app(tenant), made.context) as server:
+        started = time.monotonic()
+        with pytest.raises(requests.ConnectionError):
+            requests.get(server.url + USERS, timeout=5, verify=str(ca_file))
+        assert requests.get(server.url + USERS, timeout=5, verify=str(ca_file)).status_code == 200
+        with pytest.raises(requests.exceptions.ChunkedEncodingError):
+            requests.post(server.url + USERS + "/.search", json={}, timeout=5, verify=str(ca_file))
+        assert time.monotonic() - started < 3
+    assert [e.status for e in tenant.journal.entries()] == [0, 200, 200]  # 0: dropped
+
+
 # -- mockscim serve --tls -----------------------------------------------------------------------
 
 

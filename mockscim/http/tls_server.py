@@ -32,6 +32,7 @@ from cheroot.server import HTTPConnection, HTTPRequest
 from cheroot.ssl import Adapter
 from flask import Flask
 
+from mockscim.http.pipeline import SOCKET_KEY
 from mockscim.http.servers import ThreadedServer, error_envelope
 
 __all__ = ["PLAIN_HTTP_MESSAGE", "TlsServer"]
@@ -46,7 +47,16 @@ PLAIN_HTTP_MESSAGE = (
 
 
 class _JsonRequest(HTTPRequest):
-    """cheroot's request with its own error answers in the vendor envelope."""
+    """cheroot's request with its own error answers in the vendor envelope, and closing the
+    connection when the app says ``Connection: close`` (a truncated body must end somewhere)."""
+
+    def send_headers(self) -> None:
+        if any(
+            key.lower() == b"connection" and value.lower() == b"close"
+            for key, value in self.outheaders
+        ):
+            self.close_connection = True
+        super().send_headers()
 
     def simple_response(self, status: Any, msg: Any = "") -> None:
         status = str(status)
@@ -146,7 +156,11 @@ class _TlsConnection(HTTPConnection):
         self.socket = secured
         self.rfile = StreamReader(secured, "rb", self.rbufsize)
         self.wfile = StreamWriter(secured, "wb", self.wbufsize)
-        self.ssl_env = {"HTTPS": "on", "SSL_PROTOCOL": secured.version() or ""}
+        self.ssl_env = {
+            "HTTPS": "on",
+            "SSL_PROTOCOL": secured.version() or "",
+            SOCKET_KEY: secured,  # for the drop fault (mockscim.http.pipeline)
+        }
         self._secured = True
         return True
 
