@@ -33,6 +33,7 @@ from mockscim.http.context import SCIM_BASE
 from mockscim.http.tls import TlsError, brought, client_context, throwaway
 from mockscim.http.tls_server import PLAIN_HTTP_MESSAGE, TlsServer
 from mockscim.tenant import Profile, Tenant
+from mockscim.tenant.tokens import Grant
 
 USERS = SCIM_BASE + "/Users"
 
@@ -187,6 +188,47 @@ def test_the_connection_is_kept_after_a_204_over_tls(https: tuple[TlsServer, str
             assert status == 204
             assert headers.get("connection", "").lower() != "close"
             assert "content-type" not in headers
+
+
+def test_every_documented_status_has_the_standard_phrase_over_tls(tmp_path: Path) -> None:
+    """The wire as tests/test_real_clients.py checks it on werkzeug and waitress, on cheroot."""
+    from test_real_clients import SCIM, STANDARD, _request
+
+    tenant = _tenant()
+    tenant.profile = Profile()  # tokens, for the 401/403 answers
+    token = tenant.tokens.issue(Grant("mockscim", "admin", None, 3600))["access_token"]
+    auth = f"Bearer {token}"
+    made = throwaway()
+    assert made.ca_pem is not None
+    ca_file = tmp_path / "ca.pem"
+    ca_file.write_bytes(made.ca_pem)
+    with TlsServer(create_app(tenant), made.context) as server:
+        port = server.port
+        sent = {
+            200: _request("GET", f"{USERS}/{ADMIN_ID}", port, Authorization=auth),
+            201: _request(
+                "POST", USERS, port, json.dumps({"userName": "p.tls"}), Authorization=auth
+            ),
+            204: _request(
+                "PATCH", f"{USERS}/{ADMIN_ID}", port, '{"title": "x"}', Authorization=auth
+            ),
+            400: _request("GET", USERS + "?filter=bad", port, Authorization=auth),
+            403: _request("GET", USERS, port),
+            404: _request("GET", SCIM + "/Nowhere", port, Authorization=auth),
+            405: _request("PUT", USERS, port, Authorization=auth),
+            409: _request("POST", USERS, port, '{"userName": "admin"}', Authorization=auth),
+            413: _request("POST", USERS, port, " " * (1024 * 1024 + 1), Authorization=auth),
+        }
+        for status in (401, 429, 500, 503):
+            tenant.scenarios.add({"kind": "error", "path": f"/Users/s{status}", "status": status})
+            sent[status] = _request("GET", f"{USERS}/s{status}", port, Authorization=auth)
+        for status, raw in sent.items():
+            with tls_socket(server, str(ca_file)) as tls:
+                with contextlib.suppress(OSError):  # a 413 may come before the body is sent
+                    tls.sendall(raw.encode("latin-1"))
+                head = tls.recv(65536).split(b"\r\n\r\n")[0].decode("latin-1")
+            assert head.split("\r\n")[0] == f"HTTP/1.1 {status} {STANDARD[status]}", head
+            assert ("content-type:" in head.lower()) is (status != 204), head
 
 
 def test_plain_http_to_the_https_port_gets_a_clear_400_at_once(
