@@ -6,6 +6,7 @@ the HTTPS port, `mockscim serve --tls` with its ready file and SIGTERM, and the 
 from __future__ import annotations
 
 import contextlib
+import http.client
 import json
 import os
 import re
@@ -14,7 +15,6 @@ import socket
 import ssl
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -367,29 +367,27 @@ def test_ready_file_and_sigterm_finish_requests_in_flight(tls: bool, tmp_path: P
         assert info["url"] == f"{'https' if tls else 'http'}://127.0.0.1:{info['port']}"
         assert info["scim_url"] == info["url"] + SCIM_BASE
         assert (info["client_id"], info["tenant"]) == ("mockscim", "mockscim")
-        verify: Any = info["ca_file"] if tls else True
         assert (info["ca_file"] is not None) is tls
-        replies: list[int] = []
-
-        def patch() -> None:
-            url = f"{info['scim_url']}/Users/{ADMIN_ID}"
-            replies.append(
-                requests.patch(
-                    url, json={"title": "In flight"}, verify=verify, timeout=10
-                ).status_code
+        connection: http.client.HTTPConnection = (
+            http.client.HTTPSConnection(
+                "127.0.0.1", info["port"], timeout=10, context=client_context(info["ca_file"])
             )
-
-        thread = threading.Thread(target=patch)
-        thread.start()
-        time.sleep(0.3)
+            if tls
+            else http.client.HTTPConnection("127.0.0.1", info["port"], timeout=10)
+        )
+        path = f"{SCIM_BASE}/Users/{ADMIN_ID}"
+        body = '{"title": "In flight"}'
+        connection.request("PATCH", path, body, {"Content-Type": "application/json"})
+        time.sleep(0.3)  # the server holds it: the latency scenario delays it 800 ms
         process.send_signal(signal.SIGTERM)
-        thread.join(timeout=10)
+        reply = connection.getresponse()
+        assert reply.status == 204
+        connection.close()
         assert process.wait(timeout=15) == 0
     finally:
         if process.poll() is None:
             process.kill()
         process.communicate(timeout=10)
-    assert replies == [204]
     stored = json.loads(data.read_text())
     assert "In flight" in json.dumps(stored)
     assert not ready.exists()
