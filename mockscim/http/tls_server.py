@@ -191,6 +191,25 @@ def _refuse_plain_http(raw: socket.socket) -> None:
         raw.shutdown(socket.SHUT_WR)
 
 
+def _prepare_as_daemon(server: _Server) -> None:
+    """``server.prepare()`` (bind, listen, start the workers) from a daemon thread: threads take
+    the daemon flag of the thread that makes them, and cheroot's workers would otherwise keep a
+    process alive that never called ``stop()`` (a test run interrupted, say)."""
+    failed: list[BaseException] = []
+
+    def prepare() -> None:
+        try:
+            server.prepare()
+        except BaseException as exc:  # handed to the caller below
+            failed.append(exc)
+
+    thread = threading.Thread(target=prepare, name="mockscim-https-prepare", daemon=True)
+    thread.start()
+    thread.join()
+    if failed:
+        raise failed[0]
+
+
 class TlsServer(ThreadedServer):
     """``app`` over HTTPS on ``host:port`` (0: a free port), in a thread; a context manager.
 
@@ -222,14 +241,13 @@ class TlsServer(ThreadedServer):
         server.ConnectionClass = _TlsConnection
         server.expiration_interval = 0.1  # how soon stop() is noticed (cheroot's default: 0.5 s)
         server.ssl_adapter = _ContextAdapter(context)
-        server.prepare()
+        _prepare_as_daemon(server)
         self._server = server
         self.host = host
         self.port = int(server.bind_addr[1])
         self._thread = threading.Thread(target=server.serve, name="mockscim-https", daemon=True)
 
     def stop(self) -> None:
-        # cheroot's workers are not daemon threads: a server made is a server to stop.
         self._server.end_handshakes()
         self._server.stop()
         if self._thread.ident is not None:
