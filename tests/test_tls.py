@@ -192,7 +192,7 @@ def test_the_connection_is_kept_after_a_204_over_tls(https: tuple[TlsServer, str
 
 def test_every_documented_status_has_the_standard_phrase_over_tls(tmp_path: Path) -> None:
     """The wire as tests/test_real_clients.py checks it on werkzeug and waitress, on cheroot."""
-    from test_real_clients import SCIM, STANDARD, _request
+    from test_real_clients import STANDARD, one_request_per_status
 
     tenant = _tenant()
     tenant.profile = Profile()  # tokens, for the 401/403 answers
@@ -204,24 +204,7 @@ def test_every_documented_status_has_the_standard_phrase_over_tls(tmp_path: Path
     ca_file.write_bytes(made.ca_pem)
     with TlsServer(create_app(tenant), made.context) as server:
         port = server.port
-        sent = {
-            200: _request("GET", f"{USERS}/{ADMIN_ID}", port, Authorization=auth),
-            201: _request(
-                "POST", USERS, port, json.dumps({"userName": "p.tls"}), Authorization=auth
-            ),
-            204: _request(
-                "PATCH", f"{USERS}/{ADMIN_ID}", port, '{"title": "x"}', Authorization=auth
-            ),
-            400: _request("GET", USERS + "?filter=bad", port, Authorization=auth),
-            403: _request("GET", USERS, port),
-            404: _request("GET", SCIM + "/Nowhere", port, Authorization=auth),
-            405: _request("PUT", USERS, port, Authorization=auth),
-            409: _request("POST", USERS, port, '{"userName": "admin"}', Authorization=auth),
-            413: _request("POST", USERS, port, " " * (1024 * 1024 + 1), Authorization=auth),
-        }
-        for status in (401, 429, 500, 503):
-            tenant.scenarios.add({"kind": "error", "path": f"/Users/s{status}", "status": status})
-            sent[status] = _request("GET", f"{USERS}/s{status}", port, Authorization=auth)
+        sent = one_request_per_status(tenant, port, auth, "tls")
         for status, raw in sent.items():
             with tls_socket(server, str(ca_file)) as tls:
                 with contextlib.suppress(OSError):  # a 413 may come before the body is sent
