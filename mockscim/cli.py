@@ -30,6 +30,7 @@ from mockscim.tenant.fixtures import (
     scenarios_beside,
 )
 from mockscim.tenant.packaged import default_fixtures
+from mockscim.tenant.tenants import TENANT_NAME
 from mockscim.testkit.exec import not_runnable, run_command
 
 __all__ = ["add_serve_options", "build_parser", "main", "serve", "tenant_from_args"]
@@ -54,7 +55,14 @@ def add_serve_options(serve: argparse.ArgumentParser, *, default_port: int) -> N
         metavar="FILE",
         help="keep users in this JSON file across restarts (seeded from the fixtures when new)",
     )
-    serve.add_argument("--tenant", default="mockscim", help="tenant name (default mockscim)")
+    serve.add_argument(
+        "--tenant",
+        metavar="NAME[=DIR]",
+        action="append",
+        default=[],
+        help="a tenant (repeat for several; the first answers the plain /SAAS paths, every one "
+        "/SAAS/t/NAME); =DIR gives it its own fixtures directory (default: one tenant, mockscim)",
+    )
     serve.add_argument("--client-id", help="OAuth client id to accept (added or overridden)")
     serve.add_argument("--client-secret", help="its secret (with --client-id)")
     serve.add_argument(
@@ -196,9 +204,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def scenarios_from_args(args: argparse.Namespace, fixtures_dir: Any) -> list[Any]:
-    """Every scenario the command line asks for, in a stable order."""
-    specs: list[Any] = list(scenarios_beside(fixtures_dir)) if args.fixtures else []
+def scenarios_from_args(
+    args: argparse.Namespace, fixtures_dir: Any, *, own: bool = True
+) -> list[Any]:
+    """Every scenario the command line asks for, in a stable order (a scenarios file beside a
+    fixtures directory the user chose, ``own``, comes first)."""
+    specs: list[Any] = list(scenarios_beside(fixtures_dir)) if own and fixtures_dir else []
     if args.scenarios:
         specs += read_scenarios(Path(args.scenarios))
     specs += [{"kind": "non_local", "user": u} for u in args.non_local]
@@ -246,34 +257,67 @@ def _with_client(fixtures: Fixtures, client_id: str, secret: str) -> Fixtures:
     return dataclasses.replace(fixtures, clients=clients)
 
 
+DEFAULT_TENANT = "mockscim"
+
+
+def tenant_specs(args: argparse.Namespace) -> list[tuple[str, str | None]]:
+    """``--tenant NAME[=DIR]`` flags as (name, fixtures directory or None), the default first."""
+    specs: list[tuple[str, str | None]] = []
+    for text in args.tenant or [DEFAULT_TENANT]:
+        name, sep, directory = text.partition("=")
+        if not TENANT_NAME.fullmatch(name) or (sep and not directory):
+            raise SystemExit(f"mockscim: --tenant wants NAME or NAME=DIR, got {text!r}")
+        if any(n.casefold() == name.casefold() for n, _ in specs):
+            raise SystemExit(f"mockscim: tenant {name!r} is given twice")
+        specs.append((name, directory or None))
+    return specs
+
+
+def tenants_from_args(args: argparse.Namespace) -> list[Tenant]:
+    """Every tenant the command line asks for, the default first, each with its own state."""
+    tenants = []
+    for index, (name, directory) in enumerate(tenant_specs(args)):
+        chosen = directory or args.fixtures
+        fixtures_dir = Path(chosen) if chosen else default_fixtures()
+        fixtures = load_fixtures(fixtures_dir)
+        if args.client_id or args.client_secret:
+            if not (args.client_id and args.client_secret):
+                raise SystemExit("mockscim: --client-id and --client-secret go together")
+            fixtures = _with_client(fixtures, args.client_id, args.client_secret)
+        clock = Clock(parse_timestamp(args.clock)) if args.clock else None
+        data = args.data
+        if data and index:  # the default tenant keeps FILE; another one FILE.NAME
+            data = f"{data}.{name}"
+        tenants.append(
+            Tenant(
+                fixtures,
+                data_path=data,
+                profile=profile_from_args(args),
+                name=name,
+                seed=args.seed,
+                clock=clock,
+                journal_size=args.journal_size,
+                strict=args.strict,
+                scenarios=scenarios_from_args(args, fixtures_dir, own=bool(chosen)),
+            )
+        )
+    return tenants
+
+
 def tenant_from_args(args: argparse.Namespace) -> Tenant:
-    fixtures_dir = Path(args.fixtures) if args.fixtures else default_fixtures()
-    fixtures = load_fixtures(fixtures_dir)
-    if args.client_id or args.client_secret:
-        if not (args.client_id and args.client_secret):
-            raise SystemExit("mockscim: --client-id and --client-secret go together")
-        fixtures = _with_client(fixtures, args.client_id, args.client_secret)
-    clock = Clock(parse_timestamp(args.clock)) if args.clock else None
-    tenant = Tenant(
-        fixtures,
-        data_path=args.data,
-        profile=profile_from_args(args),
-        name=args.tenant,
-        seed=args.seed,
-        clock=clock,
-        journal_size=args.journal_size,
-        strict=args.strict,
-        scenarios=scenarios_from_args(args, fixtures_dir),
-    )
-    return tenant
+    """The default tenant the command line asks for."""
+    return tenants_from_args(args)[0]
 
 
-def _banner(tenant: Tenant, sandbox: Sandbox) -> str:
+def _banner(tenants: list[Tenant], sandbox: Sandbox) -> str:
+    tenant = tenants[0]
     root = sandbox.url
     client = next(iter(tenant.clients.values()), None)
     curl = f"curl -s --cacert '{sandbox.ca_file}'" if sandbox.ca_file else "curl -s"
     lines = [f"mockscim {__version__}: a Workspace ONE Access SCIM 1.1 tenant ({tenant.name})"]
     lines.append(f"  SCIM base:  {root}{SCIM_BASE}")
+    for other in tenants[1:]:
+        lines.append(f"  tenant:     {other.name} at {root}/SAAS/t/{other.name}")
     lines.append(f"  contract:   {root}/openapi.yaml")
     if sandbox.ca_file:
         lines.append(
@@ -310,20 +354,20 @@ def listen_from_args(args: argparse.Namespace) -> Listen:
     )
 
 
-def serve(app: Flask, tenant: Tenant, listen: Listen, ready_file: str | None) -> int:
+def serve(app: Flask, tenants: list[Tenant], listen: Listen, ready_file: str | None) -> int:
     """Serve until SIGINT or SIGTERM; then let requests in flight finish and stop."""
     stopping = threading.Event()
     previous = {
         signum: signal.signal(signum, lambda *_: stopping.set())
         for signum in (signal.SIGINT, signal.SIGTERM)
     }
-    sandbox = Sandbox(app, tenant, listen)
+    sandbox = Sandbox(app, tenants[0], listen)
     wrote: Path | None = None
     try:
         if ready_file:
             Path(ready_file).unlink(missing_ok=True)  # a stale one would say "ready" too soon
         sandbox.start()
-        print(_banner(tenant, sandbox), flush=True)
+        print(_banner(tenants, sandbox), flush=True)
         if ready_file:
             text = json.dumps(sandbox.info(), indent=2) + "\n"
             wrote = write_atomically(ready_file, text.encode(), what="--ready-file")
@@ -359,7 +403,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"mockscim: {problem[0]}", file=sys.stderr)
             return problem[1]
     try:
-        tenant = tenant_from_args(args)
+        tenants = tenants_from_args(args)
     except (FixtureError, ScimError) as exc:
         print(f"mockscim: {exc}", file=sys.stderr)
         return 2
@@ -369,14 +413,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     control = ControlSettings(
         enabled=not args.no_control, allow_remote=args.control_remote, token=args.control_token
     )
-    app = create_app(tenant, control_settings=control)
+    app = create_app(*tenants, control_settings=control)
     if args.command == "exec":
         return run_command(
             app,
-            tenant,
+            tenants[0],
             listen_from_args(args),
             command or [],
             report_on_failure=args.report_on_failure,
             journal_out=args.journal_out,
         )
-    return serve(app, tenant, listen_from_args(args), args.ready_file)
+    return serve(app, tenants, listen_from_args(args), args.ready_file)

@@ -24,7 +24,14 @@ FIXTURES = Path(__file__).parent.parent / "fixtures"
 BAD = Path(__file__).parent / "data" / "bad_fixtures"
 BAD_CASES = sorted(case.name for case in BAD.iterdir() if case.is_dir())
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-FILES = ("directories.json", "users.json", "clients.json", "groups.json", "roles.json")
+FILES = (
+    "directories.json",
+    "users.json",
+    "clients.json",
+    "groups.json",
+    "roles.json",
+    "schemas.json",
+)
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +132,10 @@ def test_default_clients(fixtures: Fixtures) -> None:
         "grantTypes": ["client_credentials", "password", "refresh_token"],
         "accessTokenTTL": 21599,
     }
-    assert len(fixtures.clients) <= 2
+    web = fixtures.clients[-1]
+    assert web["clientId"] == "mockscim-web" and "authorization_code" in web["grantTypes"]
+    assert web["redirectUris"] == ["http://127.0.0.1/callback", "http://localhost/callback"]
+    assert len(fixtures.clients) <= 3
 
 
 def test_default_names_from_many_scripts(fixtures: Fixtures) -> None:
@@ -220,9 +230,13 @@ def test_default_users_use_catalogue_attributes_only(fixtures: Fixtures) -> None
                     sub = attr.child(name)
                     assert sub is not None and sub.name == name, f"{attr.name}.{name}"
 
+    custom = {d["name"] for d in fixtures.schemas}
+    assert custom == {"sAMAccountName", "mailNickname", "employeeType"}
     for user in fixtures.users:
         for name, value in user.items():
-            if name in (WORKSPACE, ENTERPRISE):
+            if name == "urn:scim:schemas:extension:workspace:tenant:mockscim:1.0":
+                assert set(value) <= custom, value
+            elif name in (WORKSPACE, ENTERPRISE):
                 for ext_name, ext_value in value.items():
                     attr = lookup(name, ext_name)
                     assert attr is not None and attr.name == ext_name, ext_name

@@ -41,6 +41,7 @@ def test_wheel_contents(tmp_path: Path) -> None:
         "mockscim/_data/fixtures/directories.json",
         "mockscim/_data/fixtures/users.json",
         "mockscim/_data/fixtures/clients.json",
+        "mockscim/_data/fixtures/schemas.json",
         "mockscim/py.typed",
         "mockscim/dialect/filter.py",
         "mockscim/tenant/tenant.py",

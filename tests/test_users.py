@@ -163,10 +163,10 @@ def test_tenant_path_serves_the_same_data_with_its_own_location(
     uid = users_of(tenant, "SYSTEM", "LOCAL")[0]["id"]
     plain = client.get(f"{USERS}/{uid}", headers=auth).get_json()
     via_tenant = client.get(
-        f"/SAAS/t/acme/jersey/manager/api/scim/Users/{uid}", headers=auth
+        f"/SAAS/t/{tenant.name}/jersey/manager/api/scim/Users/{uid}", headers=auth
     ).get_json()
     assert via_tenant["meta"]["location"].endswith(
-        f"/SAAS/t/acme/jersey/manager/api/scim/Users/{uid}"
+        f"/SAAS/t/{tenant.name}/jersey/manager/api/scim/Users/{uid}"
     )
     via_tenant["meta"].pop("location")
     plain["meta"].pop("location")

@@ -12,19 +12,23 @@ Pure: imports nothing outside the standard library.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
     "CORE",
+    "CUSTOM_TYPES",
     "ENTERPRISE",
     "EXTENSIONS",
     "GROUPS",
     "GROUP_ATTRIBUTES",
+    "INTEGER",
     "ROLES",
     "ROLE_ATTRIBUTES",
     "SCHEMAS",
+    "TENANT_EXTENSION",
     "USERS",
     "USER_ATTRIBUTES",
     "WORKSPACE",
@@ -32,9 +36,11 @@ __all__ = [
     "AttrRef",
     "Catalogue",
     "UnknownAttribute",
+    "is_tenant_extension",
     "lookup",
     "project",
     "resolve",
+    "tenant_extension",
     "values",
 ]
 
@@ -43,9 +49,24 @@ WORKSPACE = "urn:scim:schemas:extension:workspace:1.0"
 ENTERPRISE = "urn:scim:schemas:extension:enterprise:1.0"
 EXTENSIONS = (WORKSPACE, ENTERPRISE)
 SCHEMAS = (CORE, WORKSPACE, ENTERPRISE)
+#: A tenant's own custom attributes live under this extension (``docs/dialect.md#the-user-resource``).
+TENANT_EXTENSION = "urn:scim:schemas:extension:workspace:tenant:{tenant}:1.0"
+_TENANT_EXTENSION = re.compile(r"urn:scim:schemas:extension:workspace:tenant:[^:]+:1\.0", re.I)
 
-#: JSON value types: "string", "boolean", "datetime" (an ISO string), "complex".
-STRING, BOOLEAN, DATETIME, COMPLEX = "string", "boolean", "datetime", "complex"
+#: JSON value types: "string", "boolean", "integer", "datetime" (an ISO string), "complex".
+STRING, BOOLEAN, INTEGER, DATETIME, COMPLEX = "string", "boolean", "integer", "datetime", "complex"
+#: The types a tenant's custom attribute may have.
+CUSTOM_TYPES = (STRING, BOOLEAN, INTEGER, DATETIME)
+
+
+def tenant_extension(tenant: str) -> str:
+    """The URN of ``tenant``'s custom attributes."""
+    return TENANT_EXTENSION.format(tenant=tenant)
+
+
+def is_tenant_extension(urn: str) -> bool:
+    """Is ``urn`` some tenant's custom extension (whatever tenant it names)?"""
+    return _TENANT_EXTENSION.fullmatch(urn) is not None
 
 
 class UnknownAttribute(ValueError):
@@ -64,6 +85,8 @@ class Attr:
     readonly: bool = False
     #: Stored, never rendered.
     writeonly: bool = False
+    #: What it holds, for ``/Schemas`` (a tenant's custom attributes carry their own).
+    description: str = field(default="", compare=False)
     _by_lower: dict[str, Attr] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -219,6 +242,16 @@ class Catalogue:
     @property
     def schemas(self) -> tuple[str, ...]:
         return tuple(self.by_schema)
+
+    @property
+    def extensions(self) -> tuple[str, ...]:
+        """The schemas whose attributes live in an object under their URN."""
+        return tuple(s for s in self.by_schema if s != CORE)
+
+    def extended(self, schema: str, attrs: tuple[Attr, ...]) -> Catalogue:
+        """This catalogue and one more extension (a tenant's custom attributes). Core names keep
+        winning for bare names: a custom attribute named like one is reached by its URN path."""
+        return Catalogue(self.name, {**self.by_schema, schema: attrs})
 
     def lookup(self, schema: str, name: str) -> Attr | None:
         """The attribute called ``name`` (any case) of ``schema``, or None."""

@@ -38,6 +38,7 @@ from mockscim.dialect.attributes import (
     BOOLEAN,
     COMPLEX,
     CORE,
+    INTEGER,
     USERS,
     Attr,
     Catalogue,
@@ -131,6 +132,10 @@ class _Reader:
         if attr.type == BOOLEAN:
             if not isinstance(value, bool):
                 self.fail(path, "a boolean", value)
+            return value
+        if attr.type == INTEGER:
+            if isinstance(value, bool) or not isinstance(value, int):
+                self.fail(path, "an integer", value)
             return value
         if not isinstance(value, str):
             self.fail(path, "a string", value)

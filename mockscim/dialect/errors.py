@@ -50,6 +50,7 @@ __all__ = [
     "RoleNotFound",
     "ScenarioInvalid",
     "ScenarioNotFound",
+    "SchemaFilterInvalid",
     "ScimError",
     "ServiceUnavailable",
     "TooManyRequests",
@@ -117,6 +118,18 @@ class InvalidAttributes(BadRequest):
 
     code = "attributes.invalid"
     message = 'The specified filter operation is invalid or the specified "attributes" are invalid'
+
+
+class SchemaFilterInvalid(BadRequest):
+    """``GET /Schemas`` without a filter, or with one other than ``name eq "<a schema>"`` (the
+    vendor's text)."""
+
+    code = "schema.filter.invalid"
+    message = (
+        'No "filter" has been specified or the specified "filter" is invalid: an operator other '
+        "than 'eq' has been specified, the given schema does not exist or the equality is not "
+        "based on the 'name'"
+    )
 
 
 class InvalidSearchRequest(BadRequest):

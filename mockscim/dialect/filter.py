@@ -73,6 +73,7 @@ from mockscim.dialect.attributes import (
     BOOLEAN,
     COMPLEX,
     DATETIME,
+    INTEGER,
     USERS,
     AttrRef,
     Catalogue,
@@ -171,7 +172,7 @@ class Compare:
     ref: AttrRef
     op: str
     value: str | bool | int | float | None
-    #: "null", "str", "datetime" or "bool".
+    #: "null", "str", "datetime", "number" or "bool".
     _kind: str = field(init=False, default="", compare=False, repr=False)
     _needle: Any = field(init=False, default=None, compare=False, repr=False)
     _fn: _Op = field(init=False, default=operator.eq, compare=False, repr=False)
@@ -200,6 +201,12 @@ def _prepare(ref: AttrRef, op: str, value: object) -> tuple[str, Any, _Op]:
         if op != "eq" or not isinstance(value, bool):
             raise InvalidFilter(f"boolean {name!r} only supports 'eq' with true, false or null")
         return "bool", value, operator.eq
+    if typ == INTEGER:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise InvalidFilter(f"integer {name!r} needs a number literal")
+        if op not in _ORDER_OPS:
+            raise InvalidFilter(f"integer {name!r} supports eq, gt, ge, lt and le, not {op!r}")
+        return "number", value, _ORDER_OPS[op]
     if typ == DATETIME:
         if not isinstance(value, str):
             raise InvalidFilter(f"date-time {name!r} needs a string literal")

@@ -85,6 +85,11 @@ def _match_compare(node: Compare, user: dict[str, Any]) -> bool:
             if isinstance(v, bool) and v is needle:
                 return True
         return False
+    if kind == "number":
+        return any(
+            isinstance(v, int | float) and not isinstance(v, bool) and fn(v, needle)
+            for v in _flat(vals)
+        )
     for v in _flat(vals):  # datetime
         when = parse_datetime(v) if isinstance(v, str) and v else None
         if when is not None and fn(when, needle):

@@ -51,12 +51,11 @@ from typing import Any
 from mockscim.dialect.attributes import (
     COMPLEX,
     CORE,
-    EXTENSIONS,
+    USERS,
     WORKSPACE,
     Attr,
     AttrRef,
-    lookup,
-    resolve,
+    Catalogue,
 )
 from mockscim.dialect.body import Canonical, canonicalize
 from mockscim.dialect.copying import clone
@@ -68,34 +67,38 @@ __all__ = ["apply_patch"]
 _FOLDED = frozenset({"emails", "addresses"})
 
 
-def apply_patch(user: dict[str, Any], body: Any) -> tuple[dict[str, Any], Canonical]:
+def apply_patch(
+    user: dict[str, Any], body: Any, catalogue: Catalogue = USERS
+) -> tuple[dict[str, Any], Canonical]:
     """Apply a SCIM 1.1 partial update to a stored ``user``; answer the new user and the body read.
 
     ``body`` is the request's JSON, or the :class:`Canonical` a caller already read from it (so
-    it is not read twice). Raises :class:`~mockscim.errors.InvalidJson` for a body
+    it is not read twice). ``catalogue`` is the tenant's user catalogue (its custom attributes
+    included). Raises :class:`~mockscim.dialect.errors.InvalidJson` for a body
     :func:`canonicalize` rejects. Neither ``user`` nor ``body`` is mutated, and the new user
     shares no object with either.
     """
-    canonical = body if isinstance(body, Canonical) else canonicalize(body)
+    canonical = canonicalize(body, catalogue=catalogue)
     out = clone(user)
     src = clone(canonical.body)
     meta = src.get("meta")
     if isinstance(meta, dict):
         for path in meta.get("attributes") or ():
-            _remove(out, resolve(path))
+            _remove(out, catalogue.resolve(path))
+    extensions = catalogue.extensions
     for key, value in src.items():
-        if key in EXTENSIONS:
+        if key in extensions:
             if isinstance(value, dict):
                 for name, member in value.items():
-                    _set(out, key, _attr(key, name), member)
+                    _set(out, key, _attr(catalogue, key, name), member)
         else:
-            _set(out, CORE, _attr(CORE, key), value)
+            _set(out, CORE, _attr(catalogue, CORE, key), value)
     _sync_status(out, src)
     return out, canonical
 
 
-def _attr(schema: str, name: str) -> Attr:
-    attr = lookup(schema, name)
+def _attr(catalogue: Catalogue, schema: str, name: str) -> Attr:
+    attr = catalogue.lookup(schema, name)
     if attr is None:  # pragma: no cover - canonicalize keeps catalogue names only
         raise AssertionError(f"{schema}:{name} is not in the catalogue")
     return attr

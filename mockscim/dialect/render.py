@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from mockscim.dialect import attributes
-from mockscim.dialect.attributes import CORE, ENTERPRISE, WORKSPACE
+from mockscim.dialect.attributes import CORE, ENTERPRISE, WORKSPACE, is_tenant_extension
 
 __all__ = ["render", "render_group", "shape"]
 
@@ -26,6 +26,8 @@ def render(user: User, users_url: str, *, extra_workspace: dict[str, Any] | None
     for key, value in user.items():
         if key == "password":
             continue
+        if is_tenant_extension(key):
+            out["schemas"].append(key)
         out[key] = value
     meta = dict(out.get("meta", {}))
     meta["location"] = f"{users_url}/{user['id']}"

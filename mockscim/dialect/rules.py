@@ -104,7 +104,7 @@ MEMBER_TYPES = {"user": "User", "group": "Group"}
 
 # -- OAuth ----------------------------------------------------------------------------------------
 
-GRANT_TYPES = ("client_credentials", "password", "refresh_token")
+GRANT_TYPES = ("client_credentials", "password", "refresh_token", "authorization_code")
 #: The scope every Users, Groups, Roles and Schemas operation needs (vendor API description:
 #: ``oauth2: [admin]``), and the scope of a user who holds no administrator role.
 ADMIN_SCOPE = "admin"

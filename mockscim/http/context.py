@@ -1,44 +1,57 @@
-"""What every view and hook of the HTTP layer shares: the tenant behind the app, the request body
+"""What every view and hook of the HTTP layer shares: the tenant of the request, the request body
 read once, JSON replies, and the service's paths.
 
-Paths (``docs/dialect.md#paths``): the SCIM API lives under ``/SAAS/jersey/manager/api/scim`` and,
-with the same data, under ``/SAAS/t/{tenant}/jersey/manager/api/scim``.
+Paths (``docs/dialect.md#paths``): everything under ``/SAAS`` is served for the default tenant and,
+under ``/SAAS/t/{tenant}``, for the tenant of that name (an unknown name is a 404). A request on
+the plain paths whose ``Host`` starts with a tenant's name (``acme.localhost``) is that tenant's:
+the tenant-in-host form of a real tenant's URL. :func:`use_tenant` decides, once per request.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from flask import Response, current_app, g, request
 
 from mockscim.dialect.body import BodyReading
-from mockscim.dialect.errors import PayloadTooLarge, ScimError
+from mockscim.dialect.errors import PayloadTooLarge, ScimError, UnknownPath
 from mockscim.tenant import Tenant
+from mockscim.tenant.tenants import TENANT_NAME, Tenants
 
 __all__ = [
     "MAX_BODY",
     "NO_BODY",
+    "SAAS",
     "SCIM_BASE",
+    "SCIM_PATH",
     "TENANT_NAME",
+    "TENANT_SAAS",
     "TENANT_SCIM_BASE",
     "TOKEN_PATH",
+    "TOKEN_SUFFIX",
     "MockState",
     "body_reading",
     "host_root",
     "json_response",
     "read_json",
+    "saas_root",
     "state",
     "tenant",
+    "use_tenant",
 ]
 
-SCIM_BASE = "/SAAS/jersey/manager/api/scim"
-TENANT_SCIM_BASE = "/SAAS/t/<tenant>/jersey/manager/api/scim"
-TOKEN_PATH = "/SAAS/auth/oauthtoken"
-#: What a tenant name in ``/SAAS/t/{tenant}`` may be: anything else is an unknown path.
-TENANT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+#: The root of the vendor's paths, plain and with the tenant in the path.
+SAAS = "/SAAS"
+TENANT_SAAS = "/SAAS/t/<tenant>"
+#: The SCIM API below the root.
+SCIM_PATH = "/jersey/manager/api/scim"
+SCIM_BASE = SAAS + SCIM_PATH
+TENANT_SCIM_BASE = TENANT_SAAS + SCIM_PATH
+#: The token endpoint below the root.
+TOKEN_SUFFIX = "/auth/oauthtoken"
+TOKEN_PATH = SAAS + TOKEN_SUFFIX
 #: Bodies larger than this get 413 payload.too.large **[decided]**.
 MAX_BODY = 1024 * 1024
 #: :func:`read_json`'s answer for an empty body.
@@ -46,13 +59,18 @@ NO_BODY: Any = object()
 _HOST = re.compile(r"[A-Za-z0-9._\-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
 
 
-@dataclass
 class MockState:
-    """What the app keeps beside the tenant (``app.extensions["mockscim"]``)."""
+    """What the app keeps (``app.extensions["mockscim"]``): its tenants, and the exceptions its
+    views raised, for a test harness to raise again (the client got a 500)."""
 
-    tenant: Tenant
-    #: Exceptions the views raised, for a test harness to raise again (the client got a 500).
-    server_errors: list[BaseException] = field(default_factory=list)
+    def __init__(self, tenant: Tenant, *others: Tenant) -> None:
+        self.tenants = Tenants(tenant, *others)
+        self.server_errors: list[BaseException] = []
+
+    @property
+    def tenant(self) -> Tenant:
+        """The default tenant."""
+        return self.tenants.default
 
 
 def state() -> MockState:
@@ -60,8 +78,30 @@ def state() -> MockState:
     return found
 
 
+def use_tenant(name: str | None) -> Tenant:
+    """Choose the request's tenant: by ``name`` from the path (404 for an unknown one), else by the
+    first label of ``Host``, else the default. Sets ``g.tenant``, ``g.saas_base`` and
+    ``g.scim_base``."""
+    tenants = state().tenants
+    if name is not None:
+        found = tenants.get(name) if TENANT_NAME.fullmatch(name) else None
+        if found is None:
+            raise UnknownPath(f"no tenant {name!r}")
+        g.saas_base = TENANT_SAAS.replace("<tenant>", name)
+    else:
+        label = (request.host or "").partition(".")[0].partition(":")[0]
+        found = tenants.get(label) if "." in (request.host or "") else None
+        found = found or tenants.default
+        g.saas_base = SAAS
+    g.tenant = found
+    g.scim_base = g.saas_base + SCIM_PATH
+    return found
+
+
 def tenant() -> Tenant:
-    return state().tenant
+    """The tenant of the request being served."""
+    found = g.get("tenant")
+    return found if found is not None else use_tenant(None)
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -77,6 +117,12 @@ def host_root() -> str:
     if not _HOST.fullmatch(host):
         return request.host_url.rstrip("/")  # werkzeug's careful version for odd ones
     return f"{environ['wsgi.url_scheme']}://{host}"
+
+
+def saas_root() -> str:
+    """``http://host:port/SAAS`` (or ``.../SAAS/t/{tenant}``) as the client addressed us."""
+    base: str = g.saas_base
+    return host_root() + base
 
 
 class _Unreadable(NamedTuple):

@@ -25,11 +25,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app, g, request
 
 from mockscim.dialect.errors import ControlInvalid, ControlRefused, ScenarioNotFound, UsersInvalid
 from mockscim.dialect.render import render
-from mockscim.http.context import NO_BODY, SCIM_BASE, host_root, json_response, read_json, tenant
+from mockscim.http.context import NO_BODY, host_root, json_response, read_json, tenant
 from mockscim.tenant.clock import format_timestamp, parse_timestamp
 from mockscim.tenant.fixtures import FixtureError
 
@@ -67,13 +67,14 @@ _LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 
 
 def _loopback_host(host: str) -> bool:
-    """``localhost``, ``127.x.y.z`` or ``[::1]``, with or without a port."""
+    """``localhost`` (and ``<tenant>.localhost``, RFC 6761), ``127.x.y.z`` or ``[::1]``, with
+    or without a port."""
     name = host.strip().lower()
     if name.startswith("["):
         name = name[: name.find("]") + 1]
     elif name.count(":") == 1:
         name = name.partition(":")[0]
-    return name in _LOOPBACK_NAMES or _loopback(name.strip("[]"))
+    return name in _LOOPBACK_NAMES or name.endswith(".localhost") or _loopback(name.strip("[]"))
 
 
 def _same_origin(origin: str) -> bool:
@@ -126,7 +127,7 @@ def add_users() -> Response:
         stored = tenant().load_users(records)
     except FixtureError as exc:
         raise UsersInvalid(str(exc), message=f"The users are invalid: {exc}") from exc
-    users_url = host_root() + SCIM_BASE + "/Users"
+    users_url = host_root() + g.scim_base + "/Users"
     return json_response({"users": [render(u, users_url) for u in stored]}, 201)
 
 

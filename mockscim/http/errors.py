@@ -27,7 +27,7 @@ from mockscim.dialect.errors import (
     ScimError,
     UnknownPath,
 )
-from mockscim.http.context import MAX_BODY, TOKEN_PATH, json_response, state, tenant
+from mockscim.http.context import MAX_BODY, TOKEN_SUFFIX, json_response, state, tenant
 
 __all__ = ["WRONG_TOKEN_METHOD", "handle_error", "scim_error"]
 
@@ -70,7 +70,7 @@ def _http_error(exc: HTTPException) -> Response:
     code = exc.code or 500
     if code == 404:
         return scim_error(UnknownPath(request.path))
-    if code == 405 and request.path.rstrip("/") == TOKEN_PATH:
+    if code == 405 and request.path.rstrip("/").endswith(TOKEN_SUFFIX):
         return _oauth_error(OAuthError(405, "invalid_request", WRONG_TOKEN_METHOD))
     if code == 405 and request.path.rstrip("/").endswith(("/Users/.search", "/Groups/.search")):
         return scim_error(MethodNotAllowed(["POST"], request.method))

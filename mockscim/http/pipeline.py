@@ -21,7 +21,6 @@ from flask import Response, g, request
 from waitress.channel import ClientDisconnected
 
 from mockscim.dialect import filter as scim_filter
-from mockscim.dialect.attributes import USERS
 from mockscim.dialect.errors import BadRequest, InvalidFilter, PayloadTooLarge, ScimError
 from mockscim.dialect.findings import check_request
 from mockscim.http.context import MAX_BODY, NO_BODY, SCIM_BASE, body_reading, read_json, tenant
@@ -41,19 +40,26 @@ __all__ = [
 ]
 
 #: The blueprints of the emulated API (scenarios and the journal apply to these only).
-EMULATED_BLUEPRINTS = frozenset({"scim", "scim_tenant", "groups", "groups_tenant", "service"})
+EMULATED_BLUEPRINTS = frozenset(
+    f"{name}{form}"
+    for name in ("scim", "groups", "me", "schemas", "service", "oidc")
+    for form in ("", "_tenant")
+)
 FAULT_KEY = "mockscim.fault"
 #: The connection's socket, where the server hands it to the app (the HTTPS server does; werkzeug
 #: says ``werkzeug.socket``): what a ``drop`` fault shuts.
 SOCKET_KEY = "mockscim.socket"
-_QUIET_ENDPOINTS = frozenset({"service.openapi"})
 
 
 def _emulated() -> bool:
     """Is this a request to the emulated API (unknown paths included), not to the control API?"""
     if request.blueprint is not None:
-        return request.blueprint in EMULATED_BLUEPRINTS and request.endpoint not in _QUIET_ENDPOINTS
-    return not request.path.startswith(CONTROL_PREFIX + "/") and request.path != CONTROL_PREFIX
+        return request.blueprint in EMULATED_BLUEPRINTS
+    return (
+        not request.path.startswith(CONTROL_PREFIX + "/")
+        and request.path != CONTROL_PREFIX
+        and request.path != "/openapi.yaml"
+    )
 
 
 def _user_name_named() -> str | None:
@@ -79,7 +85,10 @@ def _user_name_named() -> str | None:
     if not isinstance(text, str):
         return None
     try:
-        node = scim_filter.parse(text, full=tenant().profile.full_filter_grammar)
+        current = tenant()
+        node = scim_filter.parse(
+            text, full=current.profile.full_filter_grammar, catalogue=current.catalogue
+        )
     except InvalidFilter:
         return None
     if isinstance(node, scim_filter.Compare) and node.ref.path == "userName":
@@ -210,7 +219,7 @@ def _findings(raw: bytes) -> list[dict[str, str]]:
     elif operation in ("patchUser", "createUser") and isinstance(body, dict):
         try:
             # The view read this body already: the findings use that reading.
-            canonical = body_reading(ScimError).canonical(USERS)
+            canonical = body_reading(ScimError).canonical(tenant().catalogue)
         except ScimError:
             canonical = None
     query = {k: v for k, v in request.args.items()}
@@ -225,6 +234,7 @@ def _findings(raw: bytes) -> list[dict[str, str]]:
         full_filter_grammar=tenant().profile.full_filter_grammar,
         canonical=canonical,
         stored=stored,
+        catalogue=tenant().catalogue,
     )
     auth_checked = tenant().profile.auth_required
     return [f.to_dict() for f in found if auth_checked or f.rule != "auth.scheme"]

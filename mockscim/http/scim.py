@@ -2,14 +2,14 @@
 parameters read from a query string or a ``.search`` body.
 
 The SCIM blueprints (:mod:`.users`, :mod:`.groups`) are each mounted twice
-(``docs/dialect.md#paths``): under ``/SAAS/jersey/manager/api/scim`` and, with the same data,
-under ``/SAAS/t/<tenant>/jersey/manager/api/scim``; :func:`scim_blueprint` gives a blueprint these
-hooks.
+(``docs/dialect.md#paths``): under ``/SAAS/jersey/manager/api/scim`` for the default tenant and
+under ``/SAAS/t/<tenant>/jersey/manager/api/scim`` for the named one; :func:`scim_blueprint` gives
+a blueprint these hooks.
 
-Flask runs a blueprint's URL value preprocessor before the app's ``before_request`` hooks, so
-:mod:`.pipeline` sees ``g.scim_base`` already set; the blueprint's own ``before_request``
-(authentication) runs after the pipeline, so faults and injected errors answer before a token is
-checked (``docs/dialect.md#scenarios``).
+Flask runs URL value preprocessors (the app's picks the tenant, :func:`.context.use_tenant`)
+before the app's ``before_request`` hooks, so :mod:`.pipeline` sees the request's tenant already
+chosen; the blueprint's own ``before_request`` (authentication) runs after the pipeline, so faults
+and injected errors answer before a token is checked (``docs/dialect.md#scenarios``).
 """
 
 from __future__ import annotations
@@ -29,18 +29,9 @@ from mockscim.dialect.errors import (
     MethodNotAllowed,
     NotAuthorized,
     ScimError,
-    UnknownPath,
 )
 from mockscim.dialect.rules import ADMIN_SCOPE
-from mockscim.http.context import (
-    NO_BODY,
-    SCIM_BASE,
-    TENANT_NAME,
-    TENANT_SCIM_BASE,
-    host_root,
-    read_json,
-    tenant,
-)
+from mockscim.http.context import NO_BODY, host_root, read_json, tenant
 from mockscim.http.wire import SearchRequestSchema, ValidationError, load_case_insensitive
 
 __all__ = [
@@ -53,26 +44,24 @@ __all__ = [
 ]
 
 
-def scim_blueprint(name: str, import_name: str) -> Blueprint:
-    """A blueprint of SCIM views: tenant-path aware and token-protected."""
+def scim_blueprint(name: str, import_name: str, *, scope: str | None = ADMIN_SCOPE) -> Blueprint:
+    """A blueprint of SCIM views: token-protected, needing ``scope`` (None: any valid token)."""
     blueprint = Blueprint(name, import_name)
-    blueprint.url_value_preprocessor(_take_tenant)
-    blueprint.before_request(_authenticate)
+    blueprint.url_value_preprocessor(_search_is_no_id)
+    blueprint.before_request(lambda: _authenticate(scope))
     return blueprint
 
 
-def _take_tenant(endpoint: str | None, values: dict[str, Any] | None) -> None:
-    name = (values or {}).pop("tenant", None)
-    if name is not None and not TENANT_NAME.fullmatch(name):
-        raise UnknownPath(f"no tenant {name!r}")
-    g.scim_base = TENANT_SCIM_BASE.replace("<tenant>", name) if name else SCIM_BASE
+def _search_is_no_id(endpoint: str | None, values: dict[str, Any] | None) -> None:
     if ".search" in ((values or {}).get("uid"), (values or {}).get("gid")):
         # `/Users/.search` is the search resource, never a user id: only POST is served there.
         raise MethodNotAllowed(["POST"], f"{request.method} on /Users/.search")
 
 
-def _authenticate() -> None:
+def _authenticate(needed: str | None) -> None:
+    """The token check of every SCIM call; the grant is kept in ``g.grant`` (None without one)."""
     current = tenant()
+    g.grant = None
     if not current.profile.auth_required:
         return
     header = request.headers.get("Authorization", "")
@@ -81,10 +70,11 @@ def _authenticate() -> None:
     scope = current.token_scope(grant) if grant is not None else None
     if grant is None or scope is None:
         raise NotAuthorized("missing, unknown or expired token, or its user is gone or disabled")
-    if ADMIN_SCOPE not in scope.split():
+    if needed is not None and needed not in scope.split():
         # The SCIM operations need the admin scope (vendor API description: oauth2 [admin]). The
         # token is valid, its holder is not allowed: 403 whatever the unauthenticated status.
-        raise Forbidden(f"token scope {scope!r} lacks {ADMIN_SCOPE!r}")
+        raise Forbidden(f"token scope {scope!r} lacks {needed!r}")
+    g.grant = grant
 
 
 def resource_url(kind: str) -> str:

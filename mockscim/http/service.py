@@ -10,26 +10,37 @@ import binascii
 from flask import Blueprint, Response, request
 
 from mockscim.dialect.errors import InvalidJson, OAuthError
-from mockscim.http.context import NO_BODY, TOKEN_PATH, json_response, read_json, tenant
+from mockscim.http.context import (
+    NO_BODY,
+    TOKEN_SUFFIX,
+    json_response,
+    read_json,
+    saas_root,
+    tenant,
+)
 from mockscim.http.wire import LoginRequestSchema, ValidationError, load_case_insensitive
 from mockscim.tenant import oauth
 from mockscim.tenant.packaged import openapi_text
 
 __all__ = ["HEALTH_PATH", "LOGIN_PATH", "service"]
 
-LOGIN_PATH = "/SAAS/API/1.0/REST/auth/system/login"
-HEALTH_PATH = "/SAAS/jersey/manager/api/health"
+#: Below ``/SAAS`` (or ``/SAAS/t/{tenant}``): the blueprint is mounted under both.
+LOGIN_PATH = "/API/1.0/REST/auth/system/login"
+HEALTH_PATH = "/jersey/manager/api/health"
 
 service = Blueprint("service", __name__)
+#: The contract is the server's, not a tenant's: ``/openapi.yaml`` only.
+contract = Blueprint("contract", __name__)
 
 
-@service.post(TOKEN_PATH, strict_slashes=False)
+@service.post(TOKEN_SUFFIX, strict_slashes=False)
 def oauth_token() -> Response:
     params: dict[str, str] = dict(request.args.items())
     if request.mimetype == "application/x-www-form-urlencoded":
         params.update(request.form.items())
     client_id, secret = _client_credentials(params)
-    return json_response(oauth.issue_token(tenant(), client_id, secret, params))
+    reply = oauth.issue_token(tenant(), client_id, secret, params, issuer=saas_root() + "/auth")
+    return json_response(reply)
 
 
 def _client_credentials(params: dict[str, str]) -> tuple[str, str]:
@@ -55,7 +66,13 @@ def system_login() -> Response:
         data = load_case_insensitive(LoginRequestSchema(), None if body is NO_BODY else body)
     except ValidationError as exc:
         raise InvalidJson(str(exc.messages)) from exc
-    token = oauth.system_login(tenant(), data["username"], data["password"], data.get("domain"))
+    token = oauth.system_login(
+        tenant(),
+        data["username"],
+        data["password"],
+        data.get("domain"),
+        issuer=saas_root() + "/auth",
+    )
     return json_response({"sessionToken": token})
 
 
@@ -64,6 +81,6 @@ def health() -> Response:
     return json_response({"allOk": True, "serviceName": "mockscim", "tenant": tenant().name})
 
 
-@service.get("/openapi.yaml")
+@contract.get("/openapi.yaml")
 def openapi() -> Response:
     return Response(openapi_text(), mimetype="application/yaml")

@@ -8,7 +8,6 @@ from typing import Any
 from flask import Response, request
 
 from mockscim.dialect import search
-from mockscim.dialect.attributes import USERS
 from mockscim.dialect.errors import InvalidJson, InvalidUser
 from mockscim.dialect.render import render, shape
 from mockscim.http.context import body_reading, json_response, tenant
@@ -27,12 +26,12 @@ users = scim_blueprint("scim", __name__)
 
 @users.get("/Users", strict_slashes=False)
 def list_users() -> Response:
-    return _search_response(query_params(USERS))
+    return _search_response(query_params(tenant().catalogue))
 
 
 @users.post("/Users/.search", strict_slashes=False)
 def search_users() -> Response:
-    return _search_response(body_params(USERS))
+    return _search_response(body_params(tenant().catalogue))
 
 
 def _search_response(params: search.SearchParams) -> Response:
@@ -44,10 +43,11 @@ def _search_response(params: search.SearchParams) -> Response:
 
 @users.post("/Users", strict_slashes=False)
 def create_user() -> Response:
-    refs = search.parse_attribute_list(request.args.get("attributes"))
+    current = tenant()
+    refs = search.parse_attribute_list(request.args.get("attributes"), current.catalogue)
     send_mail = _query_bool("sendMail", default=True)
-    body = body_reading(InvalidUser).canonical(USERS, InvalidUser)
-    result = tenant().create_user(body, send_mail=send_mail)
+    body = body_reading(InvalidUser).canonical(current.catalogue, InvalidUser)
+    result = current.create_user(body, send_mail=send_mail)
     wire = render(result.user, resource_url("Users"), extra_workspace=result.extra_workspace)
     wire["groups"] = result.reply_groups
     headers = {"Location": wire["meta"]["location"], "ETag": wire["meta"]["version"]}
@@ -65,7 +65,8 @@ def _query_bool(name: str, *, default: bool) -> bool:
 
 @users.get("/Users/<uid>", strict_slashes=False)
 def get_user(uid: str) -> Response:
-    refs = search.parse_attribute_list(request.args.get("attributes"))
+    current = tenant()
+    refs = search.parse_attribute_list(request.args.get("attributes"), current.catalogue)
     url = resource_url("Users")
 
     def answer(user: dict[str, Any]) -> Response:
@@ -73,13 +74,13 @@ def get_user(uid: str) -> Response:
         wire = render(user, url)
         return json_response(shape(wire, refs, ()), 200, {"ETag": wire["meta"]["version"]})
 
-    return tenant().read_user(uid, answer)
+    return current.read_user(uid, answer)
 
 
 @users.route("/Users/<uid>", methods=["PATCH"], strict_slashes=False)
 def patch_user(uid: str) -> Response:
     current = tenant()
-    updated = current.patch_user(uid, body_reading(InvalidJson).canonical(USERS))
+    updated = current.patch_user(uid, body_reading(InvalidJson).canonical(current.catalogue))
     version = updated["meta"]["version"]
     if current.profile.patch_returns_user:
         return json_response(render(updated, resource_url("Users")), 200, {"ETag": version})

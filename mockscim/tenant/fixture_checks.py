@@ -17,6 +17,7 @@ from marshmallow import Schema, ValidationError
 
 from mockscim.dialect.attributes import ENTERPRISE, WORKSPACE
 from mockscim.dialect.rules import SYSTEM_DOMAIN, USER_TYPES_BY_DIRECTORY, json_type
+from mockscim.tenant.custom import check_declarations, check_values, custom_key
 from mockscim.tenant.fixture_schemas import (
     MULTI_VALUED,
     TIMESTAMP_FORMAT,
@@ -31,6 +32,7 @@ __all__ = [
     "FixtureError",
     "RecordFile",
     "check_clients",
+    "check_custom",
     "check_directories",
     "check_groups",
     "check_roles",
@@ -293,14 +295,25 @@ def check_users(
     records: list[Any],
     directories: list[dict[str, Any]],
     known_ids: Set[str] = frozenset(),
+    custom: list[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
+    """Users, checked; ``custom`` are the tenant's custom attributes (``schemas.json``), whose
+    values a user holds under a tenant extension URN (:mod:`mockscim.tenant.custom`)."""
     schema = UserSchema()
     by_directory_id = {directory["id"]: directory for directory in directories}
     ids: dict[str, int] = {}
     names: dict[str, int] = {}
     out: list[dict[str, Any]] = []
     for index, raw in enumerate(records):
-        user = file.validate(schema, index, raw)
+        key = custom_key(raw) if isinstance(raw, dict) else None
+        plain = {k: v for k, v in raw.items() if k != key} if key is not None else raw
+        file.validate(schema, index, plain)
+        user = raw
+        if key is not None:
+            problem = check_values(raw[key], custom or [], key)
+            if problem is not None:
+                field, _, detail = problem.partition(": ")
+                raise file.error(index, raw, field, detail)
         _check_user(file, index, user, by_directory_id, ids, names)
         ids[user["id"]] = index
         names[user["userName"].casefold()] = index
@@ -355,15 +368,28 @@ def validate_users(
     *,
     known_ids: Set[str] = frozenset(),
     source: str = "users",
+    custom: list[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """Validate user records given at run time (control API, Python API) as fixtures are.
 
-    ``known_ids`` are users that already exist, so a ``manager.managerId`` may point at them.
-    Errors name ``source`` where a fixture error names the file.
+    ``known_ids`` are users that already exist, so a ``manager.managerId`` may point at them;
+    ``custom`` the tenant's custom attributes. Errors name ``source`` where a fixture error names
+    the file.
     """
     if not isinstance(records, list):
         raise FixtureError(source, "Expected a JSON list of users.")
-    return check_users(RecordFile(source, ("userName", "id")), records, directories, known_ids)
+    file = RecordFile(source, ("userName", "id"))
+    return check_users(file, records, directories, known_ids, custom)
+
+
+def check_custom(file: RecordFile, records: list[Any]) -> list[dict[str, Any]]:
+    """``schemas.json``: the tenant's custom attribute declarations."""
+
+    def fail(index: int | None, field: str | None, detail: str) -> Exception:
+        record = records[index] if index is not None else None
+        return file.error(index, record, field, detail)
+
+    return check_declarations(records, fail)
 
 
 def _check_members(

@@ -267,6 +267,11 @@ class ClientSchema(_Strict):
         _one_of(GRANT_TYPES), required=True, validate=[_NOT_EMPTY, _check_unique]
     )
     accessTokenTTL = _StrictInteger(required=True, validate=validate.Range(min=1))
+    #: Where an authorization code may be sent (the authorization_code grant): absolute http(s)
+    #: URLs; a loopback one matches any port.
+    redirectUris = fields.List(
+        fields.String(validate=validate.URL(schemes={"http", "https"}, require_tld=False))
+    )
 
 
 #: The multi-valued attributes a fixture user may hold (at most one item primary).

@@ -53,7 +53,11 @@ and the field as a dotted path (extension members under their URN, list items by
 
     fixtures/users.json: record 12 (userName 'bob'): field 'emails.0.value': Not a valid string.
 
-Files are checked in the order directories, users, clients. Within a file, records are checked in
+``schemas.json`` (optional) declares the tenant's custom attributes, which users hold under the
+tenant extension URN (:mod:`mockscim.tenant.custom`).
+
+Files are checked in the order directories, schemas, users, clients, groups, roles. Within a file,
+records are checked in
 order, each one's first error in document order; references to records further on (a user's
 manager) are checked after every record of the file has passed.
 
@@ -74,6 +78,7 @@ from mockscim.tenant.fixture_checks import (
     FixtureError,
     RecordFile,
     check_clients,
+    check_custom,
     check_directories,
     check_groups,
     check_roles,
@@ -98,6 +103,7 @@ USERS_FILE = "users.json"
 CLIENTS_FILE = "clients.json"
 GROUPS_FILE = "groups.json"
 ROLES_FILE = "roles.json"
+SCHEMAS_FILE = "schemas.json"
 
 
 @dataclass(frozen=True)
@@ -111,6 +117,8 @@ class Fixtures:
     groups: list[dict[str, Any]] = field(default_factory=list)
     #: ``roles.json`` (optional): the tenant's roles, "User" included or not.
     roles: list[dict[str, Any]] = field(default_factory=list)
+    #: ``schemas.json`` (optional): the tenant's custom attributes (:mod:`.custom`).
+    schemas: list[dict[str, Any]] = field(default_factory=list)
 
 
 # --- reading --------------------------------------------------------------------------------------
@@ -186,9 +194,13 @@ def load_fixtures(path: str | os.PathLike[str] | Traversable) -> Fixtures:
     records = _read(root, DIRECTORIES_FILE, directory_file.shown) or []
     directories = check_directories(directory_file, records)
 
+    custom_file = RecordFile(shown(SCHEMAS_FILE), ("name",))
+    records = _read(root, SCHEMAS_FILE, custom_file.shown, optional=True) or []
+    custom = check_custom(custom_file, records)
+
     user_file = RecordFile(shown(USERS_FILE), ("userName", "id"))
     records = _read(root, USERS_FILE, user_file.shown, optional=True) or []
-    users = check_users(user_file, records, directories)
+    users = check_users(user_file, records, directories, custom=custom)
 
     client_file = RecordFile(shown(CLIENTS_FILE), ("clientId",))
     records = _read(root, CLIENTS_FILE, client_file.shown) or []
@@ -201,7 +213,7 @@ def load_fixtures(path: str | os.PathLike[str] | Traversable) -> Fixtures:
     role_file = RecordFile(shown(ROLES_FILE), ("displayName", "id"))
     records = _read(root, ROLES_FILE, role_file.shown, optional=True) or []
     roles = check_roles(role_file, records, users, groups)
-    return Fixtures(directories, users, clients, groups, roles)
+    return Fixtures(directories, users, clients, groups, roles, custom)
 
 
 #: A fixtures directory may hold one of these; it is loaded with the fixtures.

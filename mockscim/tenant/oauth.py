@@ -14,6 +14,7 @@ from typing import Any
 
 from mockscim.dialect.errors import LoginFailed, OAuthError
 from mockscim.dialect.rules import granted_scope
+from mockscim.tenant.oidc import id_token
 from mockscim.tenant.tenant import Tenant
 from mockscim.tenant.tokens import Grant
 
@@ -26,11 +27,17 @@ LOGIN_CLIENT = "system-login"
 
 
 def issue_token(
-    tenant: Tenant, client_id: str, secret: str, params: dict[str, str]
+    tenant: Tenant,
+    client_id: str,
+    secret: str,
+    params: dict[str, str],
+    *,
+    issuer: str | None = None,
 ) -> dict[str, Any]:
     """``POST /SAAS/auth/oauthtoken``: the token reply for these client credentials and
     parameters, or an :class:`OAuthError` (401 ``invalid_client``; 400 ``invalid_request``,
-    ``unsupported_grant_type``, ``invalid_grant``)."""
+    ``unsupported_grant_type``, ``invalid_grant``). ``issuer`` is the ``iss`` of the tokens
+    (the tenant's URL as the client addressed it)."""
     client = tenant.client(client_id, secret)
     if client is None:
         raise OAuthError(401, "invalid_client", "The client authentication failed.")
@@ -42,36 +49,79 @@ def issue_token(
             400, "unsupported_grant_type", f"The grant type {grant_type!r} is not supported."
         )
     ttl = int(client.get("accessTokenTTL", DEFAULT_TTL))
-    if grant_type == "client_credentials":
-        return tenant.tokens.issue(
-            Grant(client["clientId"], client.get("scope", "admin"), None, ttl)
+    grants = {
+        "client_credentials": _client_credentials,
+        "authorization_code": _authorization_code,
+        "password": _password,
+        "refresh_token": _refresh,
+    }
+    handler = grants.get(grant_type)
+    if handler is None:  # a grant type a client may list but no one serves
+        raise OAuthError(
+            400, "unsupported_grant_type", f"The grant type {grant_type!r} is not supported."
         )
-    if grant_type == "password":
-        user_name, password = params.get("username"), params.get("password")
-        if not user_name or password is None:
-            raise OAuthError(400, "invalid_request", "The username and password are required.")
-        user = tenant.system_user(user_name, password, params.get("domain"))
-        if user is None:
-            raise OAuthError(400, "invalid_grant", "The user credentials are invalid.")
-        admin = tenant.memberships.is_administrator(user["id"])
-        granted = granted_scope(params.get("scope"), admin)
-        return tenant.tokens.issue(
-            Grant(client["clientId"], granted, user["userName"], ttl, user["id"])
-        )
-    if grant_type == "refresh_token":
-        refresh = params.get("refresh_token")
-        if not refresh:
-            raise OAuthError(400, "invalid_request", "The refresh_token parameter is missing.")
-        grant = tenant.tokens.redeem_refresh(refresh)
-        if grant is None or grant.client_id != client["clientId"]:
-            raise OAuthError(400, "invalid_grant", "The refresh token is invalid.")
-        return tenant.tokens.issue(grant, refresh=False) | {"refresh_token": refresh}
-    raise OAuthError(
-        400, "unsupported_grant_type", f"The grant type {grant_type!r} is not supported."
+    return handler(tenant, client, params, ttl, issuer)
+
+
+Issuer = str | None
+
+
+def _client_credentials(
+    tenant: Tenant, client: dict[str, Any], params: dict[str, str], ttl: int, issuer: Issuer
+) -> dict[str, Any]:
+    grant = Grant(client["clientId"], client.get("scope", "admin"), None, ttl)
+    return tenant.tokens.issue(grant, issuer=issuer)
+
+
+def _authorization_code(
+    tenant: Tenant, client: dict[str, Any], params: dict[str, str], ttl: int, issuer: Issuer
+) -> dict[str, Any]:
+    code = params.get("code")
+    if not code:
+        raise OAuthError(400, "invalid_request", "The code parameter is missing.")
+    coded = tenant.codes.redeem(
+        code, client["clientId"], params.get("redirect_uri"), params.get("code_verifier")
     )
+    admin = tenant.memberships.is_administrator(coded.user_id)
+    scope = granted_scope(coded.authorization.scope, admin)
+    grant = Grant(client["clientId"], scope, coded.user_name, ttl, coded.user_id)
+    if tenant.token_scope(grant) is None:
+        raise OAuthError(400, "invalid_grant", "The user is no longer active.")
+    reply = tenant.tokens.issue(grant, issuer=issuer)
+    if "openid" in scope.split():
+        reply["id_token"] = id_token(tenant, coded, issuer or tenant.tokens.issuer, ttl)
+    return reply
 
 
-def system_login(tenant: Tenant, user_name: str, password: str, domain: str | None) -> str:
+def _password(
+    tenant: Tenant, client: dict[str, Any], params: dict[str, str], ttl: int, issuer: Issuer
+) -> dict[str, Any]:
+    user_name, password = params.get("username"), params.get("password")
+    if not user_name or password is None:
+        raise OAuthError(400, "invalid_request", "The username and password are required.")
+    user = tenant.system_user(user_name, password, params.get("domain"))
+    if user is None:
+        raise OAuthError(400, "invalid_grant", "The user credentials are invalid.")
+    scope = granted_scope(params.get("scope"), tenant.memberships.is_administrator(user["id"]))
+    grant = Grant(client["clientId"], scope, user["userName"], ttl, user["id"])
+    return tenant.tokens.issue(grant, issuer=issuer)
+
+
+def _refresh(
+    tenant: Tenant, client: dict[str, Any], params: dict[str, str], ttl: int, issuer: Issuer
+) -> dict[str, Any]:
+    refresh = params.get("refresh_token")
+    if not refresh:
+        raise OAuthError(400, "invalid_request", "The refresh_token parameter is missing.")
+    grant = tenant.tokens.redeem_refresh(refresh)
+    if grant is None or grant.client_id != client["clientId"]:
+        raise OAuthError(400, "invalid_grant", "The refresh token is invalid.")
+    return tenant.tokens.issue(grant, refresh=False, issuer=issuer) | {"refresh_token": refresh}
+
+
+def system_login(
+    tenant: Tenant, user_name: str, password: str, domain: str | None, *, issuer: str | None = None
+) -> str:
     """``POST /SAAS/API/1.0/REST/auth/system/login``: a session token for a system-directory
     user, or 401 ``login.failed``."""
     user = tenant.system_user(user_name, password, domain)
@@ -79,6 +129,8 @@ def system_login(tenant: Tenant, user_name: str, password: str, domain: str | No
         raise LoginFailed("unknown user, wrong password or not a system-directory user")
     scope = granted_scope(None, tenant.memberships.is_administrator(user["id"]))
     token = tenant.tokens.issue(
-        Grant(LOGIN_CLIENT, scope, user["userName"], DEFAULT_TTL, user["id"]), refresh=False
+        Grant(LOGIN_CLIENT, scope, user["userName"], DEFAULT_TTL, user["id"]),
+        refresh=False,
+        issuer=issuer,
     )
     return str(token["access_token"])

@@ -39,11 +39,14 @@ from mockscim.dialect.rules import (
     provisioned_missing,
 )
 from mockscim.tenant.clock import Clock, format_timestamp, stamp, version_of
+from mockscim.tenant.custom import rename_extension, users_catalogue
 from mockscim.tenant.directories import Directories
 from mockscim.tenant.fixtures import FixtureError, Fixtures, validate_users
 from mockscim.tenant.journal import DEFAULT_SIZE as DEFAULT_JOURNAL_SIZE
 from mockscim.tenant.journal import Journal
+from mockscim.tenant.keys import SigningKey, signing_key
 from mockscim.tenant.memberships import Memberships
+from mockscim.tenant.oidc import Codes
 from mockscim.tenant.scenarios import Scenarios
 from mockscim.tenant.store import UserStore
 from mockscim.tenant.tokens import Grant, TokenIssuer
@@ -115,7 +118,9 @@ class Tenant:
         self.seed = seed
         self.rng: random.Random | None = random.Random(seed) if seed is not None else None
         self._id_factory = id_factory
-        self.tokens = TokenIssuer(self.clock, self.rng)
+        self.tokens = TokenIssuer(self.clock, self.signing_key, self.rng)
+        #: Outstanding OpenID Connect authorization codes (:mod:`.oidc`).
+        self.codes = Codes(self.clock, self._new_code)
         self.scenarios = Scenarios(seed)
         self.scenarios.on_token_expiry = self._token_expiry
         self.journal = Journal(journal_size)
@@ -123,6 +128,8 @@ class Tenant:
         self.groups = UserStore(share=self.store, table="groups", name_key="displayName")
         self.roles = UserStore(share=self.store, table="roles", name_key="displayName")
         self.fixtures = fixtures
+        #: The user attributes of this tenant: the vendor's, and its custom ones.
+        self.catalogue = users_catalogue(name, fixtures.schemas)
         self.directories = Directories(fixtures.directories)
         self.clients: dict[str, dict[str, Any]] = {}
         self.memberships = self._memberships()
@@ -137,6 +144,14 @@ class Tenant:
 
     # -- set-up ---------------------------------------------------------------------------------
 
+    def _new_code(self) -> str:
+        return self.tokens.new_id()
+
+    @property
+    def signing_key(self) -> SigningKey:
+        """This tenant's RS256 key (:mod:`.keys`): its own, deterministic under a seed."""
+        return signing_key(self.name, self.seed)
+
     def _memberships(self) -> Memberships:
         return Memberships(
             self.store,
@@ -148,6 +163,7 @@ class Tenant:
         )
 
     def _load_config(self, fixtures: Fixtures) -> None:
+        self.catalogue = users_catalogue(self.name, fixtures.schemas)
         self.directories = Directories(fixtures.directories)
         self.memberships.directories = self.directories
         self.clients = {c["clientId"]: clone(c) for c in fixtures.clients}
@@ -196,7 +212,8 @@ class Tenant:
             self.rng.seed(self.seed)
         self.clock.set(self._clock_start)
         self._load_config(fixtures)
-        self.tokens = TokenIssuer(self.clock, self.rng)
+        self.tokens = TokenIssuer(self.clock, self.signing_key, self.rng)
+        self.codes = Codes(self.clock, self._new_code)
         self.scenarios.clear()
         self.journal.clear()
         self._install(fixtures)
@@ -240,6 +257,7 @@ class Tenant:
 
     def _normalize_fixture_user(self, record: User) -> User:
         user = clone(record)
+        rename_extension(user, self.name)
         meta = user.setdefault("meta", {})
         now = format_timestamp(self.clock.now())
         meta.setdefault("created", now)
@@ -325,7 +343,7 @@ class Tenant:
 
     def create_user(self, body: Any, *, send_mail: bool = True) -> CreateResult:
         """POST /Users. 400 for a bad body or userName, 409 for a duplicate userName."""
-        canonical = canonicalize(body, error=InvalidUser)
+        canonical = canonicalize(body, error=InvalidUser, catalogue=self.catalogue)
         data = canonical.body
         user_name = data.get("userName")
         check_user_name(user_name, InvalidUser)
@@ -344,7 +362,7 @@ class Tenant:
                 raise UserExists(f"userName {user_name!r} is taken")
             uid = self.new_id()
             try:
-                user, _ = apply_patch({"id": uid, "userName": user_name}, canonical)
+                user, _ = apply_patch({"id": uid, "userName": user_name}, canonical, self.catalogue)
             except InvalidJson as exc:
                 raise InvalidUser(exc.detail) from exc
             user.setdefault("active", True)
@@ -380,13 +398,13 @@ class Tenant:
 
     def patch_user(self, uid: str, body: Any) -> User:
         """PATCH /Users/{id}: 400 body -> 404 -> 403 not local -> apply (``docs/dialect.md#patching-users``)."""
-        canonical = canonicalize(body)  # 400 before anything else
+        canonical = canonicalize(body, catalogue=self.catalogue)  # 400 before anything else
         check_manager(canonical.body, InvalidJson)
         with self.store.lock:
             user = self.get_user(uid)
             if not self.is_local(user):
                 raise NotLocalUser(f"user {uid} is not in a system or 'Other' directory")
-            updated, _ = apply_patch(user, canonical)
+            updated, _ = apply_patch(user, canonical, self.catalogue)
             new_name = updated.get("userName")
             check_user_name(new_name, InvalidJson)
             assert isinstance(new_name, str)
@@ -437,6 +455,14 @@ class Tenant:
         if user is None or user.get(WORKSPACE, {}).get("userStatus", "1") != "1":
             return None
         return granted_scope(grant.scope, self.memberships.is_administrator(user["id"]))
+
+    def active_user(self, user_name: str) -> User | None:
+        """The enabled user called ``user_name`` (any case, any directory), or None."""
+        uid = self.store.id_for_username(user_name)
+        user = self.store.get(uid) if uid else None
+        if user is None or user.get(WORKSPACE, {}).get("userStatus", "1") != "1":
+            return None
+        return user
 
     def system_user(self, user_name: str, password: str, domain: str | None = None) -> User | None:
         """An enabled system-directory user with this password, for logins and password grants."""

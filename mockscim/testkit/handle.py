@@ -20,7 +20,7 @@ from requests import PreparedRequest, Response
 from requests.adapters import BaseAdapter, HTTPAdapter
 
 from mockscim.dialect.render import render
-from mockscim.http.context import SCIM_BASE, TOKEN_PATH, MockState
+from mockscim.http.context import SAAS, SCIM_PATH, TOKEN_SUFFIX, MockState
 from mockscim.tenant import Clock, Tenant
 from mockscim.tenant.scenarios import Scenarios
 from mockscim.tenant.tokens import Grant
@@ -53,12 +53,16 @@ class MockScim:
         root: str,
         *,
         adapter: BaseAdapter | None = None,
+        in_path: bool = False,
         ca_file: str | None = None,
     ):
         self.tenant = tenant
         self.app = app
         #: The host root (``http://127.0.0.1:PORT``, ``https://...`` or :data:`INPROCESS_ROOT`).
         self.url = root.rstrip("/")
+        #: The tenant's root: ``<url>/SAAS``, or ``<url>/SAAS/t/<tenant>`` for a tenant other
+        #: than the server's default (``in_path``).
+        self.saas_url = self.url + (f"/SAAS/t/{tenant.name}" if in_path else SAAS)
         #: Over HTTPS: the throwaway CA's certificate (PEM file) a client must trust; else None.
         self.ca_file = ca_file
         self._adapter = adapter
@@ -66,15 +70,15 @@ class MockScim:
         self._token: str | None = None
 
     @classmethod
-    def inprocess(cls, tenant: Tenant, app: Flask) -> MockScim:
-        return cls(tenant, app, INPROCESS_ROOT, adapter=WSGIAdapter(app))
+    def inprocess(cls, tenant: Tenant, app: Flask, *, in_path: bool = False) -> MockScim:
+        return cls(tenant, app, INPROCESS_ROOT, adapter=WSGIAdapter(app), in_path=in_path)
 
     # -- where and who --------------------------------------------------------------------------
 
     @property
     def scim_url(self) -> str:
-        """The SCIM base: ``<root>/SAAS/jersey/manager/api/scim``."""
-        return self.url + SCIM_BASE
+        """The SCIM base: ``<root>/SAAS/jersey/manager/api/scim`` (or the tenant's form)."""
+        return self.saas_url + SCIM_PATH
 
     @property
     def users_url(self) -> str:
@@ -82,7 +86,7 @@ class MockScim:
 
     @property
     def token_url(self) -> str:
-        return self.url + TOKEN_PATH
+        return self.saas_url + TOKEN_SUFFIX
 
     @property
     def _client(self) -> dict[str, Any]:

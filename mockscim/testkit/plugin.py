@@ -34,6 +34,7 @@ import pytest
 from flask import Flask
 
 from mockscim.http.app import create_app
+from mockscim.http.context import MockState
 from mockscim.http.servers import LiveServer
 from mockscim.http.tls import throwaway
 from mockscim.http.tls_server import TlsServer
@@ -69,6 +70,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     parser.addini("mockscim_seed", "seed ids and tokens (deterministic mode)", default="")
     parser.addini(
+        "mockscim_tenant",
+        "the tenant tests use, at /SAAS/t/<name> of the session's server (default: its default "
+        "tenant, on the plain /SAAS paths)",
+        default="",
+    )
+    parser.addini(
         "mockscim_tls",
         "serve the mockscim fixture over HTTPS with a throwaway CA (mockscim.ca_file)",
         type="bool",
@@ -85,11 +92,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "mockscim(users=None, scenarios=None, profile=None, fixtures=None, strict=None, "
-        "tls=None): set up the tenant of this test: extra users (SCIM resources, created as POST "
-        "/Users would), scenarios, a Profile (or a dict of its switches), a fixtures directory, "
-        "strict=False to let the test make requests the real service would reject or misread, "
-        "and tls=True to reach it over HTTPS (mockscim.ca_file, a session that trusts it)",
+        "tenant=None, tls=None): set up the tenant of this test: extra users (SCIM resources, "
+        "created as POST /Users would), scenarios, a Profile (or a dict of its switches), a "
+        "fixtures directory, strict=False to let the test make requests the real service would "
+        "reject or misread, a tenant name (its own state, at /SAAS/t/<name>), and tls=True to "
+        "reach it over HTTPS (mockscim.ca_file, a session that trusts it)",
     )
 
 
@@ -210,7 +217,8 @@ def _prepare(
 ) -> Generator[MockScim, None, None]:
     marker = request.node.get_closest_marker("mockscim")
     options: dict[str, Any] = dict(marker.kwargs) if marker else {}
-    unknown = set(options) - {"users", "scenarios", "profile", "fixtures", "strict", "tls"}
+    known = {"users", "scenarios", "profile", "fixtures", "strict", "tenant", "tls"}
+    unknown = set(options) - known
     if unknown:
         raise pytest.UsageError(f"mockscim marker: unknown option(s) {', '.join(sorted(unknown))}")
     path = str(options.get("fixtures") or fixtures_path or "")
@@ -218,16 +226,19 @@ def _prepare(
     if isinstance(chosen, dict):
         chosen = _parse_profile(chosen)
     scenarios = _scenarios_for(path) + list(options.get("scenarios") or [])
-    tenant = served.tenant
+    name = options.get("tenant") or str(request.config.getini("mockscim_tenant") or "")
+    tenant = _tenant_named(served, name, path, request.config) if name else served.tenant
     tenant.reset(_load(path), profile=chosen or profile, scenarios=scenarios)
     strict = options.get("strict")
     tenant.strict = bool(request.config.getini("mockscim_strict") if strict is None else strict)
     state_errors = served.app.extensions["mockscim"].server_errors
     state_errors.clear()
-    if served.server is not None:
-        handle = MockScim(tenant, served.app, served.server.url, ca_file=served.ca_file)
-    else:
-        handle = MockScim.inprocess(tenant, served.app)
+    in_path = tenant is not served.tenant
+    handle = (
+        MockScim(tenant, served.app, served.server.url, in_path=in_path, ca_file=served.ca_file)
+        if served.server is not None
+        else MockScim.inprocess(tenant, served.app, in_path=in_path)
+    )
     for user in options.get("users") or []:
         user = dict(user)
         handle.add_user(user.pop("userName"), **user)
@@ -246,6 +257,20 @@ def _wants_tls(request: pytest.FixtureRequest) -> bool:
     marker = request.node.get_closest_marker("mockscim")
     chosen = marker.kwargs.get("tls") if marker else None
     return bool(request.config.getini("mockscim_tls") if chosen is None else chosen)
+
+
+def _tenant_named(served: _Served, name: str, path: str, config: pytest.Config) -> Tenant:
+    """The session server's tenant called ``name``, added on first use (its own state, keys and
+    journal; reached at ``/SAAS/t/<name>``)."""
+    state: MockState = served.app.extensions["mockscim"]
+    tenants = state.tenants
+    found = tenants.get(name)
+    if found is None:
+        try:
+            found = tenants.add(Tenant(_load(path), name=name, seed=_seed(config)))
+        except ValueError as exc:
+            raise pytest.UsageError(f"mockscim marker: {exc}") from exc
+    return found
 
 
 @pytest.fixture

@@ -31,6 +31,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from mockscim.dialect.attributes import USERS, Catalogue
 from mockscim.dialect.body import Canonical
 from mockscim.dialect.findings.bodies import BodyChecks
 from mockscim.dialect.findings.catalogue import (
@@ -72,6 +73,7 @@ def check_request(
     full_filter_grammar: bool = False,
     canonical: Canonical | None = None,
     stored: dict[str, Any] | None = None,
+    catalogue: Catalogue = USERS,
 ) -> list[Finding]:
     """Every problem with one request to the SCIM API, as :class:`Finding` s (``[]``: none).
 
@@ -81,11 +83,22 @@ def check_request(
     decoded query parameters, ``body`` the parsed JSON body (None: no body; a ``str``: not JSON),
     ``canonical`` the body as the server read it, if it did, and ``stored`` the user a PATCH was
     about, if known (read-only members sent back unchanged are then no finding).
-    ``full_filter_grammar`` is the tenant's filter profile. Never raises.
+    ``full_filter_grammar`` is the tenant's filter profile and ``catalogue`` its user attributes
+    (custom ones included). Never raises.
     """
     report = Report()
     try:
-        _check(report, operation, query, body, headers, full_filter_grammar, canonical, stored)
+        _check(
+            report,
+            operation,
+            query,
+            body,
+            headers,
+            full_filter_grammar,
+            canonical,
+            stored,
+            catalogue,
+        )
     except Exception:  # never fail the request being checked; keep what was found
         log.exception("mockscim.findings: a check failed on %s %s", method, operation)
     return report.findings
@@ -100,18 +113,20 @@ def _check(
     full: bool,
     canonical: Canonical | None,
     stored: dict[str, Any] | None,
+    catalogue: Catalogue,
 ) -> None:
     if not isinstance(operation, str) or operation not in SCIM_OPERATIONS:
         return
     _check_auth(report, _header(headers, "Authorization"))
-    searches = SearchChecks(report, query, body, full)
+    searches = SearchChecks(report, query, body, full, catalogue)
     if operation == "listUsers":
         searches.check_list_query()
     elif operation == "searchUsers":
         searches.check_search()
     elif operation in ("patchUser", "createUser"):
         create = operation == "createUser"
-        BodyChecks(report, body, canonical, None if create else stored).check_body(create=create)
+        checks = BodyChecks(report, body, canonical, None if create else stored, catalogue)
+        checks.check_body(create=create)
     if operation in ("getUser", "createUser"):
         text = searches.query_get("attributes")
         if text is not None:

@@ -17,9 +17,11 @@ from mockscim.dialect.attributes import (
     CORE,
     ENTERPRISE,
     EXTENSIONS,
+    USERS,
     WORKSPACE,
     Attr,
     AttrRef,
+    Catalogue,
     UnknownAttribute,
     lookup,
     resolve,
@@ -57,9 +59,12 @@ class BodyChecks(Checks):
         body: Any,
         canonical: Canonical | None = None,
         stored: dict[str, Any] | None = None,
+        catalogue: Catalogue = USERS,
     ) -> None:
         super().__init__(report)
         self.body = body
+        #: The tenant's user attributes (its custom ones included).
+        self.catalogue = catalogue
         #: The body as the view read it, when it did (then it is not read again).
         self.canonical = canonical
         #: The user a PATCH was about, when known: read-only members sent back unchanged (a GET
@@ -93,7 +98,7 @@ class BodyChecks(Checks):
             canonical = (
                 self.canonical
                 if self.canonical is not None and checked is body
-                else canonicalize(checked)
+                else canonicalize(checked, catalogue=self.catalogue)
             )
         except ScimError as exc:
             self.add(
@@ -119,7 +124,7 @@ class BodyChecks(Checks):
             return
         self.check_items(data)
         self.check_username_removed(data)
-        if not scim2 and not _changes_something(data):
+        if not scim2 and not _changes_something(data, self.catalogue):
             self.add(
                 "patch.no-known-member",
                 "the PATCH body changes nothing: without unknown and read-only members no "
@@ -181,7 +186,7 @@ class BodyChecks(Checks):
             if not isinstance(text, str):
                 continue
             try:
-                resolve(text)
+                self.catalogue.resolve(text)
             except UnknownAttribute:
                 bad.append(text)
                 hit = suggest_path(text)
@@ -364,13 +369,13 @@ def _without_meta_attributes(body: dict[Any, Any], bad: list[str]) -> dict[Any, 
     return out
 
 
-def _changes_something(data: dict[str, Any]) -> bool:
+def _changes_something(data: dict[str, Any], catalogue: Catalogue) -> bool:
     """Does a canonical PATCH body write or remove any attribute the service lets a client own?"""
     for name, value in data.items():
-        if name in EXTENSIONS:
+        if name in catalogue.extensions:
             if isinstance(value, dict):
                 for sub, member in value.items():
-                    attr = lookup(name, sub)
+                    attr = catalogue.lookup(name, sub)
                     if attr is not None and not attr.readonly and _writes(attr, member):
                         return True
             continue

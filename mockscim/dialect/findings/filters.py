@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote
 
-from mockscim.dialect.attributes import UnknownAttribute, resolve
+from mockscim.dialect.attributes import USERS, Catalogue, UnknownAttribute
 from mockscim.dialect.errors import InvalidFilter
 from mockscim.dialect.filter import COMPARE_OPS, PERCENT_ESCAPE, Nothing, parse
 from mockscim.dialect.findings.catalogue import Checks, Report
@@ -178,13 +178,14 @@ def _parses(text: str) -> bool:
 class FilterChecks(Checks):
     """One filter, in the tenant's profile (``full``: the full SCIM 1.1 grammar)."""
 
-    def __init__(self, report: Report, full: bool) -> None:
+    def __init__(self, report: Report, full: bool, catalogue: Catalogue = USERS) -> None:
         super().__init__(report)
         self.full = bool(full)
+        self.catalogue = catalogue
 
     def check_filter(self, text: str, *, body: bool) -> None:
         try:
-            node = parse(text, full=self.full)
+            node = parse(text, full=self.full, catalogue=self.catalogue)
         except InvalidFilter as err:
             self.filter_problems(text, err)
             return
@@ -225,7 +226,7 @@ class FilterChecks(Checks):
             try:
                 if path.endswith("."):
                     raise UnknownAttribute(path)
-                resolve(path)
+                self.catalogue.resolve(path)
             except UnknownAttribute:
                 categories.add("filter.unknown-attribute")
                 hit = suggest_path(path.rstrip("."))

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from mockscim.dialect import search
-from mockscim.dialect.attributes import UnknownAttribute, resolve
+from mockscim.dialect.attributes import USERS, Catalogue, UnknownAttribute
 from mockscim.dialect.errors import ScimError
 from mockscim.dialect.findings.catalogue import Checks, Report
 from mockscim.dialect.findings.filters import FilterChecks
@@ -39,12 +39,20 @@ class SearchChecks(Checks):
     """``GET /Users`` query parameters and ``POST /Users/.search`` bodies: names, types, paging,
     sorting, attribute lists and filters."""
 
-    def __init__(self, report: Report, query: Mapping[str, str], body: Any, full: bool) -> None:
+    def __init__(
+        self,
+        report: Report,
+        query: Mapping[str, str],
+        body: Any,
+        full: bool,
+        catalogue: Catalogue = USERS,
+    ) -> None:
         super().__init__(report)
         self.query = query
         self.body = body
         self.full = bool(full)
-        self.filters = FilterChecks(report, full)
+        self.catalogue = catalogue
+        self.filters = FilterChecks(report, full, catalogue)
 
     def query_items(self) -> Iterator[tuple[str, str]]:
         try:
@@ -254,10 +262,10 @@ class SearchChecks(Checks):
 
     def check_sort_by(self, sort_by: str) -> None:
         try:
-            search.parse_params(sort_by=sort_by)
+            search.parse_params(sort_by=sort_by, catalogue=self.catalogue)
         except ScimError as exc:
             try:
-                ref = resolve(sort_by)
+                ref = self.catalogue.resolve(sort_by)
             except UnknownAttribute:
                 ref = None
             if ref is not None and ref.attr.sub:
@@ -279,7 +287,7 @@ class SearchChecks(Checks):
             if not item.strip():
                 continue
             try:
-                resolve(item)
+                self.catalogue.resolve(item)
             except UnknownAttribute:
                 hit = suggest_path(item)
                 if "%" in item and hit is not None:

@@ -1,0 +1,192 @@
+"""OpenID Connect, as the tenant serves it (``docs/dialect.md#openid-connect``): discovery, the
+authorization endpoint with its login page, and the token's public key. The rules (which client,
+which redirect, which code) are the tenant's, in :mod:`mockscim.tenant.oidc`; the token endpoint
+is :mod:`.service`'s.
+
+Routes, below ``/SAAS`` and ``/SAAS/t/{tenant}``:
+
+    GET      /auth/.well-known/openid-configuration   discovery
+    GET|POST /auth/oauth2/authorize                   the login page, then a redirect with a code
+    GET      /API/1.0/REST/auth/token                  ?attribute=publicKey|isValid|isRevoked
+
+A test can skip the login page: ``login_hint`` (or the vendor's ``u``) naming an active user of
+the tenant approves at once **[decided]**; a real tenant would show its login page.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, render_template_string, request
+
+from mockscim.dialect.errors import OAuthError
+from mockscim.http.context import TOKEN_SUFFIX, json_response, saas_root, state, tenant
+from mockscim.tenant.oidc import PKCE_METHODS, Authorization, RedirectError, check_authorization
+
+__all__ = ["AUTHORIZE_PATH", "DISCOVERY_PATH", "KEYS_PATH", "issuer", "oidc"]
+
+DISCOVERY_PATH = "/auth/.well-known/openid-configuration"
+AUTHORIZE_PATH = "/auth/oauth2/authorize"
+KEYS_PATH = "/API/1.0/REST/auth/token"
+
+oidc = Blueprint("oidc", __name__)
+
+
+def issuer() -> str:
+    """The tenant's ``iss``: its ``/SAAS/auth`` URL as the client addressed it."""
+    return saas_root() + "/auth"
+
+
+@oidc.get(DISCOVERY_PATH, strict_slashes=False)
+def discovery() -> Response:
+    root = saas_root()
+    return json_response(
+        {
+            "issuer": issuer(),
+            "authorization_endpoint": root + AUTHORIZE_PATH,
+            "token_endpoint": root + TOKEN_SUFFIX,
+            "jwks_uri": root + KEYS_PATH + "?attribute=publicKey&format=jwks",
+            "response_types_supported": ["code"],
+            "grant_types_supported": [
+                "authorization_code",
+                "refresh_token",
+                "client_credentials",
+                "password",
+            ],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            "code_challenge_methods_supported": list(PKCE_METHODS),
+            "scopes_supported": ["openid", "profile", "email", "user", "admin"],
+            "claims_supported": [
+                "iss",
+                "sub",
+                "aud",
+                "exp",
+                "iat",
+                "auth_time",
+                "nonce",
+                "preferred_username",
+                "name",
+                "given_name",
+                "family_name",
+                "email",
+                "domain",
+            ],
+        }
+    )
+
+
+_LOGIN_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Sign in: {{ tenant }}</title></head>
+<body>
+<main>
+<h1>Sign in to {{ tenant }}</h1>
+<p>for {{ client }}</p>
+{% if error %}<p role="alert">{{ error }}</p>{% endif %}
+<form method="post">
+{% for name, value in hidden %}<input type="hidden" name="{{ name }}" value="{{ value }}">
+{% endfor %}
+<p><label for="username">Username</label>
+<input id="username" name="username" autocomplete="username" value="{{ username }}" required></p>
+<p><label for="password">Password</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required></p>
+<p><button type="submit">Sign in</button></p>
+</form>
+</main>
+</body></html>
+"""
+
+#: The authorization request's parameters the login form carries along.
+_CARRIED = (
+    "client_id",
+    "redirect_uri",
+    "response_type",
+    "scope",
+    "state",
+    "nonce",
+    "code_challenge",
+    "code_challenge_method",
+    "domain",
+)
+
+
+def _page(params: dict[str, str], status: int, error: str | None = None) -> Response:
+    html = render_template_string(
+        _LOGIN_PAGE,
+        tenant=tenant().name,
+        client=params.get("client_id", ""),
+        hidden=[(name, params[name]) for name in _CARRIED if params.get(name)],
+        username=params.get("username", ""),
+        error=error,
+    )
+    return Response(html, status=status, mimetype="text/html")
+
+
+def _back(authorization: Authorization, **answer: str) -> Response:
+    """A redirect to the client with ``answer`` (a code, or an error) and its ``state``."""
+    if authorization.state is not None:
+        answer["state"] = authorization.state
+    uri = authorization.redirect_uri
+    target = uri + ("&" if "?" in uri else "?") + urlencode(answer)
+    return _redirect(target)
+
+
+def _redirect(target: str) -> Response:
+    return Response(status=302, headers={"Location": target})
+
+
+@oidc.route(AUTHORIZE_PATH, methods=["GET", "POST"], strict_slashes=False)
+def authorize() -> Response:
+    params: dict[str, str] = dict(request.args.items())
+    if request.method == "POST":
+        params.update(request.form.items())
+    current = tenant()
+    try:
+        authorization = check_authorization(current, params)
+    except RedirectError as exc:
+        uri = params["redirect_uri"].strip()
+        state = {"state": params["state"]} if params.get("state") else {}
+        answer = {"error": exc.error, "error_description": exc.description, **state}
+        return _redirect(uri + ("&" if "?" in uri else "?") + urlencode(answer))
+    if request.method == "GET" or "username" not in params:
+        hint = params.get("login_hint") or params.get("u")
+        user = current.active_user(hint) if hint else None
+        if user is None:
+            return _page(params, 200)
+    else:
+        user = current.system_user(
+            params.get("username", ""), params.get("password", ""), params.get("domain")
+        )
+        if user is None:
+            return _page(params, 401, "Invalid username or password")
+    return _back(authorization, code=current.codes.issue(authorization, user))
+
+
+@oidc.get(KEYS_PATH, strict_slashes=False)
+def token_info() -> Response:
+    args = request.args
+    attribute = args.get("attribute", "")
+    if attribute not in ("isValid", "isRevoked", "publicKey"):
+        raise OAuthError(400, "invalid_request", "attribute is isValid, isRevoked or publicKey.")
+    form = args.get("format", "pem")
+    if form not in ("pem", "jwks", "jwk"):
+        raise OAuthError(400, "invalid_request", "format is pem, jwks or jwk.")
+    current = tenant()
+    if "tenant" in args:
+        found = state().tenants.get(args["tenant"])
+        if found is None:
+            raise OAuthError(400, "invalid_request", f"There is no tenant {args['tenant']!r}.")
+        current = found
+    if attribute == "publicKey":
+        key = current.signing_key
+        if form == "pem":
+            return Response(key.public_pem(), mimetype="application/x-pem-file")
+        return json_response(key.jwks() if form == "jwks" else key.jwk())
+    header = request.headers.get("Authorization", "")
+    token = header.partition(" ")[2].strip()
+    if attribute == "isValid":
+        return json_response(current.tokens.check(token) is not None)
+    return json_response(current.tokens.is_revoked(token))

@@ -1,0 +1,211 @@
+"""OpenID Connect for one tenant: the authorization code flow, with PKCE, and ID tokens
+(``docs/dialect.md#openid-connect``).
+
+The HTTP layer shows the login page and redirects; the rules live here:
+
+* ``/auth/oauth2/authorize`` needs a known ``client_id`` whose grant types include
+  ``authorization_code`` and a ``redirect_uri`` registered for it (exact, except that a loopback
+  URI may use any port, RFC 8252 section 7.3); otherwise a 400 ``{"error", "error_description"}``
+  (the vendor's text: "no client_id has been specified, the client_id does not exist, the
+  redirect_uri has not been specified or does not match"). Once the redirect URI is known good,
+  other errors go back to it (``?error=...&state=...``, RFC 6749 section 4.1.2.1):
+  ``response_type`` other than ``code``, a PKCE ``code_challenge_method`` other than ``S256`` or
+  ``plain``.
+* A code is good once, for 60 seconds of the tenant's clock, for the client, redirect URI and
+  PKCE challenge it was made for; anything else is 400 ``invalid_grant``.
+* An ID token (RS256, the tenant's key) goes with the tokens when ``openid`` was asked for.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
+
+from mockscim.dialect.attributes import WORKSPACE
+from mockscim.dialect.errors import OAuthError
+from mockscim.tenant.clock import Clock
+
+if TYPE_CHECKING:  # the tenant owns the codes; only the functions below take a tenant
+    from mockscim.tenant.tenant import Tenant
+
+__all__ = [
+    "CODE_TTL",
+    "PKCE_METHODS",
+    "Authorization",
+    "CodeGrant",
+    "Codes",
+    "RedirectError",
+    "check_authorization",
+    "id_token",
+]
+
+#: How long a code is good for, in seconds of the tenant's clock.
+CODE_TTL = 60
+PKCE_METHODS = ("S256", "plain")
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "[::1]", "::1"})
+
+
+class RedirectError(Exception):
+    """An authorization error that goes back to the (valid) redirect URI."""
+
+    def __init__(self, error: str, description: str) -> None:
+        super().__init__(f"{error}: {description}")
+        self.error = error
+        self.description = description
+
+
+@dataclass(frozen=True)
+class Authorization:
+    """An authorization request that passed its checks."""
+
+    client_id: str
+    redirect_uri: str
+    scope: str
+    state: str | None = None
+    nonce: str | None = None
+    code_challenge: str | None = None
+    code_challenge_method: str | None = None
+
+
+@dataclass(frozen=True)
+class CodeGrant:
+    """What a code stands for."""
+
+    authorization: Authorization
+    user_id: str
+    user_name: str
+    issued_at: float
+
+
+def _redirect_matches(registered: str, given: str) -> bool:
+    if registered == given:
+        return True
+    want, got = urlsplit(registered), urlsplit(given)
+    if want.hostname not in _LOOPBACK or got.hostname != want.hostname:
+        return False
+    # A native app's loopback redirect may use any port (RFC 8252, section 7.3).
+    host = f"[{got.hostname}]" if ":" in (got.hostname or "") else got.hostname
+    return urlunsplit((got.scheme, host or "", got.path, got.query, "")) == urlunsplit(
+        (want.scheme, host or "", want.path, want.query, "")
+    )
+
+
+def check_authorization(tenant: Tenant, params: dict[str, str]) -> Authorization:
+    """The checks of ``/auth/oauth2/authorize``: :class:`OAuthError` (400, shown to the user)
+    before the redirect URI is known good, :class:`RedirectError` after."""
+    client_id = params.get("client_id", "").strip()
+    if not client_id:
+        raise OAuthError(400, "invalid_request", "No client_id has been specified.")
+    client = tenant.clients.get(client_id)
+    if client is None or "authorization_code" not in client.get("grantTypes", []):
+        raise OAuthError(400, "invalid_client", "The client_id does not exist.")
+    redirect_uri = params.get("redirect_uri", "").strip()
+    if not redirect_uri:
+        raise OAuthError(400, "invalid_request", "The redirect_uri has not been specified.")
+    if not any(_redirect_matches(r, redirect_uri) for r in client.get("redirectUris", [])):
+        raise OAuthError(400, "invalid_request", "The redirect_uri does not match.")
+    if params.get("response_type", "").strip() != "code":
+        raise RedirectError("unsupported_response_type", "Only 'code' is supported.")
+    challenge = params.get("code_challenge") or None
+    method = params.get("code_challenge_method") or ("plain" if challenge else None)
+    if method is not None and (challenge is None or method not in PKCE_METHODS):
+        raise RedirectError("invalid_request", "code_challenge_method is S256 or plain.")
+    scope = params.get("scope") or client.get("scope", "")
+    return Authorization(
+        client_id,
+        redirect_uri,
+        scope,
+        params.get("state") or None,
+        params.get("nonce") or None,
+        challenge,
+        method,
+    )
+
+
+class Codes:
+    """The tenant's outstanding authorization codes (bounded, one-time)."""
+
+    LIMIT = 1000
+
+    def __init__(self, clock: Clock, new_code: Callable[[], str]) -> None:
+        self._clock = clock
+        self._new_code = new_code
+        self._lock = threading.Lock()
+        self._codes: dict[str, CodeGrant] = {}
+
+    def issue(self, authorization: Authorization, user: dict[str, Any]) -> str:
+        code = self._new_code()
+        now = self._clock.now().timestamp()
+        with self._lock:
+            if len(self._codes) >= self.LIMIT:
+                self._codes.clear()
+            self._codes[code] = CodeGrant(authorization, user["id"], user["userName"], now)
+        return code
+
+    def redeem(
+        self, code: str, client_id: str, redirect_uri: str | None, verifier: str | None
+    ) -> CodeGrant:
+        """The grant of a good code, used up; 400 ``invalid_grant`` for anything else."""
+        with self._lock:
+            grant = self._codes.pop(code, None)
+
+        def bad(why: str) -> OAuthError:
+            return OAuthError(400, "invalid_grant", why)
+
+        if grant is None:
+            raise bad("The authorization code is invalid, expired or already used.")
+        now = self._clock.now().timestamp()
+        request = grant.authorization
+        if now - grant.issued_at > CODE_TTL:
+            raise bad("The authorization code is invalid, expired or already used.")
+        if request.client_id != client_id:
+            raise bad("The authorization code was issued to another client.")
+        if redirect_uri != request.redirect_uri:
+            raise bad("The redirect_uri does not match the authorization request's.")
+        if request.code_challenge is not None and not _pkce_ok(request, verifier):
+            raise bad("The code_verifier does not match the code_challenge.")
+        return grant
+
+
+def _pkce_ok(request: Authorization, verifier: str | None) -> bool:
+    if not verifier:
+        return False
+    if request.code_challenge_method == "S256":
+        digest = hashlib.sha256(verifier.encode("ascii", "replace")).digest()
+        expected = base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+    else:
+        expected = verifier
+    return hmac.compare_digest(expected, request.code_challenge or "")
+
+
+def id_token(tenant: Tenant, grant: CodeGrant, issuer: str, ttl: int) -> str:
+    """The ID token of a code's user for its client."""
+    user: dict[str, Any] = tenant.store.get(grant.user_id) or {}
+    now = int(tenant.clock.now().timestamp())
+    name: dict[str, Any] = user["name"] if isinstance(user.get("name"), dict) else {}
+    emails = [e for e in user.get("emails") or [] if isinstance(e, dict)]
+    email = next((e for e in emails if e.get("primary")), emails[0] if emails else {})
+    claims: dict[str, Any] = {
+        "iss": issuer,
+        "sub": grant.user_id,
+        "aud": grant.authorization.client_id,
+        "iat": now,
+        "exp": now + ttl,
+        "auth_time": int(grant.issued_at),
+        "jti": tenant.tokens.new_id(),
+        "preferred_username": grant.user_name,
+        "name": user.get("displayName") or grant.user_name,
+        "given_name": name.get("givenName"),
+        "family_name": name.get("familyName"),
+        "email": email.get("value"),
+        "domain": user.get(WORKSPACE, {}).get("domain"),
+    }
+    if grant.authorization.nonce is not None:
+        claims["nonce"] = grant.authorization.nonce
+    return tenant.tokens.sign({k: v for k, v in claims.items() if v is not None})
