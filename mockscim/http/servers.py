@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
@@ -154,13 +155,25 @@ class WaitressThread(ThreadedServer):
         if self._thread.ident is None:  # never started: only the listening socket to close
             server.close()
             return
-        server.trigger.pull_trigger(lambda: wasyncore.dispatcher.close(server))
+        trigger = server.trigger
+        trigger.pull_trigger(lambda: wasyncore.dispatcher.close(server))
         deadline = time.monotonic() + grace
         while self._busy() and time.monotonic() < deadline:
             time.sleep(0.01)
-        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+
+        def close_connections() -> None:
+            for channel in list(server._map.values()):
+                if channel is not trigger:
+                    with contextlib.suppress(OSError):
+                        channel.close()
+            # Out of the map, not closed: the loop ends, and the pipe stays open for a pull that
+            # races with this thunk (a loop woken by the first pull may run both at once).
+            trigger.del_channel()
+
+        trigger.pull_trigger(close_connections)
         self._thread.join(timeout=5)
         server.task_dispatcher.shutdown(timeout=1)
+        trigger.close()
 
 
 class _RequestHandler(WSGIRequestHandler):
