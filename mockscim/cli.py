@@ -11,6 +11,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Flask
 
@@ -18,8 +19,10 @@ from mockscim import __version__
 from mockscim.dialect.errors import ScimError
 from mockscim.http.app import create_app
 from mockscim.http.context import SCIM_BASE
-from mockscim.http.control import ControlSettings
-from mockscim.http.sandbox import Listen, Sandbox, SandboxError, write_atomically
+from mockscim.http.control import CONTROL_PREFIX, ControlSettings
+from mockscim.http.dashboard import DASHBOARD_PATH
+from mockscim.http.sandbox import Listen, Sandbox, SandboxError, connect_host, write_atomically
+from mockscim.http.servers import root_url
 from mockscim.tenant import Profile, Tenant
 from mockscim.tenant.clock import Clock, parse_timestamp
 from mockscim.tenant.fixtures import (
@@ -33,7 +36,14 @@ from mockscim.tenant.packaged import default_fixtures
 from mockscim.tenant.tenants import TENANT_NAME
 from mockscim.testkit.exec import not_runnable, run_command
 
-__all__ = ["add_serve_options", "build_parser", "main", "serve", "tenant_from_args"]
+__all__ = [
+    "add_serve_options",
+    "build_parser",
+    "dashboard_url",
+    "main",
+    "serve",
+    "tenant_from_args",
+]
 
 DEFAULT_CLIENT_GRANTS = ["client_credentials", "password", "refresh_token"]
 
@@ -155,10 +165,14 @@ def add_serve_options(serve: argparse.ArgumentParser, *, default_port: int) -> N
         action="store_true",
         help="record contract findings for every request (journal, GET /_mockscim/findings)",
     )
-    control = serve.add_argument_group("control API (/_mockscim)")
-    control.add_argument("--no-control", action="store_true", help="do not serve the control API")
+    control = serve.add_argument_group("control API (/_mockscim) and dashboard (/_mockscim/ui)")
     control.add_argument(
-        "--control-remote", action="store_true", help="let non-loopback clients use the control API"
+        "--no-control", action="store_true", help="serve neither the control API nor the dashboard"
+    )
+    control.add_argument(
+        "--control-remote",
+        action="store_true",
+        help="let non-loopback clients use the control API and the dashboard",
     )
     control.add_argument(
         "--control-token", metavar="TOKEN", help="require X-Mockscim-Control-Token: TOKEN"
@@ -309,20 +323,44 @@ def tenant_from_args(args: argparse.Namespace) -> Tenant:
     return tenants_from_args(args)[0]
 
 
-def _banner(tenants: list[Tenant], sandbox: Sandbox) -> str:
+def dashboard_url(
+    host: str, port: int, control: ControlSettings, *, scheme: str = "http"
+) -> str | None:
+    """The dashboard's address for a browser on this machine (None with ``--no-control``).
+
+    A wildcard address (``0.0.0.0``, ``::``) is no name a browser may use for the dashboard (it is
+    not a loopback ``Host``): the loopback address is. With a control token, the address carries
+    it once; the dashboard keeps it in a cookie and drops it from the address.
+    """
+    if not control.enabled:
+        return None
+    url = root_url(scheme, connect_host(host), port) + CONTROL_PREFIX + DASHBOARD_PATH
+    return url + (f"?{urlencode({'token': control.token})}" if control.token else "")
+
+
+def _banner(
+    tenants: list[Tenant],
+    host: str,
+    port: int,
+    control: ControlSettings | None = None,
+    *,
+    scheme: str = "http",
+    ca_file: str | None = None,
+) -> str:
     tenant = tenants[0]
-    root = sandbox.url
+    root = root_url(scheme, connect_host(host), port)
     client = next(iter(tenant.clients.values()), None)
-    curl = f"curl -s --cacert '{sandbox.ca_file}'" if sandbox.ca_file else "curl -s"
+    curl = f"curl -s --cacert '{ca_file}'" if ca_file else "curl -s"
     lines = [f"mockscim {__version__}: a Workspace ONE Access SCIM 1.1 tenant ({tenant.name})"]
     lines.append(f"  SCIM base:  {root}{SCIM_BASE}")
     for other in tenants[1:]:
         lines.append(f"  tenant:     {other.name} at {root}/SAAS/t/{other.name}")
     lines.append(f"  contract:   {root}/openapi.yaml")
-    if sandbox.ca_file:
-        lines.append(
-            f"  CA file:    {sandbox.ca_file} (the throwaway CA: trust it, e.g. curl --cacert)"
-        )
+    if ca_file:
+        lines.append(f"  CA file:    {ca_file} (the throwaway CA: trust it, e.g. curl --cacert)")
+    dashboard = dashboard_url(host, port, control or ControlSettings(), scheme=scheme)
+    if dashboard is not None:
+        lines.append(f"  dashboard:  {dashboard}")
     lines.append(f"  users:      {len(tenant.store)}")
     if not tenant.profile.auth_required:
         lines.append("  auth:       off (--no-auth)")
@@ -354,7 +392,13 @@ def listen_from_args(args: argparse.Namespace) -> Listen:
     )
 
 
-def serve(app: Flask, tenants: list[Tenant], listen: Listen, ready_file: str | None) -> int:
+def serve(
+    app: Flask,
+    tenants: list[Tenant],
+    listen: Listen,
+    ready_file: str | None,
+    control: ControlSettings | None = None,
+) -> int:
     """Serve until SIGINT or SIGTERM; then let requests in flight finish and stop."""
     stopping = threading.Event()
     previous = {
@@ -367,7 +411,15 @@ def serve(app: Flask, tenants: list[Tenant], listen: Listen, ready_file: str | N
         if ready_file:
             Path(ready_file).unlink(missing_ok=True)  # a stale one would say "ready" too soon
         sandbox.start()
-        print(_banner(tenants, sandbox), flush=True)
+        shown = _banner(
+            tenants,
+            listen.host,
+            sandbox.port,
+            control,
+            scheme="https" if listen.https else "http",
+            ca_file=sandbox.ca_file,
+        )
+        print(shown, flush=True)
         if ready_file:
             text = json.dumps(sandbox.info(), indent=2) + "\n"
             wrote = write_atomically(ready_file, text.encode(), what="--ready-file")
@@ -423,4 +475,4 @@ def main(argv: Sequence[str] | None = None) -> int:
             report_on_failure=args.report_on_failure,
             journal_out=args.journal_out,
         )
-    return serve(app, tenants, listen_from_args(args), args.ready_file)
+    return serve(app, tenants, listen_from_args(args), args.ready_file, control)

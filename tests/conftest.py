@@ -6,7 +6,7 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -137,3 +137,17 @@ def serve(*args: str) -> Iterator[tuple[str, str]]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, None, None]:
+    """A failing test's report gets the sections its ``failure_sections`` callable returns (the
+    browser tests: a screenshot of the page, the browser's console)."""
+    outcome: Any = yield
+    report: pytest.TestReport = outcome.get_result()
+    describe: Callable[[], list[tuple[str, str]]] | None = getattr(item, "failure_sections", None)
+    if describe is not None and report.failed and report.when == "call":
+        for title, text in describe():
+            report.sections.append((title, text))

@@ -1,4 +1,5 @@
-"""The wheel carries openapi.yaml and the default fixtures, so an installed mockscim finds them."""
+"""The wheel carries openapi.yaml, the default fixtures and the dashboard's templates and static
+files, so an installed mockscim finds them."""
 
 from __future__ import annotations
 
@@ -47,6 +48,12 @@ def test_wheel_contents(tmp_path: Path) -> None:
         "mockscim/tenant/tenant.py",
         "mockscim/http/app.py",
         "mockscim/testkit/plugin.py",
+        # The dashboard's templates and files: an installed sandbox serves them, offline.
+        "mockscim/http/templates/dashboard/base.html",
+        "mockscim/http/templates/dashboard/journal.html",
+        "mockscim/http/static/dashboard.css",
+        "mockscim/http/static/dashboard.js",
+        "mockscim/http/static/favicon.svg",
     ):
         assert needed in names, needed
     assert not any(n.startswith("tests/") for n in names)

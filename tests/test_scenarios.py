@@ -575,3 +575,32 @@ def test_a_rejected_clock_change_changes_nothing(tenant: Tenant, client: FlaskCl
         assert (reply.status_code, error_code(reply)) == (400, "control.invalid"), bad
     assert client.get("/_mockscim/clock").get_json()["now"] == "2030-01-01T00:00:00.000Z"
     assert before["frozen"] is False
+
+
+def test_a_rejected_control_request_says_what_is_wrong(client: FlaskClient) -> None:
+    """control.invalid names the problem (the dashboard's clock form shows this message)."""
+    cases = {
+        '{"now": "next tuesday"}': "'now' is not ISO 8601: 'next tuesday'",
+        '{"advance": -5}': "'advance' must be a number of seconds, 0 to",
+        '{"now": 5}': "'now' must be an ISO 8601 string or null",
+        "[]": "expected {'now': ISO 8601 or null} or {'advance': seconds}",
+        "{": "the body is not valid JSON",
+    }
+    for body, wanted in cases.items():
+        reply = client.post("/_mockscim/clock", data=body)
+        (error,) = reply.get_json()["errors"]
+        assert error["code"] == "control.invalid", body
+        assert error["message"].startswith("The control request is invalid: " + wanted), error
+
+
+def test_the_scenarios_about_a_user_are_listed_without_a_hit() -> None:
+    scenarios = Scenarios()
+    scenarios.non_local("JDoe")
+    scenarios.missing("3e1f9baf-fcdb-53b8-a7d0-be256fb532d8", after=1)
+    scenarios.error("PATCH", "/Users/*", user="jdoe")
+    scenarios.error("PATCH", "/Users/*")
+    scenarios.non_local("someone.else")
+    about = scenarios.about("3e1f9baf-fcdb-53b8-a7d0-be256fb532d8", "jdoe")
+    assert [s["id"] for s in about] == ["s1", "s2", "s3"]
+    assert [s["hits"] for s in scenarios.all()] == [0, 0, 0, 0, 0]
+    assert scenarios.about("x", "y") == []

@@ -28,7 +28,7 @@ import requests
 from flask import Flask
 from flask.testing import FlaskClient
 
-from mockscim.http import control
+from mockscim.http import control, dashboard
 from mockscim.http.app import create_app
 from mockscim.http.control import ControlSettings
 from mockscim.http.servers import LiveServer
@@ -209,9 +209,13 @@ def test_secrets_are_compared_in_constant_time() -> None:
         source = inspect.getsource(function)
         assert "hmac.compare_digest" in source, function.__name__
         assert not re.search(r"(secret|password|stored)\s*[!=]=|[!=]=\s*(secret|password)", source)
-    guard = inspect.getsource(control._guard)
-    assert "hmac.compare_digest" in guard
-    assert not re.search(r"(given|token)\s*[!=]=", guard)
+    matches = inspect.getsource(control.token_matches)
+    assert "hmac.compare_digest" in matches
+    for guard in (control.guard, control.token_matches, dashboard._protect, dashboard.index):
+        source = inspect.getsource(guard)
+        assert not re.search(r"(given|token|offered|cookie)\s*[!=]=", source), guard.__name__
+    # The control API's guard and the dashboard's compare through token_matches only.
+    assert "token_matches(given)" in inspect.getsource(control.guard)
 
 
 # -- secrets never leak ---------------------------------------------------------------------------

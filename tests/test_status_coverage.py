@@ -214,8 +214,13 @@ def oversized(operation_id: str, **kwargs: Any) -> Recipe:
     )
 
 
-def control_recipes(operation_id: str, success: int, **request: Any) -> list[Recipe]:
-    """The success, both refusals and the 500 of a control operation."""
+def control_recipes(
+    operation_id: str,
+    success: int,
+    broken: str = "mockscim.http.control.tenant",
+    **request: Any,
+) -> list[Recipe]:
+    """The success, both refusals and the 500 of a control operation (or dashboard page)."""
     return [
         Recipe(operation_id, success, "ok", auth="none", **request),
         Recipe(
@@ -242,8 +247,61 @@ def control_recipes(operation_id: str, success: int, **request: Any) -> list[Rec
             "injected failure",
             code="internal.error",
             auth="none",
-            broken="mockscim.http.control.tenant",
+            broken=broken,
             **request,
+        ),
+    ]
+
+
+def dashboard_recipes() -> list[Recipe]:
+    """The dashboard's pages and files: each answered, refused twice, failing; and the statuses
+    of the parameters its own links and script send, the token exchange and what is not there."""
+    page = "mockscim.http.dashboard.tenant"
+    return [
+        *control_recipes("dashboardUsers", 200, page, query="filter=userName%20sw%20%22j%22"),
+        Recipe(
+            "dashboardUsers",
+            303,
+            "control token kept in a cookie",
+            auth="none",
+            query="token=s3cret",
+            control={"token": "s3cret"},
+        ),
+        Recipe(
+            "dashboardUsers",
+            400,
+            "startIndex 0",
+            code="control.invalid",
+            auth="none",
+            query="startIndex=0",
+        ),
+        *control_recipes("dashboardUser", 200, page),
+        Recipe("dashboardUser", 404, "unknown id", auth="none", path_id="{missing}"),
+        *control_recipes("dashboardGroups", 200, page),
+        *control_recipes("dashboardJournal", 200, page, query="status=4xx"),
+        Recipe(
+            "dashboardJournal",
+            400,
+            "after -1",
+            code="control.invalid",
+            auth="none",
+            query="after=-1",
+        ),
+        *control_recipes("dashboardScenarios", 200, page),
+        *control_recipes("dashboardClock", 200, page),
+        *control_recipes(
+            "dashboardStatic",
+            200,
+            "mockscim.http.dashboard.send_from_directory",
+            path_id="dashboard.css",
+        ),
+        Recipe(
+            "dashboardStatic",
+            404,
+            "no such file",
+            code="not.found",
+            auth="none",
+            path_id="nothing.css",
         ),
     ]
 
@@ -842,6 +900,7 @@ RECIPES: list[Recipe] = [
     *control_recipes("controlClearJournal", 204),
     *group_and_role_recipes(),
     *control_recipes("controlGetFindings", 200),
+    *dashboard_recipes(),
 ]
 
 
@@ -935,12 +994,15 @@ def test_documented_status_is_produced(
     if not content:
         assert text == "", text[:500]
         return
-    assert reply.mimetype in content, (reply.mimetype, list(content))
     media_type = reply.mimetype
-    if "json" not in media_type and "yaml" not in media_type:
-        assert text.strip(), "an empty page"  # HTML or PEM: documented as a string
-        return
-    body = yaml.safe_load(text) if media_type == "application/yaml" else json.loads(text)
+    assert media_type in content, f"{media_type} is not documented: {list(content)}"
+    if media_type == "application/yaml":
+        body = yaml.safe_load(text)
+    elif "json" in media_type:
+        body = json.loads(text)
+    else:  # the dashboard's pages, stylesheet and script: text
+        body = text
+        assert text.strip(), "an empty page"
     assert schema_errors(content[media_type]["schema"], body) == [], body
     assert code_of(body) == recipe.code, body
 
@@ -1017,7 +1079,7 @@ def render() -> str:
         f"Only with a profile switch: {ways['profile']} rows (401 with "
         "`--unauthenticated-status 401`, PATCH's 200 with `--patch-status 200`). Only with an "
         f"`error` scenario: {ways['scenario']} rows (500). Only by an internal failure the test "
-        f"injects, where scenarios do not reach (the control API, `GET /openapi.yaml`): "
+        f"injects, where scenarios do not reach (the control API and its dashboard, `GET /openapi.yaml`): "
         f"{ways['internal failure']} rows (500). Excluded: {len(EXCLUDED)}.",
         "",
         "| operation | status | codes | recipes (how) | golden cases |",

@@ -311,8 +311,16 @@ class ScenarioInvalid(BadRequest):
 
 
 class ControlInvalid(BadRequest):
+    """The control API is mockscim's own: its message says what is wrong (as scenario.invalid's
+    and users.invalid's do), so that a script, or the dashboard's forms, can show it."""
+
     code = "control.invalid"
     message = "The control request is invalid"
+
+    def __init__(self, detail: str | None = None, *, message: str | None = None) -> None:
+        if message is None and detail:
+            message = f"{type(self).message}: {detail}"
+        super().__init__(detail, message=message)
 
 
 class UsersInvalid(BadRequest):

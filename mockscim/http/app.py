@@ -1,4 +1,5 @@
-"""The app factory: the emulated API, the control API, the request pipeline, the error handler."""
+"""The app factory: the emulated API, the control API and its dashboard, the request pipeline, the
+error handler."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from mockscim.http.context import (
     use_tenant,
 )
 from mockscim.http.control import CONTROL_PREFIX, ControlSettings, control
+from mockscim.http.dashboard import DASHBOARD_PATH, dashboard
 from mockscim.http.errors import handle_error
 from mockscim.http.groups import groups
 from mockscim.http.me import me, schemas
@@ -52,6 +54,14 @@ def create_app(
     ]
     if settings.enabled:
         mounts.append((control, CONTROL_PREFIX, CONTROL_PREFIX + "/t/<tenant>"))
+        # The dashboard: the same guard as the control API, so the same switch.
+        mounts.append(
+            (
+                dashboard,
+                CONTROL_PREFIX + DASHBOARD_PATH,
+                CONTROL_PREFIX + "/t/<tenant>" + DASHBOARD_PATH,
+            )
+        )
     for blueprint, plain, per_tenant in mounts:
         app.register_blueprint(blueprint, url_prefix=plain)
         app.register_blueprint(blueprint, url_prefix=per_tenant, name=f"{blueprint.name}_tenant")

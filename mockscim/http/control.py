@@ -33,7 +33,15 @@ from mockscim.http.context import NO_BODY, host_root, json_response, read_json, 
 from mockscim.tenant.clock import format_timestamp, parse_timestamp
 from mockscim.tenant.fixtures import FixtureError
 
-__all__ = ["CONTROL_PREFIX", "TOKEN_HEADER", "ControlSettings", "control"]
+__all__ = [
+    "CONTROL_PREFIX",
+    "TOKEN_HEADER",
+    "ControlSettings",
+    "control",
+    "guard",
+    "settings",
+    "token_matches",
+]
 
 CONTROL_PREFIX = "/_mockscim"
 TOKEN_HEADER = "X-Mockscim-Control-Token"
@@ -82,8 +90,20 @@ def _same_origin(origin: str) -> bool:
     return scheme in ("http", "https") and _loopback_host(rest.rstrip("/"))
 
 
-@control.before_request
-def _guard() -> None:
+def token_matches(given: str) -> bool:
+    """Is ``given`` the control token? (Constant time; True when no token is set.)"""
+    expected = settings().token
+    return expected is None or hmac.compare_digest(given.encode(), expected.encode())
+
+
+def guard(*, token: str | None = None) -> None:
+    """Refuse what the control API refuses: a client that is not on loopback, a request a web page
+    could send (a foreign ``Origin``, a rebound ``Host``), a missing or wrong control token.
+
+    Every surface that drives or shows the tenant calls this (the control API, the dashboard).
+    ``token`` is a control token the caller found elsewhere than in the header (the dashboard's
+    cookie); the header wins when both are there.
+    """
     current = settings()
     if not current.allow_remote:
         if not _loopback(request.remote_addr):
@@ -100,12 +120,17 @@ def _guard() -> None:
                 message="The control API answers loopback clients only",
             )
     if current.token is not None:
-        given = request.headers.get(TOKEN_HEADER, "")
-        if not hmac.compare_digest(given.encode(), current.token.encode()):
+        given = request.headers.get(TOKEN_HEADER) or token or ""
+        if not token_matches(given):
             raise ControlRefused(
                 f"missing or wrong {TOKEN_HEADER}",
                 message=f"The control API needs the {TOKEN_HEADER} header",
             )
+
+
+@control.before_request
+def _guard() -> None:
+    guard()
 
 
 def _body(default: Any = None) -> Any:

@@ -341,6 +341,15 @@ class Scenarios:
         with self._lock:
             return [s.describe() for s in self._items]
 
+    def about(self, user_id: str, user_name: str) -> list[dict[str, Any]]:
+        """The scenarios that select this user (by id or userName), as listed; no hit counted."""
+        with self._lock:
+            return [
+                s.describe()
+                for s in self._items
+                if "user" in s.spec and self._about(s, user_id, user_name)
+            ]
+
     def unused(self) -> list[dict[str, Any]]:
         """Scenarios that never matched a request."""
         with self._lock:

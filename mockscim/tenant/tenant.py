@@ -282,9 +282,14 @@ class Tenant:
     # -- directories ----------------------------------------------------------------------------
 
     def is_local(self, user: User) -> bool:
-        """May SCIM change this user? System and "Other" directories only [decided]."""
+        """May SCIM change this user? System and "Other" directories only [decided], and no
+        ``non_local`` scenario says otherwise (asking counts as a request about the user)."""
         if self.scenarios.is_non_local(user["id"], user["userName"]):
             return False
+        return self.in_local_directory(user)
+
+    def in_local_directory(self, user: User) -> bool:
+        """May SCIM change this user by its directory and type alone (scenarios aside)?"""
         workspace = user.get(WORKSPACE, {})
         return (
             self.directories.is_local(workspace.get("userStoreUuid", ""))
