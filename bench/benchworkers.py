@@ -11,8 +11,11 @@ from __future__ import annotations
 import http.client
 import json
 import logging
+import os
+import ssl
 import threading
 import time
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 from urllib.parse import quote
@@ -60,6 +63,35 @@ def _mockscim_app(users: int, seed: int) -> Any:
     return create_app(Tenant(fixtures, profile=Profile(auth_required=False)))
 
 
+def _cheroot(app: Any, threads: int, tls: bool) -> tuple[int, Callable[[], None], str | None]:
+    """``app`` on cheroot, started: (port, stop, CA file). Over HTTPS the sandbox's own server
+    (mockscim.http.tls_server) with a throwaway CA; plain HTTP on cheroot as it comes."""
+    if tls:
+        import tempfile
+
+        from mockscim.http.tls import throwaway
+        from mockscim.http.tls_server import TlsServer
+
+        made = throwaway()
+        assert made.ca_pem is not None
+        handle, ca_file = tempfile.mkstemp(prefix="bench-ca-", suffix=".pem")
+        os.write(handle, made.ca_pem)
+        os.close(handle)
+        server = TlsServer(app, made.context, threads=threads).start()
+
+        def stop() -> None:
+            server.stop()
+            os.unlink(ca_file)
+
+        return server.port, stop, ca_file
+    from cheroot import wsgi
+
+    plain = wsgi.Server(("127.0.0.1", 0), app, numthreads=threads, request_queue_size=128)
+    plain.prepare()
+    threading.Thread(target=plain.serve, daemon=True).start()
+    return int(plain.bind_addr[1]), plain.stop, None
+
+
 def serve(
     kind: str,
     users: int,
@@ -69,10 +101,11 @@ def serve(
     lifetime: float,
     conn: Connection,
 ) -> None:
-    """Serve ``kind`` ("floor" or "mockscim") with waitress on 127.0.0.1 and a free port.
+    """Serve ``kind`` on 127.0.0.1 and a free port: "floor" or "mockscim" with waitress,
+    "mockscim-cheroot" (plain HTTP) or "mockscim-https" on cheroot.
 
-    Sends ``{"port", "build_s", "pinned"}`` once listening; then answers ``"cpu"`` with its CPU
-    seconds so far and stops on ``"stop"``, or after ``lifetime`` seconds whatever happens.
+    Sends ``{"port", "build_s", "pinned", "ca_file"}`` once listening; then answers ``"cpu"`` with
+    its CPU seconds so far and stops on ``"stop"``, or after ``lifetime`` seconds whatever happens.
     """
     from waitress.server import create_server
 
@@ -80,16 +113,20 @@ def serve(
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     started = time.perf_counter()
     app = _floor_app() if kind == "floor" else _mockscim_app(users, seed)
-    if kind == "mockscim":
-        from mockscim.http.servers import waitress_server
-
-        server = waitress_server(app, "127.0.0.1", 0, threads=threads)
+    ca_file = None
+    if kind.startswith("mockscim-"):
+        port, close, ca_file = _cheroot(app, threads, tls=kind == "mockscim-https")
     else:
-        server = create_server(app, host="127.0.0.1", port=0, threads=threads, ident="floor")
+        if kind == "mockscim":
+            from mockscim.http.servers import waitress_server
+
+            server = waitress_server(app, "127.0.0.1", 0, threads=threads)
+        else:
+            server = create_server(app, host="127.0.0.1", port=0, threads=threads, ident="floor")
+        threading.Thread(target=server.run, daemon=True).start()
+        port, close = server.effective_port, server.close
     build = time.perf_counter() - started
-    runner = threading.Thread(target=server.run, daemon=True)
-    runner.start()
-    conn.send({"port": server.effective_port, "build_s": build, "pinned": pinned})
+    conn.send({"port": port, "build_s": build, "pinned": pinned, "ca_file": ca_file})
     deadline = time.monotonic() + lifetime
     windows: list[dict[str, float]] = []
 
@@ -119,14 +156,14 @@ def serve(
     except (EOFError, OSError):
         pass
     finally:
-        server.close()
+        close()
 
 
 def users_paths(users: list[dict[str, Any]], kind: str) -> list[str]:
     """Request paths, one per user, for a load target."""
     if kind == "floor":
         return [f"/floor/{u['id']}" for u in users]
-    if kind == "get":
+    if kind.startswith("get"):
         return [f"{SCIM_USERS}/{u['id']}" for u in users]
     if kind == "filter":
         return [
@@ -141,10 +178,13 @@ def load(
     paths: list[str],
     connections: int,
     cpu: int | None,
+    ca_file: str | None,
+    reuse: bool,
     conn: Connection,
 ) -> None:
     """Send GETs over ``connections`` persistent HTTP/1.1 connections, each in a thread, cycling
-    through ``paths`` (each thread from its own offset).
+    through ``paths`` (each thread from its own offset). With ``ca_file``, HTTPS verified against
+    it; without ``reuse``, a new connection (and TLS handshake) for every request.
 
     Handshake: sends ``{"ready"}`` once imported and pinned, then waits (30 s at most) for
     ``("go", start, window_start, window_end)`` in ``time.monotonic()`` time: requests from
@@ -162,8 +202,15 @@ def load(
     results: list[dict[str, Any]] = []
     lock = threading.Lock()
 
+    context = ssl.create_default_context(cafile=ca_file) if ca_file else None
+
+    def connect() -> http.client.HTTPConnection:
+        if context is not None:
+            return http.client.HTTPSConnection("127.0.0.1", port, timeout=10, context=context)
+        return http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+
     def worker(offset: int) -> None:
-        client = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        client = connect()
         done = errors = 0
         latencies: list[float] = []
         statuses: dict[int, int] = {}
@@ -177,9 +224,12 @@ def load(
                 reply = client.getresponse()
                 reply.read()
                 status = reply.status
+                if not reuse:
+                    client.close()
+                    client = connect()
             except (OSError, http.client.HTTPException):
                 client.close()
-                client = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                client = connect()
                 status = 0
             end = time.monotonic()
             if now >= window_start and end <= window_end:

@@ -7,7 +7,9 @@ Sections (each prints a table; ``--json`` writes every number, the machine and t
 ``plugin``   what the pytest plugin costs: the session fixture's set-up, the per-test reset and the
              first request against a fresh live server.
 ``floor``    requests/s over loopback of a bare Flask app on waitress (fixed 1 KB JSON) against
-             mockscim's ``GET /Users/{id}`` and ``userName eq`` search, same waitress settings.
+             mockscim's ``GET /Users/{id}`` and ``userName eq`` search, same waitress settings;
+             then ``GET /Users/{id}`` on cheroot over HTTP and HTTPS (the ``--tls`` server),
+             each also with a new connection (and TLS handshake) for every request.
 ``scim2``    mockscim against scim2-server (a SCIM 2.0 server), in process, same users.
 ``startup``  ``python -m mockscim serve --port 0`` to the first 200 on the health endpoint.
 ``scale``    tenants of 1k, 10k and 100k generated users: load time, memory and latencies.
@@ -54,6 +56,7 @@ from benchlib import (
 from benchworkers import SCIM_USERS, load, scale_size, serve, users_paths
 
 from mockscim.http.app import create_app
+from mockscim.http.sandbox import TLS_THREADS
 from mockscim.http.servers import LiveServer
 from mockscim.tenant import Profile, Tenant
 from mockscim.tenant.fixtures import load_fixtures, scenarios_beside
@@ -156,7 +159,11 @@ METHOD = {
         "(varied ids / userNames, never a repeated query in a row); a warm-up window, then a "
         "measured window; only requests that started and ended inside it count. Server and "
         "load generator pinned to separate CPUs with os.sched_setaffinity when possible. "
-        "CPU % = process CPU seconds / wall seconds (server: over warm-up + window)."
+        "CPU % = process CPU seconds / wall seconds (server: over warm-up + window). HTTPS: "
+        "mockscim.http.tls_server.TlsServer with a throwaway CA (ECDSA P-256, TLS 1.3 as "
+        "negotiated by Python's ssl on both sides), http.client.HTTPSConnection verifying "
+        "against that CA; 'a new connection each' closes and reopens the connection (a full "
+        "TCP and TLS handshake) for every request."
     ),
     "scim2": (
         "In process, werkzeug test clients on both sides (Flask's test_client for mockscim with "
@@ -380,27 +387,49 @@ def section_floor(cfg: Config) -> SectionResult:
     server_cpu, client_cpu = split_cpus()
     threads = 4
     connections = cfg.floor_connections
-    plan = [
-        ("floor", [("floor", "bare Flask, fixed 1 KB JSON")]),
+    # (server, its threads, [(target, label, a new connection per request?)]). cheroot gets the
+    # HTTPS sandbox's default thread count (mockscim.http.sandbox.TLS_THREADS).
+    tls_threads = TLS_THREADS
+    plan: list[tuple[str, int, list[tuple[str, str, bool]]]] = [
+        ("floor", threads, [("floor", "bare Flask, fixed 1 KB JSON", True)]),
         (
             "mockscim",
+            threads,
             [
-                ("get", "mockscim GET /Users/{id}"),
-                ("filter", 'mockscim GET /Users?filter=userName eq "..."'),
+                ("get", "mockscim GET /Users/{id}", True),
+                ("filter", 'mockscim GET /Users?filter=userName eq "..."', True),
+                ("get-new", "GET /Users/{id}, a new connection each", False),
+            ],
+        ),
+        (
+            "mockscim-cheroot",
+            tls_threads,
+            [("get-cheroot", "GET /Users/{id}, HTTP on cheroot", True)],
+        ),
+        (
+            "mockscim-https",
+            tls_threads,
+            [
+                ("get-https", "GET /Users/{id}, HTTPS (cheroot)", True),
+                ("get-https-new", "GET /Users/{id}, HTTPS, a new connection each", False),
             ],
         ),
     ]
     lifetime = 120 + 3 * (cfg.floor_warmup + cfg.floor_duration + 20)
     runs: dict[str, Any] = {}
-    for server_kind, loads in plan:
-        with child(serve, server_kind, cfg.floor_users, SEED, threads, server_cpu, lifetime) as (
+    for server_kind, server_threads, loads in plan:
+        with child(
+            serve, server_kind, cfg.floor_users, SEED, server_threads, server_cpu, lifetime
+        ) as (
             _process,
             conn,
         ):
             info = receive(conn, 120, f"{server_kind} server start")
-            for kind, label in loads:
+            for kind, label, reuse in loads:
                 paths = users_paths(users, kind)
-                with child(load, info["port"], paths, connections, client_cpu) as (
+                with child(
+                    load, info["port"], paths, connections, client_cpu, info["ca_file"], reuse
+                ) as (
                     _loader,
                     load_conn,
                 ):
@@ -419,6 +448,8 @@ def section_floor(cfg: Config) -> SectionResult:
                     {
                         "label": label,
                         "server": server_kind,
+                        "server_threads": server_threads,
+                        "new_connection_each": not reuse,
                         "server_build_s": info["build_s"],
                         "server_pinned": info["pinned"],
                         "client_pinned": hello["pinned"],
@@ -432,8 +463,8 @@ def section_floor(cfg: Config) -> SectionResult:
     floor_rps = runs["floor"]["req_per_s"]
     pinned = bool(runs["floor"]["server_pinned"] and runs["floor"]["client_pinned"])
     table = Table(
-        f"floor: req/s over loopback, waitress threads={threads}, "
-        f"{connections} client connections, {cfg.floor_users:,} users",
+        f"floor: req/s over loopback, waitress threads={threads}, cheroot threads="
+        f"{tls_threads}, {connections} client connections, {cfg.floor_users:,} users",
         [
             "target",
             "req/s",
@@ -446,7 +477,7 @@ def section_floor(cfg: Config) -> SectionResult:
             "req/server CPU-s",
         ],
     )
-    for kind in ("floor", "get", "filter"):
+    for kind in runs:
         r = runs[kind]
         r["ratio_vs_floor"] = ratio(r["req_per_s"], floor_rps)
         cpu_share = (r["server_cpu_pct"] or 0) / 100
@@ -484,7 +515,16 @@ def section_floor(cfg: Config) -> SectionResult:
     }
     get_ratio = runs["get"]["ratio_vs_floor"]
     filter_ratio = runs["filter"]["ratio_vs_floor"]
+    https_ratio = ratio(runs["get-https"]["req_per_s"], runs["get"]["req_per_s"])
+    cheroot_ratio = ratio(runs["get-cheroot"]["req_per_s"], runs["get"]["req_per_s"])
     targets = [
+        Target("floor: HTTPS get / HTTP get (waitress)", https_ratio, "(reported)", None),
+        Target(
+            "floor: cheroot HTTP get / waitress HTTP get",
+            cheroot_ratio,
+            "< 1: waitress stays the HTTP server",
+            None if cheroot_ratio is None else cheroot_ratio < 1,
+        ),
         Target(
             "floor: get by id / floor",
             get_ratio,

@@ -1,14 +1,19 @@
-"""``mockscim serve``: the standalone sandbox."""
+"""``mockscim serve`` (the standalone sandbox) and ``mockscim exec`` (a command run against one)."""
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+
+from flask import Flask
 
 from mockscim import __version__
 from mockscim.dialect.errors import ScimError
@@ -16,7 +21,8 @@ from mockscim.http.app import create_app
 from mockscim.http.context import SCIM_BASE
 from mockscim.http.control import CONTROL_PREFIX, ControlSettings
 from mockscim.http.dashboard import DASHBOARD_PATH
-from mockscim.http.servers import waitress_server
+from mockscim.http.sandbox import Listen, Sandbox, SandboxError, connect_host, write_atomically
+from mockscim.http.servers import root_url
 from mockscim.tenant import Profile, Tenant
 from mockscim.tenant.clock import Clock, parse_timestamp
 from mockscim.tenant.fixtures import (
@@ -28,21 +34,29 @@ from mockscim.tenant.fixtures import (
 )
 from mockscim.tenant.packaged import default_fixtures
 from mockscim.tenant.tenants import TENANT_NAME
+from mockscim.testkit.exec import not_runnable, run_command
 
-__all__ = ["build_parser", "dashboard_url", "main", "tenant_from_args"]
+__all__ = [
+    "add_serve_options",
+    "build_parser",
+    "dashboard_url",
+    "main",
+    "serve",
+    "tenant_from_args",
+]
 
 DEFAULT_CLIENT_GRANTS = ["client_credentials", "password", "refresh_token"]
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="mockscim", description="A mock Workspace ONE Access (vIDM) SCIM 1.1 tenant."
-    )
-    parser.add_argument("--version", action="version", version=f"mockscim {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="serve the sandbox (waitress)")
+def add_serve_options(serve: argparse.ArgumentParser, *, default_port: int) -> None:
+    """The options of the sandbox, the same for ``serve`` and ``exec``."""
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks one)")
+    serve.add_argument(
+        "--port",
+        type=int,
+        default=default_port,
+        help=f"port (default {default_port}{': a free one' if default_port == 0 else '; 0 picks one'})",
+    )
     serve.add_argument(
         "--fixtures", metavar="DIR", help="fixtures directory (default: the packaged data)"
     )
@@ -87,7 +101,22 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--page-size-cap", type=int, metavar="N", help="cut larger `count` values to N"
     )
-    serve.add_argument("--threads", type=int, default=4, help="waitress threads (default 4)")
+    serve.add_argument(
+        "--threads", type=int, help="worker threads (default 4 for HTTP, 10 for HTTPS)"
+    )
+    tls = serve.add_argument_group("HTTPS (docs/tls-and-exec.md)")
+    tls.add_argument(
+        "--tls",
+        action="store_true",
+        help="serve HTTPS with a throwaway CA and a certificate for localhost, 127.0.0.1, ::1",
+    )
+    tls.add_argument(
+        "--tls-ca-out",
+        metavar="FILE",
+        help="write the throwaway CA certificate here (default: a temporary file, printed)",
+    )
+    tls.add_argument("--tls-cert", metavar="FILE", help="serve this certificate (PEM) instead")
+    tls.add_argument("--tls-key", metavar="FILE", help="its private key (PEM, unencrypted)")
     scenarios = serve.add_argument_group("scenarios (see the README)")
     scenarios.add_argument(
         "--scenarios",
@@ -151,6 +180,41 @@ def build_parser() -> argparse.ArgumentParser:
     control.add_argument(
         "--journal-size", metavar="N", type=int, default=1000, help="requests the journal keeps"
     )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mockscim", description="A mock Workspace ONE Access (vIDM) SCIM 1.1 tenant."
+    )
+    parser.add_argument("--version", action="version", version=f"mockscim {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve the sandbox")
+    add_serve_options(serve, default_port=8080)
+    serve.add_argument(
+        "--ready-file",
+        metavar="FILE",
+        help="once the server answers, write a JSON object (url, scim_url, token_url, client_id, "
+        "client_secret, tenant, tls, ca_file, port, pid) here; removed when it stops",
+    )
+    run = commands.add_parser(
+        "exec",
+        help="run a command against a sandbox on a free port, then stop it",
+        usage="mockscim exec [serve options] -- CMD [ARGS...]",
+        description="Start the sandbox on a free port, wait until it answers, run CMD with "
+        "MOCKSCIM_URL, MOCKSCIM_SCIM_URL, MOCKSCIM_TOKEN_URL, MOCKSCIM_CLIENT_ID, "
+        "MOCKSCIM_CLIENT_SECRET and MOCKSCIM_TENANT set (with --tls also MOCKSCIM_CA_FILE, "
+        "SSL_CERT_FILE, REQUESTS_CA_BUNDLE, NODE_EXTRA_CA_CERTS), stop the sandbox and exit "
+        "with CMD's exit code.",
+    )
+    add_serve_options(run, default_port=0)
+    run.add_argument(
+        "--report-on-failure",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="when CMD fails, print the journal, the findings and the unused scenarios (default on)",
+    )
+    run.add_argument("--journal-out", metavar="FILE", help="write the journal here as JSON")
+    run.add_argument("cmd", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     return parser
 
 
@@ -259,7 +323,9 @@ def tenant_from_args(args: argparse.Namespace) -> Tenant:
     return tenants_from_args(args)[0]
 
 
-def dashboard_url(host: str, port: int, control: ControlSettings) -> str | None:
+def dashboard_url(
+    host: str, port: int, control: ControlSettings, *, scheme: str = "http"
+) -> str | None:
     """The dashboard's address for a browser on this machine (None with ``--no-control``).
 
     A wildcard address (``0.0.0.0``, ``::``) is no name a browser may use for the dashboard (it is
@@ -268,48 +334,126 @@ def dashboard_url(host: str, port: int, control: ControlSettings) -> str | None:
     """
     if not control.enabled:
         return None
-    name = {"0.0.0.0": "127.0.0.1", "::": "[::1]", "": "127.0.0.1"}.get(host, host)
-    if ":" in name and not name.startswith("["):
-        name = f"[{name}]"
-    url = f"http://{name}:{port}{CONTROL_PREFIX}{DASHBOARD_PATH}"
+    url = root_url(scheme, connect_host(host), port) + CONTROL_PREFIX + DASHBOARD_PATH
     return url + (f"?{urlencode({'token': control.token})}" if control.token else "")
 
 
 def _banner(
-    tenants: list[Tenant], host: str, port: int, control: ControlSettings | None = None
+    tenants: list[Tenant],
+    host: str,
+    port: int,
+    control: ControlSettings | None = None,
+    *,
+    scheme: str = "http",
+    ca_file: str | None = None,
 ) -> str:
     tenant = tenants[0]
-    root = f"http://{host}:{port}"
+    root = root_url(scheme, connect_host(host), port)
     client = next(iter(tenant.clients.values()), None)
+    curl = f"curl -s --cacert '{ca_file}'" if ca_file else "curl -s"
     lines = [f"mockscim {__version__}: a Workspace ONE Access SCIM 1.1 tenant ({tenant.name})"]
     lines.append(f"  SCIM base:  {root}{SCIM_BASE}")
     for other in tenants[1:]:
         lines.append(f"  tenant:     {other.name} at {root}/SAAS/t/{other.name}")
     lines.append(f"  contract:   {root}/openapi.yaml")
-    dashboard = dashboard_url(host, port, control or ControlSettings())
+    if ca_file:
+        lines.append(f"  CA file:    {ca_file} (the throwaway CA: trust it, e.g. curl --cacert)")
+    dashboard = dashboard_url(host, port, control or ControlSettings(), scheme=scheme)
     if dashboard is not None:
         lines.append(f"  dashboard:  {dashboard}")
     lines.append(f"  users:      {len(tenant.store)}")
     if not tenant.profile.auth_required:
         lines.append("  auth:       off (--no-auth)")
-        lines.append(f"  try:        curl -s '{root}{SCIM_BASE}/Users?count=2'")
+        lines.append(f"  try:        {curl} '{root}{SCIM_BASE}/Users?count=2'")
     elif client is not None:
         cid, secret = client["clientId"], client["secret"]
         lines.append(f"  client:     {cid} / {secret}")
         lines.append(
-            "  try:        TOKEN=$(curl -s -X POST -u "
+            f"  try:        TOKEN=$({curl} -X POST -u "
             f"'{cid}:{secret}' '{root}/SAAS/auth/oauthtoken?grant_type=client_credentials' "
             "| python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])')"
         )
         lines.append(
-            f"              curl -s -H \"Authorization: Bearer $TOKEN\" '{root}{SCIM_BASE}/Users?count=2'"
+            f"              {curl} -H \"Authorization: Bearer $TOKEN\" '{root}{SCIM_BASE}/Users?count=2'"
         )
-    lines.append("  stop:       Ctrl-C")
+    lines.append("  stop:       Ctrl-C (or SIGTERM)")
     return "\n".join(lines)
 
 
+def listen_from_args(args: argparse.Namespace) -> Listen:
+    return Listen(
+        host=args.host,
+        port=args.port,
+        threads=args.threads,
+        tls=args.tls,
+        tls_cert=args.tls_cert,
+        tls_key=args.tls_key,
+        tls_ca_out=args.tls_ca_out,
+    )
+
+
+def serve(
+    app: Flask,
+    tenants: list[Tenant],
+    listen: Listen,
+    ready_file: str | None,
+    control: ControlSettings | None = None,
+) -> int:
+    """Serve until SIGINT or SIGTERM; then let requests in flight finish and stop."""
+    stopping = threading.Event()
+    previous = {
+        signum: signal.signal(signum, lambda *_: stopping.set())
+        for signum in (signal.SIGINT, signal.SIGTERM)
+    }
+    sandbox = Sandbox(app, tenants[0], listen)
+    wrote: Path | None = None
+    try:
+        if ready_file:
+            Path(ready_file).unlink(missing_ok=True)  # a stale one would say "ready" too soon
+        sandbox.start()
+        shown = _banner(
+            tenants,
+            listen.host,
+            sandbox.port,
+            control,
+            scheme="https" if listen.https else "http",
+            ca_file=sandbox.ca_file,
+        )
+        print(shown, flush=True)
+        if ready_file:
+            text = json.dumps(sandbox.info(), indent=2) + "\n"
+            wrote = write_atomically(ready_file, text.encode(), what="--ready-file")
+        while not stopping.wait(0.5):
+            pass
+    except SandboxError as exc:
+        print(f"mockscim: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        sandbox.stop()
+        if wrote is not None:
+            wrote.unlink(missing_ok=True)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    return 0
+
+
+def _split_command(argv: list[str]) -> tuple[list[str], list[str] | None]:
+    """``exec [options] -- CMD...``: what argparse reads, and the command it must not read."""
+    if argv[:1] == ["exec"] and "--" in argv:
+        at = argv.index("--")
+        return argv[:at], argv[at + 1 :]
+    return argv, None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    words, command = _split_command(list(sys.argv[1:] if argv is None else argv))
+    args = build_parser().parse_args(words)
+    if args.command == "exec":
+        command = command if command is not None else args.cmd
+        problem = not_runnable(command)
+        if problem is not None:  # before loading anything
+            print(f"mockscim: {problem[0]}", file=sys.stderr)
+            return problem[1]
     try:
         tenants = tenants_from_args(args)
     except (FixtureError, ScimError) as exc:
@@ -322,12 +466,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         enabled=not args.no_control, allow_remote=args.control_remote, token=args.control_token
     )
     app = create_app(*tenants, control_settings=control)
-    server = waitress_server(app, args.host, args.port, threads=args.threads)
-    print(_banner(tenants, args.host, server.effective_port, control), flush=True)
-    try:
-        server.run()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.close()
-    return 0
+    if args.command == "exec":
+        return run_command(
+            app,
+            tenants[0],
+            listen_from_args(args),
+            command or [],
+            report_on_failure=args.report_on_failure,
+            journal_out=args.journal_out,
+        )
+    return serve(app, tenants, listen_from_args(args), args.ready_file, control)

@@ -153,7 +153,7 @@ def serve(*args: str) -> Iterator[tuple[str, str]]:
             if not line:
                 break
             banner += line
-        match = re.search(r"SCIM base:\s+(http://127\.0\.0\.1:\d+)", banner)
+        match = re.search(r"SCIM base:\s+(https?://127\.0\.0\.1:\d+)", banner)
         assert match, banner
         yield match.group(1), banner
     finally:

@@ -24,7 +24,17 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
         "reset": {"runs", "ms_median", "ms_p95", "plugin_path_ms_median"},
         "first_request": {"runs", "first_ms_median", "second_ms_median"},
     },
-    "floor": {"targets": {"floor", "get", "filter"}},
+    "floor": {
+        "targets": {
+            "floor",
+            "get",
+            "filter",
+            "get-new",
+            "get-cheroot",
+            "get-https",
+            "get-https-new",
+        }
+    },
     "scim2": {"ops": {"search_username_eq", "get_by_id", "patch_title"}},
     "startup": {},
     "scale": {"sizes": set(), "ratios": {"get_by_id", "username_eq", "externalid_eq"}},

@@ -375,32 +375,35 @@ def _request(method: str, path: str, port: int, body: str = "", **headers: str) 
     return "\r\n".join(lines) + "\r\n\r\n" + body
 
 
+def one_request_per_status(tenant: Tenant, port: int, auth: str, name: str) -> dict[int, str]:
+    """A raw request for every documented status (error scenarios added for those a client
+    cannot cause); ``name`` keeps the created userName apart from other servers'."""
+    sent = {
+        200: _request("GET", f"{USERS}/{ADMIN_ID}", port, Authorization=auth),
+        201: _request(
+            "POST", USERS, port, json.dumps({"userName": f"p.{name}"}), Authorization=auth
+        ),
+        204: _request("PATCH", f"{USERS}/{ADMIN_ID}", port, '{"title": "x"}', Authorization=auth),
+        400: _request("GET", USERS + "?filter=bad", port, Authorization=auth),
+        403: _request("GET", USERS, port),
+        404: _request("GET", SCIM + "/Nowhere", port, Authorization=auth),
+        405: _request("PUT", USERS, port, Authorization=auth),
+        409: _request("POST", USERS, port, '{"userName": "admin"}', Authorization=auth),
+        413: _request("POST", USERS, port, " " * (1024 * 1024 + 1), Authorization=auth),
+    }
+    for status in (401, 429, 500, 503):
+        tenant.scenarios.add({"kind": "error", "path": f"/Users/s{status}", "status": status})
+        sent[status] = _request("GET", f"{USERS}/s{status}", port, Authorization=auth)
+    return sent
+
+
 def test_every_documented_status_has_the_standard_phrase_on_both_servers(
     tenant: Tenant, token: str
 ) -> None:
     auth = f"Bearer {token}"
     with both_servers(tenant) as servers:
         for name, port in servers:
-            sent = {
-                200: _request("GET", f"{USERS}/{ADMIN_ID}", port, Authorization=auth),
-                201: _request(
-                    "POST", USERS, port, json.dumps({"userName": f"p.{name}"}), Authorization=auth
-                ),
-                204: _request(
-                    "PATCH", f"{USERS}/{ADMIN_ID}", port, '{"title": "x"}', Authorization=auth
-                ),
-                400: _request("GET", USERS + "?filter=bad", port, Authorization=auth),
-                403: _request("GET", USERS, port),
-                404: _request("GET", SCIM + "/Nowhere", port, Authorization=auth),
-                405: _request("PUT", USERS, port, Authorization=auth),
-                409: _request("POST", USERS, port, '{"userName": "admin"}', Authorization=auth),
-                413: _request("POST", USERS, port, " " * (1024 * 1024 + 1), Authorization=auth),
-            }
-            for status in (401, 429, 500, 503):
-                tenant.scenarios.add(
-                    {"kind": "error", "path": f"/Users/s{status}", "status": status}
-                )
-                sent[status] = _request("GET", f"{USERS}/s{status}", port, Authorization=auth)
+            sent = one_request_per_status(tenant, port, auth, name)
             for status, request in sent.items():
                 reply = raw_exchange(port, request)
                 assert reply.status == f"HTTP/1.1 {status} {STANDARD[status]}", (name, reply.status)

@@ -10,6 +10,7 @@ a dropped connection and a truncated body.
 from __future__ import annotations
 
 import contextlib
+import errno
 import socket
 import time
 from collections.abc import Callable, Iterable
@@ -31,6 +32,7 @@ from mockscim.tenant.scenarios import RequestInfo
 __all__ = [
     "EMULATED_BLUEPRINTS",
     "FAULT_KEY",
+    "SOCKET_KEY",
     "FaultMiddleware",
     "after",
     "before",
@@ -44,6 +46,9 @@ EMULATED_BLUEPRINTS = frozenset(
     for form in ("", "_tenant")
 )
 FAULT_KEY = "mockscim.fault"
+#: The connection's socket, where the server hands it to the app (the HTTPS server does; werkzeug
+#: says ``werkzeug.socket``): what a ``drop`` fault shuts.
+SOCKET_KEY = "mockscim.socket"
 
 
 def _emulated() -> bool:
@@ -295,20 +300,22 @@ class FaultMiddleware:
         status, headers = captured[0], captured[1]
         kept = [(k, v) for k, v in headers if k.lower() != "content-length"]
         kept.append(("Content-Length", str(len(body))))
-        if "werkzeug.socket" in environ:
-            # werkzeug keeps an HTTP/1.1 connection open and the client would wait for the rest;
-            # waitress closes a connection whose body falls short by itself (and refuses this
-            # hop-by-hop header from an application, as PEP 3333 says).
+        if "werkzeug.socket" in environ or SOCKET_KEY in environ:
+            # werkzeug and cheroot keep an HTTP/1.1 connection open and the client would wait for
+            # the rest; waitress closes a connection whose body falls short by itself (and
+            # refuses this hop-by-hop header from an application, as PEP 3333 says).
             kept.append(("Connection", "close"))
         start_response(status, kept)
         return [body[: len(body) // 2]]
 
     @staticmethod
     def _drop(environ: dict[str, Any]) -> None:
-        sock = environ.get("werkzeug.socket")
+        sock = environ.get("werkzeug.socket") or environ.get(SOCKET_KEY)
         if sock is not None:
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
+        message = "mockscim: connection dropped by a fault scenario"
         if "waitress.client_disconnected" in environ:
-            raise ClientDisconnected("mockscim: connection dropped by a fault scenario")
-        raise ConnectionResetError("mockscim: connection dropped by a fault scenario")
+            raise ClientDisconnected(message)
+        # With its errno, servers take it for the client going away (cheroot: no 500, no log).
+        raise ConnectionResetError(errno.ECONNRESET, message)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
+import time
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 from flask import Flask
+from waitress import wasyncore
 from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer as WaitressServer
 from waitress.server import create_server
@@ -20,10 +23,17 @@ from mockscim.dialect.redaction import (
     redact_query,
 )
 
-__all__ = ["LiveServer", "waitress_server"]
+__all__ = [
+    "LiveServer",
+    "ThreadedServer",
+    "WaitressThread",
+    "error_envelope",
+    "root_url",
+    "waitress_server",
+]
 
 
-def _envelope(status: int, message: str) -> bytes:
+def error_envelope(status: int, message: str) -> bytes:
     code = {400: "bad.request", 413: "payload.too.large", 431: "bad.request"}.get(
         status, "bad.request" if status < 500 else "internal.error"
     )
@@ -38,7 +48,7 @@ class _JsonErrorTask(ErrorTask):
     def execute(self) -> None:
         request: Any = self.request
         error = request.error
-        body = _envelope(error.code, f"{error.reason}: {error.body}".strip(": "))
+        body = error_envelope(error.code, f"{error.reason}: {error.body}".strip(": "))
         self.status = f"{error.code} {error.reason}"
         headers: Any = self.response_headers
         headers.append(("Content-Type", "application/json"))
@@ -78,6 +88,94 @@ def waitress_server(app: Flask, host: str, port: int, *, threads: int = 4) -> An
     return server
 
 
+def root_url(scheme: str, host: str, port: int) -> str:
+    """``scheme://host:port``, an IPv6 address in brackets."""
+    return f"{scheme}://{f'[{host}]' if ':' in host else host}:{port}"
+
+
+class ThreadedServer:
+    """A server bound when it is made (``port`` is known) and run in a daemon thread by
+    ``start()``; ``stop()`` ends it. A context manager."""
+
+    scheme = "http"
+    host: str
+    port: int
+    _thread: threading.Thread
+
+    @property
+    def url(self) -> str:
+        return root_url(self.scheme, self.host, self.port)
+
+    def start(self) -> Self:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+class WaitressThread(ThreadedServer):
+    """The sandbox's plain HTTP server: :func:`waitress_server` run in a thread, with a stop that
+    lets requests in flight finish (waitress has none: closing it drops them unanswered)."""
+
+    def __init__(self, app: Flask, host: str, port: int, *, threads: int = 4) -> None:
+        self._server = waitress_server(app, host, port, threads=threads)
+        self.host = host
+        self.port = int(self._server.effective_port)
+        self._thread = threading.Thread(target=self._server.run, name="mockscim-http", daemon=True)
+
+    def _busy(self) -> bool:
+        """A request is being read, waits, runs or has output not yet sent."""
+        dispatcher = self._server.task_dispatcher
+        with dispatcher.lock:
+            if dispatcher.active_count > 0 or dispatcher.queue:
+                return True
+        for channel in list(self._server._map.values()):
+            if isinstance(channel, HTTPChannel) and (
+                channel.request is not None or channel.requests or channel.total_outbufs_len
+            ):
+                return True
+        return False
+
+    def stop(self, grace: float = 5.0) -> None:
+        """Stop listening, give requests in flight ``grace`` seconds to be answered, then close
+        every connection. The loop's own thread does the closing (asyncore is not thread-safe)."""
+        server = self._server
+        if self._thread.ident is None:  # never started: only the listening socket to close
+            server.close()
+            return
+        trigger = server.trigger
+        trigger.pull_trigger(lambda: wasyncore.dispatcher.close(server))
+        deadline = time.monotonic() + grace
+        while self._busy() and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+        def close_connections() -> None:
+            for channel in list(server._map.values()):
+                if channel is not trigger:
+                    with contextlib.suppress(OSError):
+                        channel.close()
+            # Out of the map, not closed: the loop ends, and the pipe stays open for a pull that
+            # races with this thunk (a loop woken by the first pull may run both at once).
+            trigger.del_channel()
+
+        trigger.pull_trigger(close_connections)
+        self._thread.join(timeout=5)
+        server.task_dispatcher.shutdown(timeout=1)
+        trigger.close()
+
+
 class _RequestHandler(WSGIRequestHandler):
     """werkzeug's handler with the two things a mock must not do undone: HTML error pages for
     requests it cannot parse, and secrets from query strings in its access log."""
@@ -106,7 +204,7 @@ class _RequestHandler(WSGIRequestHandler):
                 self.path = original
 
 
-class LiveServer:
+class LiveServer(ThreadedServer):
     """``app`` on ``host`` and a free port, in a daemon thread; a context manager."""
 
     def __init__(self, app: Flask, host: str = "127.0.0.1", port: int = 0) -> None:
@@ -120,26 +218,7 @@ class LiveServer:
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
 
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    def start(self) -> LiveServer:
-        self._thread.start()
-        return self
-
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
-
-    def __enter__(self) -> LiveServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

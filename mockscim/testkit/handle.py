@@ -17,7 +17,8 @@ from typing import Any
 
 import requests
 from flask import Flask
-from requests.adapters import BaseAdapter
+from requests import PreparedRequest, Response
+from requests.adapters import BaseAdapter, HTTPAdapter
 
 from mockscim.dialect.render import render
 from mockscim.http.context import SAAS, SCIM_PATH, TOKEN_SUFFIX, MockState
@@ -72,6 +73,19 @@ class _Names(Mapping[str, str]):
         return len(self._ids())
 
 
+class _TrustOnly(HTTPAdapter):
+    """Verifies against one CA file whatever the environment says: requests lets
+    ``REQUESTS_CA_BUNDLE`` win over ``Session.verify`` (psf/requests#3829)."""
+
+    def __init__(self, ca_file: str) -> None:
+        super().__init__()
+        self.ca_file = ca_file
+
+    def send(self, request: PreparedRequest, **kwargs: Any) -> Response:  # type: ignore[override]
+        kwargs["verify"] = self.ca_file
+        return super().send(request, **kwargs)
+
+
 class MockScim:
     """One tenant, as a test sees it."""
 
@@ -83,14 +97,17 @@ class MockScim:
         *,
         adapter: BaseAdapter | None = None,
         in_path: bool = False,
+        ca_file: str | None = None,
     ):
         self.tenant = tenant
         self.app = app
-        #: The host root (``http://127.0.0.1:PORT``, or :data:`INPROCESS_ROOT`).
+        #: The host root (``http://127.0.0.1:PORT``, ``https://...`` or :data:`INPROCESS_ROOT`).
         self.url = root.rstrip("/")
         #: The tenant's root: ``<url>/SAAS``, or ``<url>/SAAS/t/<tenant>`` for a tenant other
         #: than the server's default (``in_path``).
         self.saas_url = self.url + (f"/SAAS/t/{tenant.name}" if in_path else SAAS)
+        #: Over HTTPS: the throwaway CA's certificate (PEM file) a client must trust; else None.
+        self.ca_file = ca_file
         self._adapter = adapter
         self._session: requests.Session | None = None
         self._token: str | None = None
@@ -142,8 +159,12 @@ class MockScim:
         return self._token
 
     def new_session(self, *, authenticated: bool = True) -> requests.Session:
-        """A ``requests`` session for this tenant (in-process ones need no socket)."""
+        """A ``requests`` session for this tenant (in-process ones need no socket; over HTTPS it
+        trusts :attr:`ca_file` only)."""
         session = requests.Session()
+        if self.ca_file is not None:
+            session.verify = self.ca_file
+            session.mount(self.url + "/", _TrustOnly(self.ca_file))
         if self._adapter is not None:
             session.mount(INPROCESS_ROOT + "/", self._adapter)
         if authenticated:
@@ -213,7 +234,27 @@ class MockScim:
         entries = self.tenant.journal.entries()
         return Recorded(entries, _Names(self.tenant, entries))
 
+    def report(self, *, findings: bool = False) -> str:
+        """What a failed run shows: every request (and, with ``findings``, strict mode's findings)
+        and the scenarios that never matched a request."""
+        journal = self.journal
+        text = journal.report()
+        found = journal.findings if findings else []
+        if found:
+            text += "\n\nstrict mode findings:\n" + "\n".join(found)
+        unused = self.scenarios.unused()
+        if unused:
+            text += "\n\nscenarios that never matched a request:\n" + "\n".join(
+                f"  {s['id']}: {_describe(s)}" for s in unused
+            )
+        return text
+
     @property
     def server_errors(self) -> list[BaseException]:
         state: MockState = self.app.extensions["mockscim"]
         return state.server_errors
+
+
+def _describe(scenario: dict[str, Any]) -> str:
+    hidden = {"id", "hits", "remaining", "spent"}
+    return ", ".join(f"{k}={v}" for k, v in scenario.items() if k not in hidden and v is not None)

@@ -10,8 +10,11 @@ Installed with mockscim (entry point ``pytest11``); nothing to configure::
 Fixtures: ``mockscim`` (a live server on 127.0.0.1 and a random port, one per session or xdist
 worker, reset before each test) and ``mockscim_inprocess`` (the same handle, no socket).
 Configuration: the overridable fixtures ``mockscim_fixtures_path`` and ``mockscim_profile``, the
-marker ``@pytest.mark.mockscim(users=..., scenarios=..., profile=..., fixtures=...)`` and the ini
-options ``mockscim_fixtures``, ``mockscim_profile`` and ``mockscim_seed``.
+marker ``@pytest.mark.mockscim(users=..., scenarios=..., profile=..., fixtures=..., tls=...)``
+and the ini options ``mockscim_fixtures``, ``mockscim_profile``, ``mockscim_seed`` and
+``mockscim_tls``. With TLS the live server speaks HTTPS with a throwaway CA (one more server per
+session or worker, started on first use): ``mockscim.ca_file`` is its certificate and
+``mockscim.session`` trusts it.
 
 When a test fails, its report gets a "mockscim journal" section: every request with its method,
 path, filter or body and status, and the scenarios that never matched. An exception raised inside
@@ -33,6 +36,8 @@ from flask import Flask
 from mockscim.http.app import create_app
 from mockscim.http.context import MockState
 from mockscim.http.servers import LiveServer
+from mockscim.http.tls import throwaway
+from mockscim.http.tls_server import TlsServer
 from mockscim.tenant import Profile, Tenant
 from mockscim.tenant.fixtures import Fixtures, load_fixtures, scenarios_beside
 from mockscim.tenant.packaged import default_fixtures
@@ -71,6 +76,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default="",
     )
     parser.addini(
+        "mockscim_tls",
+        "serve the mockscim fixture over HTTPS with a throwaway CA (mockscim.ca_file)",
+        type="bool",
+        default=False,
+    )
+    parser.addini(
         "mockscim_strict",
         "fail a test whose requests break the contract the real service applies (default true)",
         type="bool",
@@ -81,11 +92,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "mockscim(users=None, scenarios=None, profile=None, fixtures=None, strict=None, "
-        "tenant=None): set up the tenant of this test: extra users (SCIM resources, created as "
-        "POST /Users would), scenarios, a Profile (or a dict of its switches), a fixtures "
-        "directory, strict=False to let the test make requests the real service would reject or "
-        "misread, and a tenant name (its own state, at /SAAS/t/<name>)",
+        "tenant=None, tls=None): set up the tenant of this test: extra users (SCIM resources, "
+        "created as POST /Users would), scenarios, a Profile (or a dict of its switches), a "
+        "fixtures directory, strict=False to let the test make requests the real service would "
+        "reject or misread, a tenant name (its own state, at /SAAS/t/<name>), and tls=True to "
+        "reach it over HTTPS (mockscim.ca_file, a session that trusts it)",
     )
 
 
@@ -157,7 +168,8 @@ def _seed(config: pytest.Config) -> int | None:
 class _Served:
     tenant: Tenant
     app: Flask
-    server: LiveServer | None
+    server: LiveServer | TlsServer | None
+    ca_file: str | None = None
 
 
 @pytest.fixture(scope="session")
@@ -168,6 +180,25 @@ def _mockscim_live(pytestconfig: pytest.Config) -> Iterator[_Served]:
     server = LiveServer(app).start()
     try:
         yield _Served(tenant, app, server)
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def _mockscim_live_tls(
+    pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[_Served]:
+    """One HTTPS server per session or xdist worker, with its own throwaway CA; started only
+    when a test asks for TLS."""
+    certificate = throwaway()
+    assert certificate.ca_pem is not None
+    ca_file = tmp_path_factory.mktemp("mockscim-tls") / "ca.pem"
+    ca_file.write_bytes(certificate.ca_pem)
+    tenant = Tenant(_load(""), seed=_seed(pytestconfig))
+    app = create_app(tenant)
+    server = TlsServer(app, certificate.context).start()
+    try:
+        yield _Served(tenant, app, server, str(ca_file))
     finally:
         server.stop()
 
@@ -186,7 +217,8 @@ def _prepare(
 ) -> Generator[MockScim, None, None]:
     marker = request.node.get_closest_marker("mockscim")
     options: dict[str, Any] = dict(marker.kwargs) if marker else {}
-    unknown = set(options) - {"users", "scenarios", "profile", "fixtures", "strict", "tenant"}
+    known = {"users", "scenarios", "profile", "fixtures", "strict", "tenant", "tls"}
+    unknown = set(options) - known
     if unknown:
         raise pytest.UsageError(f"mockscim marker: unknown option(s) {', '.join(sorted(unknown))}")
     path = str(options.get("fixtures") or fixtures_path or "")
@@ -201,11 +233,10 @@ def _prepare(
     tenant.strict = bool(request.config.getini("mockscim_strict") if strict is None else strict)
     state_errors = served.app.extensions["mockscim"].server_errors
     state_errors.clear()
-    root = served.server.url if served.server else None
     in_path = tenant is not served.tenant
     handle = (
-        MockScim(tenant, served.app, root, in_path=in_path)
-        if root
+        MockScim(tenant, served.app, served.server.url, in_path=in_path, ca_file=served.ca_file)
+        if served.server is not None
         else MockScim.inprocess(tenant, served.app, in_path=in_path)
     )
     for user in options.get("users") or []:
@@ -220,6 +251,12 @@ def _prepare(
 
 
 _HANDLE = pytest.StashKey[MockScim]()
+
+
+def _wants_tls(request: pytest.FixtureRequest) -> bool:
+    marker = request.node.get_closest_marker("mockscim")
+    chosen = marker.kwargs.get("tls") if marker else None
+    return bool(request.config.getini("mockscim_tls") if chosen is None else chosen)
 
 
 def _tenant_named(served: _Served, name: str, path: str, config: pytest.Config) -> Tenant:
@@ -238,13 +275,16 @@ def _tenant_named(served: _Served, name: str, path: str, config: pytest.Config) 
 
 @pytest.fixture
 def mockscim(
-    _mockscim_live: _Served,
     request: pytest.FixtureRequest,
     mockscim_fixtures_path: str,
     mockscim_profile: Profile,
 ) -> Generator[MockScim, None, None]:
-    """A fresh tenant on a live server (127.0.0.1, a random port) for this test."""
-    yield from _prepare(_mockscim_live, request, mockscim_fixtures_path, mockscim_profile)
+    """A fresh tenant on a live server (127.0.0.1, a random port) for this test; over HTTPS with
+    ``tls=True`` (marker) or ``mockscim_tls = true`` (ini)."""
+    served = request.getfixturevalue(
+        "_mockscim_live_tls" if _wants_tls(request) else "_mockscim_live"
+    )
+    yield from _prepare(served, request, mockscim_fixtures_path, mockscim_profile)
 
 
 @pytest.fixture
@@ -254,7 +294,7 @@ def mockscim_inprocess(
     mockscim_fixtures_path: str,
     mockscim_profile: Profile,
 ) -> Generator[MockScim, None, None]:
-    """The same handle without a socket: ``.session`` calls the app in-process."""
+    """The same handle without a socket: ``.session`` calls the app in-process (no TLS)."""
     yield from _prepare(_mockscim_app, request, mockscim_fixtures_path, mockscim_profile)
 
 
@@ -280,16 +320,5 @@ def pytest_runtest_makereport(
     report = yield
     handle = item.stash.get(_HANDLE, None)
     if handle is not None and report.failed and call.when in ("call", "teardown"):
-        text = handle.journal.report()
-        unused = handle.scenarios.unused()
-        if unused:
-            text += "\n\nscenarios that never matched a request:\n" + "\n".join(
-                f"  {s['id']}: {_describe(s)}" for s in unused
-            )
-        report.sections.append(("mockscim journal", text))
+        report.sections.append(("mockscim journal", handle.report()))
     return report
-
-
-def _describe(scenario: dict[str, Any]) -> str:
-    hidden = {"id", "hits", "remaining", "spent"}
-    return ", ".join(f"{k}={v}" for k, v in scenario.items() if k not in hidden and v is not None)

@@ -1,0 +1,110 @@
+"""Certificates for serving HTTPS: a throwaway CA and its server certificate, or the user's own.
+
+A throwaway CA is made fresh for every server (``trustme``: ECDSA P-256 keys, the CA and the leaf
+signed in memory, nothing written but the CA certificate a client needs to trust). The server
+certificate names ``localhost``, ``127.0.0.1`` and ``::1``, and the bound host when it is a name
+or a specific address. A brought certificate is loaded as it is; the key must match it.
+
+Every problem is a :class:`TlsError` with a one-line message naming the file and what is wrong.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import ssl
+from dataclasses import dataclass
+
+import trustme
+
+__all__ = [
+    "LOOPBACK_NAMES",
+    "ServerCertificate",
+    "TlsError",
+    "brought",
+    "client_context",
+    "throwaway",
+]
+
+#: What the throwaway server certificate is always valid for.
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
+_WILDCARDS = {"", "0.0.0.0", "::"}
+
+
+class TlsError(Exception):
+    """A certificate, key or CA path that cannot be used (the message is one line)."""
+
+
+@dataclass(frozen=True)
+class ServerCertificate:
+    """What an HTTPS server presents (``context``) and, for a throwaway CA, what clients trust."""
+
+    context: ssl.SSLContext
+    #: The throwaway CA's certificate (PEM); None for a certificate the user brought.
+    ca_pem: bytes | None
+
+
+def _server_context() -> ssl.SSLContext:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    return context
+
+
+def _names_for(host: str) -> list[str]:
+    names = list(LOOPBACK_NAMES)
+    bare = host.strip("[]")
+    if bare not in _WILDCARDS and bare not in names:
+        try:
+            names.append(str(ipaddress.ip_address(bare)))
+        except ValueError:
+            names.append(bare)
+    return names
+
+
+def throwaway(host: str = "127.0.0.1") -> ServerCertificate:
+    """A new CA and a server certificate it signed, for the loopback names and ``host``."""
+    ca = trustme.CA(organization_name="mockscim", organization_unit_name="mockscim throwaway CA")
+    leaf = ca.issue_cert(*_names_for(host))
+    context = _server_context()
+    leaf.configure_cert(context)
+    return ServerCertificate(context, ca.cert_pem.bytes())
+
+
+def brought(cert_file: str, key_file: str) -> ServerCertificate:
+    """The user's certificate (a PEM chain, leaf first) and key; :class:`TlsError` when either
+    cannot be read or they do not belong together."""
+    for flag, path in (("--tls-cert", cert_file), ("--tls-key", key_file)):
+        if not os.path.isfile(path):
+            raise TlsError(f"{flag} {path}: no such file")
+    context = _server_context()
+
+    def no_password() -> bytes:
+        raise TlsError(f"--tls-key {key_file}: the key is encrypted (give an unencrypted key)")
+
+    try:
+        context.load_cert_chain(cert_file, key_file, password=no_password)
+    except ssl.SSLError as exc:
+        reason = getattr(exc, "reason", "") or ""
+        if "KEY_VALUES_MISMATCH" in reason:
+            raise TlsError(
+                f"--tls-cert {cert_file} and --tls-key {key_file}: the key does not match the "
+                "certificate"
+            ) from None
+        raise TlsError(
+            f"--tls-cert {cert_file} / --tls-key {key_file}: not a PEM certificate and key "
+            f"({reason or exc})"
+        ) from None
+    except OSError as exc:
+        raise TlsError(f"--tls-cert {cert_file} / --tls-key {key_file}: {exc.strerror}") from None
+    return ServerCertificate(context, None)
+
+
+def client_context(ca_file: str | None) -> ssl.SSLContext:
+    """A client context that trusts only ``ca_file`` (None: no verification, for a brought
+    certificate whose CA mockscim does not know)."""
+    if ca_file is None:
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        return context
+    return ssl.create_default_context(cafile=ca_file)
