@@ -23,6 +23,7 @@ from mockscim.http.control import CONTROL_PREFIX, ControlSettings
 from mockscim.http.dashboard import DASHBOARD_PATH
 from mockscim.http.sandbox import Listen, Sandbox, SandboxError, connect_host, write_atomically
 from mockscim.http.servers import root_url
+from mockscim.progress import LoadProgress
 from mockscim.tenant import Profile, Tenant
 from mockscim.tenant.clock import Clock, parse_timestamp
 from mockscim.tenant.fixtures import (
@@ -287,13 +288,18 @@ def tenant_specs(args: argparse.Namespace) -> list[tuple[str, str | None]]:
     return specs
 
 
-def tenants_from_args(args: argparse.Namespace) -> list[Tenant]:
-    """Every tenant the command line asks for, the default first, each with its own state."""
+def tenants_from_args(
+    args: argparse.Namespace, progress: LoadProgress | None = None
+) -> list[Tenant]:
+    """Every tenant the command line asks for, the default first, each with its own state;
+    ``progress`` shows a long load (:mod:`mockscim.progress`)."""
     tenants = []
     for index, (name, directory) in enumerate(tenant_specs(args)):
         chosen = directory or args.fixtures
         fixtures_dir = Path(chosen) if chosen else default_fixtures()
-        fixtures = load_fixtures(fixtures_dir)
+        fixtures = load_fixtures(
+            fixtures_dir, progress=progress.stage(f"{name}: validating") if progress else None
+        )
         if args.client_id or args.client_secret:
             if not (args.client_id and args.client_secret):
                 raise SystemExit("mockscim: --client-id and --client-secret go together")
@@ -313,6 +319,7 @@ def tenants_from_args(args: argparse.Namespace) -> list[Tenant]:
                 journal_size=args.journal_size,
                 strict=args.strict,
                 scenarios=scenarios_from_args(args, fixtures_dir, own=bool(chosen)),
+                progress=progress.stage(f"{name}: installing") if progress else None,
             )
         )
     return tenants
@@ -454,14 +461,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         if problem is not None:  # before loading anything
             print(f"mockscim: {problem[0]}", file=sys.stderr)
             return problem[1]
+    progress = LoadProgress()
     try:
-        tenants = tenants_from_args(args)
+        tenants = tenants_from_args(args, progress)
     except (FixtureError, ScimError) as exc:
         print(f"mockscim: {exc}", file=sys.stderr)
         return 2
     except ValueError as exc:  # --clock
         print(f"mockscim: {exc}", file=sys.stderr)
         return 2
+    finally:
+        progress.close()
     control = ControlSettings(
         enabled=not args.no_control, allow_remote=args.control_remote, token=args.control_token
     )

@@ -39,6 +39,7 @@ from mockscim.dialect.rules import (
 from mockscim.tenant.clock import Clock, format_timestamp, stamp, version_of
 from mockscim.tenant.custom import rename_extension, users_catalogue
 from mockscim.tenant.directories import Directories
+from mockscim.tenant.fixture_checks import PROGRESS_EVERY
 from mockscim.tenant.fixtures import FixtureError, Fixtures, collector_paused, validate_users
 from mockscim.tenant.journal import DEFAULT_SIZE as DEFAULT_JOURNAL_SIZE
 from mockscim.tenant.journal import Journal
@@ -111,7 +112,9 @@ class Tenant:
         scenarios: list[Any] | None = None,
         strict: bool = False,
         name: str = "mockscim",
+        progress: Callable[[int, int], None] | None = None,
     ) -> None:
+        """``progress(done, total)`` hears how many fixture users have been installed."""
         self.name = name
         #: Strict mode: every journal entry carries the contract findings of its request.
         self.strict = strict
@@ -142,7 +145,7 @@ class Tenant:
         self._installed: Fixtures | None = None
         self._load_config(fixtures)
         if not self.store.persistent or self.store.is_empty_on_disk():
-            self._install(fixtures)
+            self._install(fixtures, progress)
         else:
             self.memberships.index()
         #: Scenarios every reset starts with (a scenarios file, CLI flags).
@@ -178,15 +181,24 @@ class Tenant:
         self.memberships.directories = self.directories
         self.clients = {c["clientId"]: clone(c) for c in fixtures.clients}
 
-    def _install(self, fixtures: Fixtures) -> None:
+    def _install(
+        self, fixtures: Fixtures, progress: Callable[[int, int], None] | None = None
+    ) -> None:
         """Groups and roles, then users (whose groups/roles attributes need the memberships);
         then a checkpoint, which the next reset rolls back to if the fixtures are the same."""
         with self.store.lock, collector_paused():
             self.memberships.install(fixtures)
             now = format_timestamp(self.clock.now())
-            self.store.replace_all(
-                [self._normalize_fixture_user(u, now) for u in fixtures.users], copy=False
-            )
+            normalize = self._normalize_fixture_user
+            records = fixtures.users
+            if progress is None:
+                users = [normalize(u, now) for u in records]
+            else:
+                users = []
+                for start in range(0, len(records), PROGRESS_EVERY):
+                    users += [normalize(u, now) for u in records[start : start + PROGRESS_EVERY]]
+                    progress(len(users), len(records))
+            self.store.replace_all(users, copy=False)
             for store in (self.store, self.groups, self.roles):
                 store.checkpoint()
             self._installed = fixtures
