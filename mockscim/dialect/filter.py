@@ -53,7 +53,7 @@ Matching (our decisions where the dialect is silent):
 - ``pr`` is true when the attribute has at least one non-empty value (not null, ``""``, ``[]`` or an
   object without a non-empty member).
 
-Pure: imports only the standard library and mockscim.attributes / mockscim.errors.
+Pure: imports only the standard library and mockscim.dialect (attributes, errors, filter_tokens).
 """
 
 from __future__ import annotations
@@ -85,6 +85,7 @@ from mockscim.dialect.errors import (
     FILTER_UNSUPPORTED,
     InvalidFilter,
 )
+from mockscim.dialect.filter_tokens import PERCENT_ESCAPE, Tok, show, tokenize
 
 __all__ = [
     "COMPARE_OPS",
@@ -254,87 +255,8 @@ class Nothing:
 Node: TypeAlias = Compare | Present | And | Or | Nothing
 
 
-# ----------------------------------------------------------------------------------- tokenizer
-
-_SEP = frozenset(" \t\r\n")
-_STRING = re.compile(r'"(?:[^"\\]|\\(?:["\\/bfnrt]|u[0-9A-Fa-f]{4}))*"')
-_WORD = re.compile(r"[^\s()\"'\[\]]+")
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
-#: A percent escape: a filter holding one may have been encoded twice.
-PERCENT_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
 _LOGICAL = ("and", "or")
-
-
-class _Tok(NamedTuple):
-    kind: str  # "(", ")", "str", "word"
-    text: str
-    col: int  # 1-based
-    value: str = ""  # decoded string for "str"
-
-
-def _show(text: str) -> str:
-    return repr(text if len(text) <= 40 else text[:37] + "...")
-
-
-def _string_error(text: str, start: int) -> InvalidFilter:
-    """Why the string literal at ``start`` does not scan."""
-    i = start + 1
-    n = len(text)
-    while i < n:
-        ch = text[i]
-        if ch == "\\":
-            nxt = text[i + 1 : i + 2]
-            if nxt and nxt in '"\\/bfnrt':
-                i += 2
-                continue
-            if nxt == "u" and re.fullmatch(r"[0-9A-Fa-f]{4}", text[i + 2 : i + 6]):
-                i += 6
-                continue
-            return InvalidFilter(f"invalid escape {text[i : i + 2]!r} at column {i + 1}")
-        i += 1
-    return InvalidFilter(f"unterminated string starting at column {start + 1}")
-
-
-def _tokenize(text: str) -> list[_Tok]:
-    toks: list[_Tok] = []
-    i = 0
-    n = len(text)
-    need_sep = False
-    while i < n:
-        c = text[i]
-        if c in _SEP:
-            need_sep = False
-            i += 1
-            continue
-        if c in "()":
-            toks.append(_Tok(c, c, i + 1))
-            need_sep = False
-            i += 1
-            continue
-        if c in "[]":
-            raise InvalidFilter(
-                f"value paths '[...]' are not supported (column {i + 1})", kind=FILTER_UNSUPPORTED
-            )
-        if c == "'":
-            raise InvalidFilter(f"single-quoted strings are not supported (column {i + 1})")
-        if need_sep:
-            raise InvalidFilter(
-                f"missing whitespace before {_show(text[i : i + 10])} at column {i + 1}"
-            )
-        if c == '"':
-            m = _STRING.match(text, i)
-            if m is None:
-                raise _string_error(text, i)
-            decoded = json.loads(m.group(), strict=False)
-            toks.append(_Tok("str", m.group(), i + 1, decoded))
-        else:
-            m = _WORD.match(text, i)
-            if m is None:
-                raise InvalidFilter(f"unexpected character {c!r} at column {i + 1}")
-            toks.append(_Tok("word", m.group(), i + 1))
-        i = m.end()
-        need_sep = True
-    return toks
 
 
 # -------------------------------------------------------------------------------------- parser
@@ -349,22 +271,22 @@ def _join(cls: type[And] | type[Or], items: list[Node]) -> Node:
 
 
 class _Parser:
-    def __init__(self, toks: list[_Tok], full: bool, catalogue: Catalogue) -> None:
+    def __init__(self, toks: list[Tok], full: bool, catalogue: Catalogue) -> None:
         self.toks = toks
         self.full = full
         self.catalogue = catalogue
         self.pos = 0
 
-    def peek(self) -> _Tok | None:
+    def peek(self) -> Tok | None:
         return self.toks[self.pos] if self.pos < len(self.toks) else None
 
-    def take(self) -> _Tok | None:
+    def take(self) -> Tok | None:
         tok = self.peek()
         if tok is not None:
             self.pos += 1
         return tok
 
-    def is_word(self, tok: _Tok | None, *words: str) -> bool:
+    def is_word(self, tok: Tok | None, *words: str) -> bool:
         return tok is not None and tok.kind == "word" and tok.text.lower() in words
 
     def parse(self) -> Node:
@@ -377,7 +299,7 @@ class _Parser:
             if not self.full and (tok.kind in "()" or self.is_word(tok, *_LOGICAL)):
                 hint = " (logical operators and parentheses need the full filter profile)"
             raise InvalidFilter(
-                f"unexpected token {_show(tok.text)} at column {tok.col}{hint}",
+                f"unexpected token {show(tok.text)} at column {tok.col}{hint}",
                 kind=FILTER_UNSUPPORTED if hint else FILTER_SYNTAX,
             )
         return node
@@ -408,7 +330,7 @@ class _Parser:
         if close is None:
             raise InvalidFilter(f"missing ')' for '(' at column {tok.col}")
         if close.kind != ")":
-            raise InvalidFilter(f"unexpected token {_show(close.text)} at column {close.col}")
+            raise InvalidFilter(f"unexpected token {show(close.text)} at column {close.col}")
         return node
 
     def comparison(self) -> Node:
@@ -422,7 +344,7 @@ class _Parser:
             )
         if tok.kind != "word":
             raise InvalidFilter(
-                f"expected an attribute path, found {_show(tok.text)} at column {tok.col}"
+                f"expected an attribute path, found {show(tok.text)} at column {tok.col}"
             )
         low = tok.text.lower()
         if low == "not":
@@ -430,14 +352,14 @@ class _Parser:
                 f"'not' is not supported (column {tok.col})", kind=FILTER_UNSUPPORTED
             )
         if low in _LOGICAL:
-            raise InvalidFilter(f"unexpected token {_show(tok.text)} at column {tok.col}")
+            raise InvalidFilter(f"unexpected token {show(tok.text)} at column {tok.col}")
         ref = self.attr_path(tok)
         op_tok = self.take()
         if op_tok is None:
-            raise InvalidFilter(f"expected an operator after {_show(tok.text)} at end of filter")
+            raise InvalidFilter(f"expected an operator after {show(tok.text)} at end of filter")
         if op_tok.kind != "word":
             raise InvalidFilter(
-                f"expected an operator, found {_show(op_tok.text)} at column {op_tok.col}"
+                f"expected an operator, found {show(op_tok.text)} at column {op_tok.col}"
             )
         op = op_tok.text.lower()
         if op == "pr":
@@ -455,12 +377,12 @@ class _Parser:
             known = op in ("ne", "ew")
             what = "unsupported" if known else "unknown"
             raise InvalidFilter(
-                f"{what} operator {_show(op_tok.text)} at column {op_tok.col}",
+                f"{what} operator {show(op_tok.text)} at column {op_tok.col}",
                 kind=FILTER_UNSUPPORTED if known else FILTER_SYNTAX,
             )
         val_tok = self.take()
         if val_tok is None:
-            raise InvalidFilter(f"expected a value after {_show(op_tok.text)} at end of filter")
+            raise InvalidFilter(f"expected a value after {show(op_tok.text)} at end of filter")
         value = self.literal(val_tok)
         try:
             _target_type(ref)
@@ -473,22 +395,22 @@ class _Parser:
         except InvalidFilter as err:
             raise InvalidFilter(f"{err.detail} (column {val_tok.col})", kind=err.kind) from None
 
-    def attr_path(self, tok: _Tok) -> AttrRef:
+    def attr_path(self, tok: Tok) -> AttrRef:
         try:
             if tok.text.endswith("."):
                 raise UnknownAttribute(tok.text)
             return self.catalogue.resolve(tok.text)
         except UnknownAttribute:
             raise InvalidFilter(
-                f"unknown attribute {_show(tok.text)} at column {tok.col}",
+                f"unknown attribute {show(tok.text)} at column {tok.col}",
                 kind=FILTER_UNKNOWN_ATTRIBUTE,
             ) from None
 
-    def literal(self, tok: _Tok) -> str | bool | int | float | None:
+    def literal(self, tok: Tok) -> str | bool | int | float | None:
         if tok.kind == "str":
             return tok.value
         if tok.kind != "word":
-            raise InvalidFilter(f"expected a value, found {_show(tok.text)} at column {tok.col}")
+            raise InvalidFilter(f"expected a value, found {show(tok.text)} at column {tok.col}")
         low = tok.text.lower()
         if low == "true":
             return True
@@ -499,7 +421,7 @@ class _Parser:
         m = _NUMBER.fullmatch(tok.text)
         if m is None:
             raise InvalidFilter(
-                f"invalid value {_show(tok.text)} at column {tok.col} (strings need double quotes)"
+                f"invalid value {show(tok.text)} at column {tok.col} (strings need double quotes)"
             )
         if m.group(1) is None and m.group(2) is None:
             return int(tok.text)
@@ -565,4 +487,4 @@ def _parse_or_decode(text: str, full: bool, catalogue: Catalogue) -> Node:
 
 
 def _parse(text: str, full: bool, catalogue: Catalogue) -> Node:
-    return _Parser(_tokenize(text), full, catalogue).parse()
+    return _Parser(tokenize(text), full, catalogue).parse()

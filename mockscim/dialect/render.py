@@ -40,7 +40,12 @@ def render(user: User, users_url: str, *, extra_workspace: dict[str, Any] | None
 def shape(
     user: User, refs: tuple[attributes.AttrRef, ...], excluded: tuple[attributes.AttrRef, ...]
 ) -> User:
-    """Apply ``attributes`` then ``excludedAttributes`` to a rendered user."""
+    """Apply ``attributes`` then ``excludedAttributes`` to a rendered user.
+
+    Changes the top level of ``user`` (a render's own dict) and nothing below it: what it removes
+    from an extension or a complex value it removes from a copy, so a stored user rendered in
+    place (no deep copy) stays as it is.
+    """
     out = attributes.project(user, refs) if refs else user
     for ref in excluded:
         if ref.attr.name in ("id", "schemas") and ref.schema == CORE:
@@ -48,14 +53,21 @@ def shape(
         holder = out if ref.schema == CORE else out.get(ref.schema)
         if not isinstance(holder, dict) or ref.attr.name not in holder:
             continue
+        if holder is not out:
+            holder = out[ref.schema] = dict(holder)
+        name = ref.attr.name
         if ref.sub is None:
-            holder.pop(ref.attr.name)
-        elif isinstance(holder[ref.attr.name], dict):
-            holder[ref.attr.name].pop(ref.sub.name, None)
-        elif isinstance(holder[ref.attr.name], list):
-            for item in holder[ref.attr.name]:
-                if isinstance(item, dict):
-                    item.pop(ref.sub.name, None)
+            holder.pop(name)
+            continue
+        sub = ref.sub.name
+        value = holder[name]
+        if isinstance(value, dict):
+            holder[name] = {k: v for k, v in value.items() if k != sub}
+        elif isinstance(value, list):
+            holder[name] = [
+                {k: v for k, v in item.items() if k != sub} if isinstance(item, dict) else item
+                for item in value
+            ]
     return out
 
 

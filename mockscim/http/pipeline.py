@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any
 
-from flask import Response, g, request
+from flask import Request, Response, g, request
 from waitress.channel import ClientDisconnected
 
 from mockscim.dialect import filter as scim_filter
@@ -51,15 +51,25 @@ FAULT_KEY = "mockscim.fault"
 SOCKET_KEY = "mockscim.socket"
 
 
-def _emulated() -> bool:
+def _emulated(req: Request | None = None) -> bool:
     """Is this a request to the emulated API (unknown paths included), not to the control API?"""
-    if request.blueprint is not None:
-        return request.blueprint in EMULATED_BLUEPRINTS
+    req = req or _current()
+    blueprint = req.blueprint
+    if blueprint is not None:
+        return blueprint in EMULATED_BLUEPRINTS
+    path = req.path
     return (
-        not request.path.startswith(CONTROL_PREFIX + "/")
-        and request.path != CONTROL_PREFIX
-        and request.path != "/openapi.yaml"
+        not path.startswith(CONTROL_PREFIX + "/")
+        and path != CONTROL_PREFIX
+        and path != "/openapi.yaml"
     )
+
+
+def _current() -> Request:
+    """The request itself, not its proxy: the hooks read it a dozen times, and each read through
+    the proxy costs a context lookup."""
+    found: Request = request._get_current_object()  # type: ignore[attr-defined]
+    return found
 
 
 def _user_name_named() -> str | None:
@@ -127,7 +137,7 @@ def before() -> Response | None:
     """The one app-level hook before the views (hooks cost every request: one, not three)."""
     g.journal_started = time.perf_counter()
     check_query_string()
-    if not _emulated():
+    if not _emulated(_current()):
         return None
     scenarios = tenant().scenarios
     scenarios.start_request()
@@ -150,36 +160,38 @@ def before() -> Response | None:
 
 
 def after(response: Response) -> Response:
-    if not _emulated():
+    req = _current()
+    if not _emulated(req):
         return response
     current = tenant()
     now = time.perf_counter()
     raw = b""
-    if request.content_length or "chunked" in request.headers.get("Transfer-Encoding", ""):
+    headers = req.headers
+    if req.content_length or "chunked" in headers.get("Transfer-Encoding", ""):
         try:
-            raw = request.get_data(cache=True)
+            raw = req.get_data(cache=True)
         except Exception:  # a body over the size limit: keep what the journal may hold
             raw = b""
-    fault = request.environ.get(FAULT_KEY)
+    fault = req.environ.get(FAULT_KEY)
     response_raw = b""
     if not response.is_streamed:
         response_raw = response.get_data()
-    error = g.get("scim_error_detail")
+    context = g._get_current_object()
     entry = Entry(
         seq=0,
         instant=current.clock.now(),
-        method=request.method,
-        path=request.path,
-        query_raw=request.query_string.decode("latin-1"),
-        header_pairs=list(request.headers.items()),
+        method=req.method,
+        path=req.path,
+        query_raw=req.query_string.decode("latin-1"),
+        header_pairs=list(headers.items()),
         body_raw=raw,
-        body_type=request.mimetype or "",
+        body_type=req.mimetype or "",
         status=0 if fault == "drop" else response.status_code,
         response_raw=response_raw,
         response_type=response.mimetype or "",
-        scenarios=list(g.get("scenario_ids", [])) + current.scenarios.acted(),
-        error=error,
-        duration_ms=round((time.perf_counter() - g.get("journal_started", now)) * 1000, 3),
+        scenarios=list(context.get("scenario_ids", [])) + current.scenarios.acted(),
+        error=context.get("scim_error_detail"),
+        duration_ms=round((time.perf_counter() - context.get("journal_started", now)) * 1000, 3),
     )
     if fault:
         entry.error = f"fault: {fault}"

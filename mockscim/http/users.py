@@ -35,10 +35,16 @@ def search_users() -> Response:
 
 
 def _search_response(params: search.SearchParams) -> Response:
-    total, page = tenant().search(params)
     url = resource_url("Users")
-    resources = [shape(render(u, url), params.attributes, params.excluded) for u in page]
-    return json_response(search.list_response(total, params.start_index, resources))
+
+    def resources(page: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        # Under the store's lock, on the stored users themselves, without a copy: a render is a
+        # new dict over the stored values, which nothing changes in place (a change replaces a
+        # user's values whole), so it stays a true snapshot after the lock is let go.
+        return [shape(render(u, url), params.attributes, params.excluded) for u in page]
+
+    total, shown = tenant().search(params, resources)
+    return json_response(search.list_response(total, params.start_index, shown))
 
 
 @users.post("/Users", strict_slashes=False)

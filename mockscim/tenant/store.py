@@ -339,6 +339,18 @@ class UserStore:
         The filter and the sort read the stored documents in place, so a search costs one copy
         per user it returns, not one per user it looks at.
         """
+        return self.select_into(keep, pick, clone, ids)
+
+    def select_into(
+        self,
+        keep: Callable[[User], bool],
+        pick: Callable[[list[User]], tuple[int, list[User]]],
+        use: Callable[[list[User]], T],
+        ids: list[str] | None = None,
+    ) -> tuple[int, T]:
+        """As :meth:`select`, with ``use(page)`` on the stored documents themselves, under the
+        lock: ``use`` must not change them nor keep them (render and serialise, say). A search
+        page then costs no copy at all."""
         with self.lock:
             table = self._flat
             if ids is None:
@@ -347,7 +359,7 @@ class UserStore:
                 doc_ids = sorted(self._doc_ids[i] for i in ids if i in self._doc_ids)
                 candidates = [d for d in map(table.document, doc_ids) if d is not None]
             total, page = pick([u for u in candidates if keep(u)])
-            return total, [clone(u) for u in page]
+            return total, use(page)
 
     def insert(self, user: User) -> None:
         with self.lock:
@@ -355,15 +367,18 @@ class UserStore:
             self._remember(doc_id, None)
             self._index(user, doc_id)
 
-    def replace(self, user: User) -> None:
-        """Store ``user`` in place of the stored user with the same ``id``."""
+    def replace(self, user: User, *, copy: bool = True) -> None:
+        """Store ``user`` in place of the stored user with the same ``id``.
+
+        ``copy=False`` stores its values themselves: the caller made them for the store (a
+        PATCH's new user) and changes none of them afterwards."""
         with self.lock:
             doc_id = self._doc_ids[user["id"]]
             old = self._flat.document(doc_id)
             if old is not None:
                 self._remember(doc_id, old)
                 self._unindex(old)
-            stored = clone(user)
+            stored = clone(user) if copy else user
             self._table.update(_replace_with(stored), doc_ids=[doc_id])
             self._index(user, doc_id)
 

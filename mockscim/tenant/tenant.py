@@ -13,7 +13,7 @@ import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 from mockscim.dialect import search
 from mockscim.dialect.attributes import CORE, USERS, WORKSPACE
@@ -36,6 +36,7 @@ from mockscim.dialect.rules import (
     granted_scope,
     provisioned_missing,
 )
+from mockscim.dialect.search import SearchParams
 from mockscim.tenant.clock import Clock, format_timestamp, stamp, version_of
 from mockscim.tenant.custom import rename_extension, users_catalogue
 from mockscim.tenant.directories import Directories
@@ -378,11 +379,21 @@ class Tenant:
                 raise UserNotFound(f"user {uid} is missing (scenario {hidden})")
             return result
 
-    def search(self, params: search.SearchParams) -> tuple[int, list[User]]:
-        """Filter, sort and page the users: (totalResults, the page)."""
+    @overload
+    def search(self, params: SearchParams) -> tuple[int, list[User]]: ...
+    @overload
+    def search(self, params: SearchParams, use: Callable[[list[User]], T]) -> tuple[int, T]: ...
+    def search(
+        self, params: SearchParams, use: Callable[[list[User]], Any] = clone
+    ) -> tuple[int, Any]:
+        """Filter, sort and page the users: (totalResults, ``use(page)``).
+
+        ``use`` defaults to copies of the page; any other ``use`` runs on the stored users
+        themselves under the store's lock (:meth:`UserStore.select_into`) and must neither change
+        nor keep them (render and serialise, say): a search page then costs no copy at all."""
         ids = self._indexed_ids(params.filter)
-        return self.store.select(
-            search.matcher(params.filter), lambda users: search.select(users, params), ids
+        return self.store.select_into(
+            search.matcher(params.filter), lambda users: search.select(users, params), use, ids
         )
 
     def _indexed_ids(self, node: Node | None) -> list[str] | None:
@@ -459,11 +470,16 @@ class Tenant:
         raise InvalidUser(f"internalUserType {user_type!r} cannot be created through SCIM")
 
     def patch_user(self, uid: str, body: Any) -> User:
-        """PATCH /Users/{id}: 400 body -> 404 -> 403 not local -> apply (``docs/dialect.md#patching-users``)."""
+        """PATCH /Users/{id}: 400 body -> 404 -> 403 not local -> apply (``docs/dialect.md#patching-users``).
+
+        The user returned shares its values with the stored one: read it (render, serialise),
+        never change it."""
         canonical = canonicalize(body, catalogue=self.catalogue)  # 400 before anything else
         check_manager(canonical.body, InvalidJson)
         with self.store.lock:
-            user = self.get_user(uid)
+            # The stored user itself, read under the lock and never changed: apply_patch makes
+            # the new one (a copy each way was two of a PATCH's three deep copies).
+            user = self.read_user(uid, _itself)
             if not self.is_local(user):
                 raise NotLocalUser(f"user {uid} is not in a system or 'Other' directory")
             updated, _ = apply_patch(user, canonical, self.catalogue)
@@ -483,7 +499,7 @@ class Tenant:
                     updated[readonly] = user[readonly]
             updated["meta"] = dict(user["meta"])
             self.stamp(updated)
-            self.store.replace(updated)
+            self.store.replace(updated, copy=False)
             return updated
 
     def delete_user(self, uid: str) -> None:
@@ -545,6 +561,10 @@ class Tenant:
         ):
             return None
         return user
+
+
+def _itself(user: User) -> User:
+    return user
 
 
 def _require_provisioned_members(data: dict[str, Any]) -> None:
