@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -151,7 +152,90 @@ def build_parser() -> argparse.ArgumentParser:
     control.add_argument(
         "--journal-size", metavar="N", type=int, default=1000, help="requests the journal keeps"
     )
+    add_tenant_commands(commands)
     return parser
+
+
+# --- snapshot and drift: clients of a tenant (mockscim.testkit) ----------------------------------
+
+TENANT_COMMANDS = ("snapshot", "drift")
+
+
+def add_tenant_commands(commands: Any) -> None:
+    """``mockscim snapshot`` and ``mockscim drift`` (docs/snapshot-and-drift.md)."""
+    snapshot = commands.add_parser("snapshot", help="read a tenant into a fixtures directory")
+    drift = commands.add_parser("drift", help="compare a tenant's answers with mockscim's")
+    for command in (snapshot, drift):
+        tenant = command.add_argument_group("the tenant")
+        tenant.add_argument("--url", required=True, help="the tenant's address (host or /SAAS)")
+        tenant.add_argument("--client-id", help="an OAuth client with the admin scope")
+        tenant.add_argument("--client-secret", help="its secret")
+        tenant.add_argument("--token", help="an access token with the admin scope, instead")
+        tenant.add_argument(
+            "--retries", type=int, default=5, metavar="N", help="tries per request (default 5)"
+        )
+    snapshot.add_argument("--out", metavar="DIR", required=True, help="a new directory")
+    snapshot.add_argument("--max-users", type=int, metavar="N", help="read at most N users")
+    snapshot.add_argument(
+        "--redact", action="store_true", help="deterministic pseudonyms for personal data"
+    )
+    snapshot.add_argument("--redact-key", metavar="KEY", help="the pseudonyms' key (--redact)")
+    snapshot.add_argument(
+        "--include-groups", dest="groups", action="store_true", default=True, help="(default)"
+    )
+    snapshot.add_argument(
+        "--no-groups", dest="groups", action="store_false", help="leave the groups out"
+    )
+    snapshot.add_argument(
+        "--page-size", type=int, default=100, metavar="N", help="users a page (default 100)"
+    )
+    drift.add_argument(
+        "--fixtures", metavar="DIR", help="the local mockscim's data (a snapshot of the tenant)"
+    )
+    drift.add_argument(
+        "--write", action="store_true", help="add a throwaway user's lifecycle (it is deleted)"
+    )
+    drift.add_argument("--json", action="store_true", help="the report as JSON, for CI")
+
+
+def run_tenant_command(args: argparse.Namespace) -> int:
+    """Run ``snapshot`` or ``drift``: 0 done (no difference), 1 differences, 2 an error."""
+    from mockscim.testkit.drift import drift
+    from mockscim.testkit.remote import Remote, RemoteError
+    from mockscim.testkit.snapshot import Options, SnapshotError, snapshot
+
+    name = f"mockscim {args.command}"
+    try:
+        if args.token and (args.client_id or args.client_secret):
+            raise RemoteError("give --token or --client-id and --client-secret, not both")
+        remote = Remote(
+            args.url,
+            client_id=args.client_id,
+            client_secret=args.client_secret,
+            token=args.token,
+            tries=args.retries,
+            read_only=args.command == "snapshot",
+        )
+        if args.command == "drift":
+            result = drift(remote, fixtures=args.fixtures, write=args.write)
+            print(json.dumps(result.as_json(), indent=2) if args.json else result.table())
+            return 1 if result.failed else 0
+        options = Options(args.max_users, args.groups, args.redact, page_size=args.page_size)
+        if args.redact_key:
+            options = dataclasses.replace(options, redact_key=args.redact_key)
+        snap = snapshot(remote, Path(args.out), options, sys.stderr)
+    except (RemoteError, SnapshotError, FixtureError) as exc:
+        print(f"{name}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{name}: interrupted, nothing written", file=sys.stderr)
+        return 130
+    print(f"{name}: {snap.counts()}{' (redacted)' if args.redact else ''} -> {args.out}")
+    if snap.report.counts:
+        print("changed on the way (docs/snapshot-and-drift.md#what-a-snapshot-changes):")
+        print("\n".join(f"  {line}" for line in snap.report.lines()))
+    print(f"serve it: mockscim serve --fixtures {args.out}")
+    return 0
 
 
 def scenarios_from_args(
@@ -310,6 +394,8 @@ def _banner(
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command in TENANT_COMMANDS:
+        return run_tenant_command(args)
     try:
         tenants = tenants_from_args(args)
     except (FixtureError, ScimError) as exc:
