@@ -22,7 +22,8 @@ from conftest import ROOT, serve
 from mockscim.cli import main
 from mockscim.tenant import Tenant
 from mockscim.tenant.fixtures import load_fixtures
-from mockscim.testkit.drift import ALLOWED, Seen, compare, drift, remote_of, shape
+from mockscim.testkit.compare import Seen, compare, observe, shape
+from mockscim.testkit.drift import ALLOWED, drift, remote_of
 from mockscim.testkit.probes import MISSING_ID, PROBES
 from mockscim.testkit.remote import Remote, RemoteError
 
@@ -154,16 +155,51 @@ def test_shapes_compare_names_and_types_not_values() -> None:
         "urn:scim:schemas:extension:workspace:tenant:*:1.0.x": {"boolean"},
     }
     assert shape({"a": [{"b": 2}]}) == shape({"a": [{"b": 3}]})
-    mine = Seen(200, shape=shape({"a": 1}), headers={"ETag": 'W/"..."'})
-    assert compare(mine, Seen(200, shape=shape({"a": "1"}), headers={"ETag": 'W/"..."'})) == [
-        ("shape a", "number", "string")
-    ]
+    mine = Seen(200, envelope=shape({"a": 1}), headers={"ETag": 'W/"..."'})
+    theirs = Seen(200, envelope=shape({"a": "1"}), headers={"ETag": 'W/"..."'})
+    assert compare(mine, theirs) == [("shape a", "number", "string")]
     assert compare(mine, Seen(404, "x.y", "gone")) == [("status", "200", "404")]
     assert compare(Seen(404, "a.b", "gone."), Seen(400, "x.y", "gone")) == [
         ("status", "404", "400"),
         ("error.code", "a.b", "x.y"),
         ("error.message", "gone.", "gone"),
     ]
+
+
+def reply(body: Any) -> requests.Response:
+    response = requests.Response()
+    response.status_code = 200
+    response._content = json.dumps(body).encode()
+    response.headers["Content-Type"] = "application/json"
+    return response
+
+
+def test_records_are_compared_member_by_member_only_with_themselves() -> None:
+    """Which optional members a record has is data: two different records are compared by the
+    types of what both have; the same record (same id, or made by the same probe) in full."""
+    scim = "http://x/SAAS/jersey/manager/api/scim"
+
+    def page(*users: dict[str, Any]) -> dict[str, Any]:
+        return {"totalResults": len(users), "Resources": list(users)}
+
+    anna = {"id": "1", "userName": "anna", "nickName": "An"}
+    bob = {"id": "2", "userName": "bob", "title": "Boss"}
+    assert compare(observe(reply(page(anna)), scim), observe(reply(page(bob)), scim)) == []
+    assert compare(observe(reply(anna), scim), observe(reply(bob), scim)) == []
+    bad = {"id": "2", "userName": 7}
+    assert compare(observe(reply(anna), scim), observe(reply(bad), scim)) == [
+        ("shape userName", "string", "number")
+    ]
+    plain = {"id": "1", "userName": "anna"}
+    assert compare(observe(reply(page(anna)), scim), observe(reply(page(plain)), scim)) == [
+        ("shape Resources[].nickName", "string", "absent")
+    ]
+    made = {"a9": "new_user_id", "b7": "new_user_id"}
+    mine = observe(reply(anna | {"id": "a9"}), scim, lambda i: made.get(i, i))
+    theirs = observe(reply(plain | {"id": "b7"}), scim, lambda i: made.get(i, i))
+    assert compare(mine, theirs) == [("shape nickName", "string", "absent")]
+    envelope = compare(observe(reply(page()), scim), observe(reply({"Resources": []}), scim))
+    assert envelope == [("shape totalResults", "number", "absent")]
 
 
 def test_the_allow_list_is_documented() -> None:

@@ -8,6 +8,7 @@ tenant sends, and every bad input a one-line error that leaves nothing behind.
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import subprocess
@@ -36,6 +37,7 @@ from mockscim.testkit.normalise import Report, timestamp
 from mockscim.testkit.redact import Pseudonyms
 from mockscim.testkit.remote import Remote, RemoteError, saas_root
 from mockscim.testkit.snapshot import Options, Raw, build, read_tenant
+from mockscim.testkit.snapshot import snapshot as take_snapshot
 
 CREDENTIALS = ["--client-id", "mockscim", "--client-secret", "mockscim-secret"]
 FILES = ["clients", "directories", "groups", "roles", "schemas", "users"]
@@ -90,6 +92,9 @@ def test_the_round_trip_gives_the_same_bytes(acme: Path, tmp_path: Path) -> None
         methods = {(e["method"], e["path"].rsplit("/", 1)[-1]) for e in journal(root, "/t/acme")}
         snapshot(f"{root}/SAAS/t/acme", tmp_path / "redacted-1", "--redact")
         snapshot(f"{root}/SAAS/t/acme", tmp_path / "redacted-2", "--redact")
+        # the sandbox from a redacted snapshot answers as the tenant does (tests/test_drift.py)
+        fixtures = ["--fixtures", str(tmp_path / "redacted-1")]
+        assert main(["drift", "--url", f"{root}/SAAS/t/acme", *CREDENTIALS, *fixtures]) == 0
     assert methods == {("POST", "oauthtoken"), ("GET", "Users"), ("GET", "Schemas")} | {
         ("GET", "Groups"),
         ("GET", "Roles"),
@@ -245,6 +250,19 @@ def test_what_a_real_tenant_adds_is_normalised_and_reported(tmp_path: Path) -> N
     load_fixtures(tmp_path)
     assert timestamp(1601293875120) == "2020-09-28T11:51:15.120Z"
     assert timestamp("yesterday") is None
+
+
+def test_the_progress_bar_is_drawn_on_a_terminal_only(tmp_path: Path) -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    tenant = Tenant(load_fixtures(ROOT / "fixtures"))
+    terminal, pipe = Terminal(), io.StringIO()
+    take_snapshot(remote(tenant), tmp_path / "one", Options(page_size=20), terminal)
+    take_snapshot(remote(tenant), tmp_path / "two", Options(page_size=20), pipe)
+    assert "users read" in terminal.getvalue() and "64/64" in terminal.getvalue()
+    assert pipe.getvalue() == ""
 
 
 def test_paging_resumes_from_the_page_that_broke() -> None:

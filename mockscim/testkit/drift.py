@@ -1,19 +1,12 @@
 """``mockscim drift``: the probe suite (:mod:`.probes`) sent to a tenant and to a local mockscim,
-and every difference between their answers (``docs/snapshot-and-drift.md``).
-
-Compared, probe by probe: the status; the error's code and message (the SCIM envelope's
-``errors[0]``, or an OAuth body's ``error`` and ``error_description``); the headers that matter,
-``Content-Type`` (its media type, then its parameters), ``ETag`` (there or not, weak or strong)
-and ``Location`` (there or not, and its path below the SCIM base with the id left out); and the
-shape of the body: every member name and the JSON types found at it, items of a list merged, never
-the values. When the statuses differ, that one difference is reported and the rest of that
-answer is not compared (it follows from it).
+and every difference between their answers (:mod:`.compare`; ``docs/snapshot-and-drift.md``).
 
 The local mockscim is made in-process from ``--fixtures DIR`` (a snapshot of the tenant is the
-right choice: the same data, so the same shapes) or the packaged default tenant, and called
-through the in-process transport; the tenant through HTTP. A tenant extension's URN is compared
-without its tenant's name. Differences on the allow-list (:data:`ALLOWED`, each with its reason)
-are reported but do not fail the run.
+right choice: the same records, so the probes read the same ones on both sides) or the packaged
+default tenant, and called through the in-process transport; the tenant through HTTP. Both sides
+name their first user, group and role in the probes; the local side takes the tenant's own ones
+when it holds them. Differences on the allow-list (:data:`ALLOWED`, each with its reason) are
+reported but do not fail the run.
 """
 
 from __future__ import annotations
@@ -26,7 +19,6 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
 
@@ -37,6 +29,7 @@ from mockscim.tenant.fixtures import load_fixtures
 from mockscim.tenant.packaged import default_fixtures
 from mockscim.tenant.tokens import Grant
 from mockscim.testkit.adapter import INPROCESS_ROOT, WSGIAdapter
+from mockscim.testkit.compare import Seen, compare, observe
 from mockscim.testkit.probes import CLEANUP, MISSING_ID, PROBES, Probe
 from mockscim.testkit.remote import Remote, RemoteError
 
@@ -48,7 +41,6 @@ __all__ = [
     "drift",
     "local_remote",
     "remote_of",
-    "shape",
 ]
 
 
@@ -106,7 +98,6 @@ ALLOWED: tuple[Allowed, ...] = (
     ),
 )
 
-_TENANT_URN = re.compile(r"urn:scim:schemas:extension:workspace:tenant:[^:]+:1\.0", re.I)
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 _SHOWN = 48
 
@@ -118,112 +109,15 @@ def _version() -> str:
         return "(source)"
 
 
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "array" if isinstance(value, list) else "object"
-
-
-def shape(
-    value: Any, path: str = "", out: dict[str, set[str]] | None = None
-) -> dict[str, set[str]]:
-    """Every member path of a JSON value and the types found there (list items merged)."""
-    out = {} if out is None else out
-    out.setdefault(path or "(body)", set()).add(_kind(value))
-    if isinstance(value, dict):
-        for key, item in value.items():
-            name = _TENANT_URN.sub("urn:scim:schemas:extension:workspace:tenant:*:1.0", key)
-            shape(item, f"{path}.{name}" if path else name, out)
-    elif isinstance(value, list):
-        for item in value:
-            shape(item, f"{path}[]", out)
-    return out
-
-
-@dataclass
-class Seen:
-    """What one side answered one probe, as far as it is compared."""
-
-    status: int
-    code: str | None = None
-    message: str | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-    shape: dict[str, set[str]] = field(default_factory=dict)
-
-
-def _headers(reply: requests.Response, scim: str) -> dict[str, str]:
-    media, _, params = reply.headers.get("Content-Type", "").partition(";")
-    parts = sorted(p.strip().lower().replace(" ", "") for p in params.split(";") if p.strip())
-    etag = reply.headers.get("ETag")
-    location = reply.headers.get("Location")
-    if location is not None:
-        path = urlsplit(location).path
-        base = urlsplit(scim).path
-        path = "{scim}" + path[len(base) :] if path.startswith(base) else path
-        location = re.sub(r"/[^/]+$", "/{id}", path)
-    return {
-        "Content-Type": media.strip().lower() or "absent",
-        "Content-Type parameters": ";".join(parts) or "none",
-        "ETag": "absent" if etag is None else ('W/"..."' if etag.startswith("W/") else '"..."'),
-        "Location": location or "absent",
-    }
-
-
-def observe(reply: requests.Response, scim: str) -> Seen:
-    seen = Seen(reply.status_code, headers=_headers(reply, scim))
-    if not reply.content:
-        return seen
-    try:
-        body = reply.json()
-    except ValueError:
-        seen.shape = {"(body)": {"not JSON"}}
-        return seen
-    seen.shape = shape(body)
-    if isinstance(body, dict):
-        errors = body.get("errors")
-        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
-            seen.code, seen.message = str(errors[0].get("code")), str(errors[0].get("message"))
-        elif isinstance(body.get("error"), str):
-            seen.code, seen.message = body["error"], str(body.get("error_description"))
-    return seen
-
-
-def compare(mine: Seen, theirs: Seen) -> list[tuple[str, str, str]]:
-    """(aspect, mockscim's, the tenant's) for each way two answers differ: the status, the
-    error (when both are errors), then, when the statuses agree, headers and shape."""
-    out: list[tuple[str, str, str]] = []
-    if mine.status != theirs.status:
-        out.append(("status", str(mine.status or "not sent"), str(theirs.status or "not sent")))
-    if mine.code is not None and theirs.code is not None:
-        if mine.code != theirs.code:
-            out.append(("error.code", mine.code, theirs.code))
-        if mine.message != theirs.message:
-            out.append(("error.message", str(mine.message), str(theirs.message)))
-    if mine.status != theirs.status:
-        return out
-    for name in mine.headers:
-        if mine.headers[name] != theirs.headers.get(name):
-            out.append((f"header {name}", mine.headers[name], theirs.headers.get(name, "absent")))
-    for path in sorted(set(mine.shape) | set(theirs.shape)):
-        a, b = mine.shape.get(path), theirs.shape.get(path)
-        if a != b:
-            shown = "|".join(sorted(a)) if a else "absent"
-            out.append((f"shape {path}", shown, "|".join(sorted(b)) if b else "absent"))
-    return out
-
-
 class Side:
     """One side of the comparison: a client of a tenant and what the probes learnt there."""
 
     def __init__(self, remote: Remote, context: dict[str, str]) -> None:
         self.remote = remote
         self.context = dict(context)
+        #: The ids of what the probes created here -> their placeholder: the user the write
+        #: probes make on each side is the same record, for the comparison of shapes.
+        self.created: dict[str, str] = {}
 
     def _first(self, path: str, key: str, sort: bool) -> dict[str, Any] | None:
         query = {"count": "1"} | ({"sortBy": key} if sort else {})
@@ -236,14 +130,26 @@ class Side:
         resources = found.get("Resources") or []
         return resources[0] if resources and isinstance(resources[0], dict) else None
 
-    def discover(self) -> None:
-        """The records the probes name: the first user, group and role."""
+    def _same(self, path: str, rid: str) -> dict[str, Any] | None:
+        """The record with this id here, if there is one."""
+        try:
+            return self.remote.get(f"{path}/{rid}")
+        except RemoteError as exc:
+            if exc.status in (400, 404):
+                return None
+            raise
+
+    def discover(self, like: dict[str, str] | None = None) -> None:
+        """The records the probes name: the first user by userName, group by displayName and
+        role, or, when the other side's (``like``) are here too (a snapshot), the same ones."""
         for path, key, prefix, sort in (
             ("/Users", "userName", "user", True),
             ("/Groups", "displayName", "group", True),
             ("/Roles", "displayName", "role", False),
         ):
-            record = self._first(path, key, sort) or {}
+            wanted = (like or {}).get(f"{prefix}_id", MISSING_ID)
+            record = wanted != MISSING_ID and like and self._same(path, wanted)
+            record = record or self._first(path, key, sort) or {}
             self.context[f"{prefix}_id"] = str(record.get("id", MISSING_ID))
             # a JSON string's inside: the names go into filters
             self.context[f"{prefix}_name"] = json.dumps(str(record.get(key, "")))[1:-1]
@@ -279,12 +185,12 @@ class Side:
         reply = self.remote.send(
             probe.method, base + path, params=query, data=data, headers=headers, auth=auth
         )
-        seen = observe(reply, self.remote.scim)
         if probe.capture and reply.status_code in (200, 201):
             created = reply.json()
             if isinstance(created, dict) and isinstance(created.get("id"), str):
                 self.context[probe.capture] = created["id"]
-        return seen
+                self.created[created["id"]] = probe.capture
+        return observe(reply, self.remote.scim, lambda rid: self.created.get(rid, rid))
 
     def clean_up(self, label: str) -> list[str]:
         """Delete what the write probes made here; a line for each that is not gone."""
@@ -404,7 +310,7 @@ def drift(
     tenant = Side(remote, context)
     mine = Side(local or local_remote(fixtures), context)
     tenant.discover()
-    mine.discover()
+    mine.discover(like=tenant.context)
     try:
         for probe in probes:
             if probe.write and not write:

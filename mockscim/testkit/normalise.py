@@ -248,6 +248,8 @@ def _fill_user(user: Resource, report: Report) -> None:
     if not isinstance(workspace, dict):
         return
     status = workspace.get("userStatus")
+    if isinstance(status, int) and not isinstance(status, bool):  # 1 for "1"
+        status = workspace["userStatus"] = str(status)
     if status not in USER_STATUSES:
         status = "1" if user.get("active") is not False else "2"
         report.note("users.userStatus: missing or unknown, set from active")
