@@ -168,26 +168,38 @@ def add_tenant_commands(commands: Any) -> None:
     for command in (snapshot, drift):
         tenant = command.add_argument_group("the tenant")
         tenant.add_argument("--url", required=True, help="the tenant's address (host or /SAAS)")
-        tenant.add_argument("--client-id", help="an OAuth client with the admin scope")
-        tenant.add_argument("--client-secret", help="its secret")
-        tenant.add_argument("--token", help="an access token with the admin scope, instead")
         tenant.add_argument(
-            "--retries", type=int, default=5, metavar="N", help="tries per request (default 5)"
+            "--client-id", metavar="ID", help="an OAuth client with the admin scope"
+        )
+        tenant.add_argument("--client-secret", metavar="S", help="its secret")
+        tenant.add_argument(
+            "--token", metavar="T", help="an access token with the admin scope, instead"
+        )
+        tenant.add_argument(
+            "--retries", type=_positive, default=5, metavar="N", help="tries a request (default 5)"
         )
     snapshot.add_argument("--out", metavar="DIR", required=True, help="a new directory")
-    snapshot.add_argument("--max-users", type=int, metavar="N", help="read at most N users")
+    snapshot.add_argument(
+        "--max-users", type=_positive, metavar="N", help="read the first N users only"
+    )
     snapshot.add_argument(
         "--redact", action="store_true", help="deterministic pseudonyms for personal data"
     )
-    snapshot.add_argument("--redact-key", metavar="KEY", help="the pseudonyms' key (--redact)")
     snapshot.add_argument(
-        "--include-groups", dest="groups", action="store_true", default=True, help="(default)"
+        "--redact-key", metavar="KEY", help="the pseudonyms' key (implies --redact)"
+    )
+    snapshot.add_argument(
+        "--include-groups",
+        dest="groups",
+        action="store_true",
+        default=True,
+        help="read the groups (default)",
     )
     snapshot.add_argument(
         "--no-groups", dest="groups", action="store_false", help="leave the groups out"
     )
     snapshot.add_argument(
-        "--page-size", type=int, default=100, metavar="N", help="users a page (default 100)"
+        "--page-size", type=_positive, default=100, metavar="N", help="records a page (default 100)"
     )
     drift.add_argument(
         "--fixtures", metavar="DIR", help="the local mockscim's data (a snapshot of the tenant)"
@@ -196,6 +208,16 @@ def add_tenant_commands(commands: Any) -> None:
         "--write", action="store_true", help="add a throwaway user's lifecycle (it is deleted)"
     )
     drift.add_argument("--json", action="store_true", help="the report as JSON, for CI")
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {value}")
+    return value
 
 
 def run_tenant_command(args: argparse.Namespace) -> int:
@@ -220,7 +242,8 @@ def run_tenant_command(args: argparse.Namespace) -> int:
             result = drift(remote, fixtures=args.fixtures, write=args.write)
             print(json.dumps(result.as_json(), indent=2) if args.json else result.table())
             return 1 if result.failed else 0
-        options = Options(args.max_users, args.groups, args.redact, page_size=args.page_size)
+        redact = args.redact or bool(args.redact_key)  # a key says what it is for
+        options = Options(args.max_users, args.groups, redact, page_size=args.page_size)
         if args.redact_key:
             options = dataclasses.replace(options, redact_key=args.redact_key)
         snap = snapshot(remote, Path(args.out), options, sys.stderr)
@@ -230,7 +253,7 @@ def run_tenant_command(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print(f"{name}: interrupted, nothing written", file=sys.stderr)
         return 130
-    print(f"{name}: {snap.counts()}{' (redacted)' if args.redact else ''} -> {args.out}")
+    print(f"{name}: {snap.counts()}{' (redacted)' if redact else ''} -> {args.out}")
     if snap.report.counts:
         print("changed on the way (docs/snapshot-and-drift.md#what-a-snapshot-changes):")
         print("\n".join(f"  {line}" for line in snap.report.lines()))

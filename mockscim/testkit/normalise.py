@@ -185,7 +185,9 @@ def declarations(attributes: list[Resource], report: Report) -> tuple[str | None
         urn = urn or schema
         name, kind = attribute.get("name"), str(attribute.get("dataType", "")).lower()
         if schema != urn or not isinstance(name, str) or not NAME.fullmatch(name):
-            report.note(f"schemas: {schema}:{name} dropped, not a name the fixtures take")
+            report.note(
+                f"schemas: {schema}:{name} dropped, a second extension or a name the fixtures refuse"
+            )
         elif name.casefold() in seen:
             report.note(f"schemas: {name} dropped, declared twice")
         elif kind not in CUSTOM_TYPES:
