@@ -291,6 +291,17 @@ def test_paging_resumes_from_the_page_that_broke() -> None:
     assert len(pages) == 5 and broken and waits == [0.25]
 
 
+def test_a_token_that_expires_during_the_read_is_renewed() -> None:
+    tenant = Tenant(load_fixtures(ROOT / "fixtures"))
+    client = remote(tenant)
+    client.client_id, client.client_secret = "mockscim", "mockscim-secret"
+    pages = client.pages("/Users", page_size=30)
+    first = next(pages)
+    tenant.scenarios.token_expiry()  # every token issued so far stops working
+    assert len(first) + sum(len(page) for page in pages) == len(tenant.store)
+    assert client.sent.count("POST /SAAS/auth/oauthtoken") == 1
+
+
 def test_the_address_forms_and_the_read_only_guard() -> None:
     assert saas_root("https://acme.example.com/") == "https://acme.example.com/SAAS"
     assert saas_root("http://h:1/SAAS/t/acme/jersey/manager/api/scim") == "http://h:1/SAAS/t/acme"

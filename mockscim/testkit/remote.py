@@ -5,7 +5,8 @@ snapshot`` reads with and what ``mockscim drift`` probes with.
   a tenant path (``http://127.0.0.1:8080/SAAS/t/acme``) or the SCIM base itself; the client
   works out the ``/SAAS`` root from any of them.
 * A token: given (``--token``), or from the client credentials grant (``--client-id`` and
-  ``--client-secret``, HTTP Basic), fetched once.
+  ``--client-secret``, HTTP Basic), fetched once, and once more when the tenant stops taking it
+  (it expired during a long read).
 * Transient failures are retried, each request up to ``tries`` times: a connection refused,
   reset or dropped, a timeout, a body cut short, 502/503/504, and 429 (throttled), whose
   ``Retry-After`` is honoured up to ``max_wait`` seconds. So a paging loop resumes from the page
@@ -250,6 +251,10 @@ class Remote:
         """``GET`` a path below the SCIM base: its JSON object, or a :class:`RemoteError`."""
         shown = "GET " + path
         reply = self.send("GET", self.scim + path, params=params, headers=self.bearer())
+        if reply.status_code in (401, 403) and self.client_id and self._token is not None:
+            # A token of ours that expired during a long read: one new token, one more try.
+            self._token = None
+            reply = self.send("GET", self.scim + path, params=params, headers=self.bearer())
         body = self._json(reply, shown)
         if reply.status_code in (401, 403):
             raise RemoteError(
