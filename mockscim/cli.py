@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from flask import Flask
 
 from mockscim import __version__
+from mockscim.cli_remote import TENANT_COMMANDS, add_tenant_commands, run_tenant_command
 from mockscim.dialect.errors import ScimError
 from mockscim.http.app import create_app
 from mockscim.http.context import SCIM_BASE
@@ -216,6 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--journal-out", metavar="FILE", help="write the journal here as JSON")
     run.add_argument("cmd", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    add_tenant_commands(commands)  # snapshot, drift: cli_remote.py
     return parser
 
 
@@ -455,6 +457,8 @@ def _split_command(argv: list[str]) -> tuple[list[str], list[str] | None]:
 def main(argv: Sequence[str] | None = None) -> int:
     words, command = _split_command(list(sys.argv[1:] if argv is None else argv))
     args = build_parser().parse_args(words)
+    if args.command in TENANT_COMMANDS:
+        return run_tenant_command(args)
     if args.command == "exec":
         command = command if command is not None else args.cmd
         problem = not_runnable(command)
