@@ -7,6 +7,7 @@ parent's.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import platform
@@ -15,7 +16,7 @@ import statistics
 import sys
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,12 +29,14 @@ __all__ = [
     "SURNAMES",
     "Table",
     "Timer",
+    "all_pinned",
     "generated_fixtures",
     "generated_users",
     "load_average",
     "machine_info",
     "median",
     "percentile",
+    "pin_all_threads",
     "pin_to_cpu",
     "rss_bytes",
     "scim2_user",
@@ -233,6 +236,38 @@ def pin_to_cpu(cpu: int | None) -> bool:
     return True
 
 
+def pin_all_threads(cpu: int | None) -> bool:
+    """Pin every thread of this process (Linux: each task in /proc/self/task) to ``cpu``;
+    ``sched_setaffinity(0, ...)`` pins only the calling thread and those it starts later."""
+    if not pin_to_cpu(cpu):
+        return False
+    try:
+        tasks = [int(tid) for tid in os.listdir("/proc/self/task")]
+    except OSError:
+        return True
+    for tid in tasks:
+        with contextlib.suppress(OSError):  # a thread that ended meanwhile
+            os.sched_setaffinity(tid, {cpu})
+    return all_pinned(cpu)
+
+
+def all_pinned(cpu: int | None) -> bool:
+    """Whether every thread of this process may run on ``cpu`` only."""
+    if cpu is None:
+        return False
+    try:
+        tasks = [int(tid) for tid in os.listdir("/proc/self/task")]
+    except OSError:
+        return os.sched_getaffinity(0) == {cpu}
+    for tid in tasks:
+        try:
+            if os.sched_getaffinity(tid) != {cpu}:
+                return False
+        except OSError:
+            continue
+    return True
+
+
 def rss_bytes() -> int | None:
     """The current resident set size (Linux: /proc/self/statm), or None."""
     try:
@@ -249,24 +284,35 @@ def _stamp(moment: dt.datetime) -> str:
     return moment.strftime(_STAMP)[:-3] + "Z"
 
 
-def generated_users(count: int, system_directory: dict[str, Any], *, seed: int = 7) -> list[Any]:
+def generated_users(
+    count: int,
+    system_directory: dict[str, Any],
+    *,
+    seed: int = 7,
+    avoid: Collection[str] = (),
+) -> list[Any]:
     """``count`` users in the fixture format (users.json), deterministic for a seed.
 
     Local users of the system directory: id, userName, name, displayName, title, emails,
     phoneNumbers, externalId (an HR number), active/userStatus (3% disabled), meta and the
-    workspace and enterprise extensions.
+    workspace and enterprise extensions. No userName equals one of ``avoid`` case-insensitively
+    (the names of users they are added to: ``ines.costa`` is a default user and a generated one).
     """
     rng = random.Random(seed)
     taken: dict[str, int] = {}
+    avoided = {name.casefold() for name in avoid}
     users: list[dict[str, Any]] = []
     domain = system_directory["domains"][0]
     for index in range(count):
         given = rng.choice(GIVEN_NAMES)
         family = rng.choice(SURNAMES)
         base = f"{given}.{family}".lower()
-        seen = taken.get(base, 0)
-        taken[base] = seen + 1
-        user_name = base if seen == 0 else f"{base}{seen + 1}"
+        while True:
+            seen = taken.get(base, 0)
+            taken[base] = seen + 1
+            user_name = base if seen == 0 else f"{base}{seen + 1}"
+            if user_name.casefold() not in avoided:
+                break
         created = _EPOCH + dt.timedelta(seconds=rng.randrange(0, 4 * 365 * 86400))
         modified = created + dt.timedelta(seconds=rng.randrange(0, 365 * 86400))
         created += dt.timedelta(milliseconds=rng.randrange(1000))

@@ -1,9 +1,14 @@
-"""Section ``plugin``: what the pytest plugin costs, in process."""
+"""Section ``plugin``: what the pytest plugin costs, in process; and ``Tenant.reset`` after a test
+that touched 3 users, at each fixtures size (in a child process, one tenant at a time)."""
 
 from __future__ import annotations
 
+import gc
 import logging
-from typing import TYPE_CHECKING
+import os
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import requests
 from benchlib import (
@@ -12,7 +17,9 @@ from benchlib import (
     median,
     percentile,
 )
-from harness import SectionResult, Target, ms
+from fixturedirs import DEFAULT, fixtures_dir, scratch
+from fixturedirs import label as size_label
+from harness import SectionResult, Target, child, fmt, ms, receive
 
 from mockscim.http.app import create_app
 from mockscim.http.servers import LiveServer
@@ -32,7 +39,13 @@ METHOD = {
         "fixtures, N runs on one tenant; the 'plugin per-test path' adds what the plugin does "
         "around it (scenarios_beside on the packaged fixtures, a MockScim handle); (c) N fresh "
         "live servers, each: the first requests.get of GET /Users/{id} with a Bearer token "
-        "issued without a request (as MockScim.token), then a second one for comparison."
+        "issued without a request (as MockScim.token), then a second one for comparison. "
+        "(d) by fixtures size (the packaged defaults; directories of the defaults plus generated "
+        "users, loaded with load_fixtures as the plugin does), in one spawned process, one "
+        "tenant at a time: Tenant(fixtures) and create_app; then N times: tenant.reset(fixtures, "
+        "profile=Profile(), scenarios=[]) with nothing changed ('untouched'), then a token and "
+        "PATCHes of the title of 3 local users (varied, each 204, through Flask's test client), "
+        "then tenant.reset again, timed ('3 touched')."
     ),
 }
 
@@ -160,4 +173,88 @@ def section_plugin(cfg: Config) -> SectionResult:
             percentile(resets, 95) * 1000 <= 5.0,
         ),
     ]
+    if cfg.reset_sizes:
+        sizes, sized_table = _reset_sizes(cfg)
+        data["reset_sizes"] = sizes
+        return SectionResult(data, [table, sized_table], targets)
     return SectionResult(data, [table], targets)
+
+
+def _reset_sizes(cfg: Config) -> tuple[dict[str, Any], Table]:
+    plan = [(size_label(size), str(fixtures_dir(size) or "")) for size in cfg.reset_sizes]
+    budget = 120 + sum(cfg.reset_sizes) / 1000 * 2 + cfg.reset_touched_runs * len(plan)
+    cache = str(scratch("reset-cache"))
+    with child(reset_worker, plan, cfg.reset_touched_runs, cache) as (_process, conn):
+        sizes: dict[str, Any] = receive(conn, budget, "reset sizes")
+    base = sizes.get(size_label(DEFAULT))
+    table = Table(
+        "plugin: Tenant.reset by fixtures size, after a test that touched 3 users (ms)",
+        ["fixtures", "users", "untouched med", "3 touched med", "3 touched p95", "vs default", "N"],
+    )
+    for name, entry in sizes.items():
+        delta = None if base is None else entry["touched_ms_median"] - base["touched_ms_median"]
+        entry["touched_ms_vs_default"] = delta
+        table.add(
+            name,
+            f"{entry['users']:,}",
+            fmt(entry["untouched_ms_median"], 3),
+            fmt(entry["touched_ms_median"], 3),
+            fmt(entry["touched_ms_p95"], 3),
+            "-" if delta is None or entry is base else f"{delta:+.3f}",
+            entry["runs"],
+        )
+    return sizes, table
+
+
+def reset_worker(plan: list[tuple[str, str]], runs: int, cache: str, conn: Connection) -> None:
+    """In a spawned process: the reset timings of each (label, fixtures directory or "")."""
+    os.environ["MOCKSCIM_CACHE_DIR"] = cache
+    from mockscim.dialect.attributes import WORKSPACE
+    from mockscim.tenant.tokens import Grant
+
+    out: dict[str, Any] = {}
+    for name, path in plan:
+        fixtures = load_fixtures(Path(path)) if path else load_fixtures(default_fixtures())
+        tenant = Tenant(fixtures)
+        client = create_app(tenant).test_client()
+        system = next(d["id"] for d in fixtures.directories if d["type"] == "SYSTEM")
+        local = [
+            u["id"]
+            for u in fixtures.users
+            if (u.get(WORKSPACE) or {}).get("internalUserType", "LOCAL") == "LOCAL"
+            and (u.get(WORKSPACE) or {}).get("userStoreUuid", system) == system
+        ]
+        untouched: list[float] = []
+        touched: list[float] = []
+        step = 7919 % len(local) or 1
+        for run in range(runs):
+            with Timer() as t:
+                tenant.reset(fixtures, profile=Profile(), scenarios=[])
+            untouched.append(t.seconds)
+            token = tenant.tokens.issue(Grant("mockscim", "admin", None, 3600))["access_token"]
+            headers = {"Authorization": f"Bearer {token}"}
+            for k in range(3):
+                uid = local[((run * 3 + k) * step) % len(local)]
+                reply = client.patch(
+                    f"/SAAS/jersey/manager/api/scim/Users/{uid}",
+                    json={"schemas": ["urn:scim:schemas:core:1.0"], "title": f"T{run}.{k}"},
+                    headers=headers,
+                )
+                if reply.status_code != 204:
+                    raise RuntimeError(f"PATCH {uid}: {reply.status_code} {reply.data[:300]!r}")
+            with Timer() as t:
+                tenant.reset(fixtures, profile=Profile(), scenarios=[])
+            touched.append(t.seconds)
+        out[name] = {
+            "users": len(fixtures.users),
+            "patchable_users": len(local),
+            "runs": runs,
+            "untouched_ms_median": median(untouched) * 1000,
+            "untouched_ms_p95": percentile(untouched, 95) * 1000,
+            "touched_ms_median": median(touched) * 1000,
+            "touched_ms_p95": percentile(touched, 95) * 1000,
+            "touched_ms_max": max(touched) * 1000,
+        }
+        del tenant, client, fixtures
+        gc.collect()
+    conn.send(out)

@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
 import time
 import traceback
@@ -43,6 +44,8 @@ from harness import SectionResult, Target, clean, fmt
 #: process imports this file as its main module and should not pay for every section.
 REGISTRY: dict[str, tuple[str, str]] = {
     "plugin": ("plugin_cost", "section_plugin"),
+    "consumer": ("consumer", "section_consumer"),
+    "throughput": ("throughput", "section_throughput"),
     "floor": ("floor", "section_floor"),
     "scim2": ("scim2_inprocess", "section_scim2"),
     "startup": ("startup", "section_startup"),
@@ -68,6 +71,24 @@ class Config:
     scale_sizes: tuple[int, ...]
     scale_samples: int
     scale_budget: float
+    # plugin: Tenant.reset after touching 3 users, by size (0: the packaged default fixtures)
+    reset_sizes: tuple[int, ...]
+    reset_touched_runs: int
+    # consumer: a pytest run of empty and one-PATCH tests per fixtures size
+    consumer_sizes: tuple[int, ...]
+    consumer_empty: int
+    consumer_patch: int
+    consumer_warm: bool
+    # throughput: wrk (or the Python load generator) against floor, mockscim, scim2-server
+    throughput_users: int
+    throughput_runs: int
+    throughput_warmup: float
+    throughput_duration: float
+    throughput_connections: int
+    throughput_wrk_threads: int
+    # startup: ready time by fixtures size, warm and cold validated-fixtures cache
+    ready_sizes: tuple[int, ...]
+    ready_runs: int
 
     @classmethod
     def make(cls, quick: bool) -> Config:
@@ -87,6 +108,20 @@ class Config:
                 scale_sizes=(200, 1000),
                 scale_samples=20,
                 scale_budget=0.3,
+                reset_sizes=(0, 1000),
+                reset_touched_runs=20,
+                consumer_sizes=(0, 1000),
+                consumer_empty=20,
+                consumer_patch=5,
+                consumer_warm=False,
+                throughput_users=1000,
+                throughput_runs=1,
+                throughput_warmup=0.0,
+                throughput_duration=1.0,
+                throughput_connections=4,
+                throughput_wrk_threads=1,
+                ready_sizes=(0, 1000),
+                ready_runs=1,
             )
         return cls(
             quick=False,
@@ -103,6 +138,20 @@ class Config:
             scale_sizes=(1000, 10_000, 100_000),
             scale_samples=300,
             scale_budget=4.0,
+            reset_sizes=(0, 10_000, 100_000),
+            reset_touched_runs=300,
+            consumer_sizes=(0, 10_000, 100_000),
+            consumer_empty=300,
+            consumer_patch=50,
+            consumer_warm=True,
+            throughput_users=10_000,
+            throughput_runs=3,
+            throughput_warmup=1.0,
+            throughput_duration=5.0,
+            throughput_connections=16,
+            throughput_wrk_threads=2,
+            ready_sizes=(0, 10_000, 100_000),
+            ready_runs=3,
         )
 
 
@@ -131,6 +180,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="N",
         help="floor: client connections (threads of the load generator; default 16, quick 2)",
     )
+    parser.add_argument(
+        "--no-wrk",
+        action="store_true",
+        help="throughput: use the Python load generator even where wrk is installed "
+        "(as MOCKSCIM_BENCH_NO_WRK=1 does)",
+    )
     args = parser.parse_args(argv)
     if args.connections is not None and not 1 <= args.connections <= 64:
         parser.error("--connections: 1 to 64")
@@ -153,6 +208,8 @@ def targets_table(targets: list[Target]) -> Table:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     cfg = Config.make(args.quick)
+    if args.no_wrk:
+        os.environ["MOCKSCIM_BENCH_NO_WRK"] = "1"
     if args.connections is not None:
         cfg = replace(cfg, floor_connections=args.connections)
     machine = machine_info()
@@ -182,6 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     for name in args.chosen:
         print(flush=True)
+        loadavg_before = load_average()
         with Timer() as t:
             try:
                 section, report["method"][name] = runner(name)
@@ -193,6 +251,8 @@ def main(argv: list[str] | None = None) -> int:
                 failed.append(name)
                 continue
         result.data["section_seconds"] = t.seconds
+        result.data["loadavg_before"] = loadavg_before
+        result.data["loadavg_after"] = load_average()
         report["sections"][name] = result.data
         all_targets.extend(result.targets)
         for table in result.tables:
