@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar, overload
 
 from mockscim.dialect import search
-from mockscim.dialect.attributes import CORE, USERS, WORKSPACE
+from mockscim.dialect.attributes import CORE, WORKSPACE
 from mockscim.dialect.body import canonicalize
 from mockscim.dialect.copying import clone
 from mockscim.dialect.errors import (
@@ -37,8 +37,8 @@ from mockscim.dialect.rules import (
     provisioned_missing,
 )
 from mockscim.dialect.search import SearchParams
-from mockscim.tenant.clock import Clock, format_timestamp, stamp, version_of
-from mockscim.tenant.custom import rename_extension, users_catalogue
+from mockscim.tenant.clock import Clock, format_timestamp, stamp
+from mockscim.tenant.custom import users_catalogue
 from mockscim.tenant.directories import Directories
 from mockscim.tenant.fixture_checks import PROGRESS_EVERY
 from mockscim.tenant.fixtures import FixtureError, Fixtures, collector_paused, validate_users
@@ -49,6 +49,7 @@ from mockscim.tenant.memberships import Memberships
 from mockscim.tenant.oidc import Codes
 from mockscim.tenant.scenarios import Scenarios
 from mockscim.tenant.store import UserStore
+from mockscim.tenant.stored import stored_user
 from mockscim.tenant.tokens import Grant, TokenIssuer
 
 __all__ = ["CreateResult", "Profile", "Tenant"]
@@ -84,13 +85,6 @@ class CreateResult:
     #: The reply's ``groups``: empty, as the service answers a create [seen] (the user's groups,
     #: ALL USERS included, show from the next read on).
     reply_groups: list[Any] = field(default_factory=list)
-
-
-#: The members a user can hold besides custom values: the core attributes and the vendor's
-#: extensions (a quick test that a fixture user holds no custom values).
-_VENDOR_MEMBERS = frozenset(
-    [a.name for a in USERS.by_schema[CORE]] + [s for s in USERS.schemas if s != CORE] + ["schemas"]
-)
 
 
 def new_uuid() -> str:
@@ -301,41 +295,8 @@ class Tenant:
             self.tokens.limit_lifetime(after_seconds)
 
     def _normalize_fixture_user(self, record: User, now: str | None = None) -> User:
-        """A fixture user as the store holds it: the tenant's extension URN, ``meta`` with a
-        version, ``groups``/``roles``, the workspace defaults.
-
-        A shallow copy: the dicts it changes (the user, ``meta``, the workspace extension) are
-        new, everything else is shared with the fixtures, which is safe because stored users are
-        only ever replaced whole (:mod:`.store`) and the fixtures never change. At 100,000 users
-        a deep copy was most of the start-up time.
-        """
-        user = dict(record)
-        if not _VENDOR_MEMBERS.issuperset(user):  # custom values, under some tenant's URN
-            rename_extension(user, self.name)
-        meta = dict(user.get("meta") or {})
-        user["meta"] = meta
-        if "created" not in meta or "lastModified" not in meta:
-            now = now or format_timestamp(self.clock.now())
-            meta.setdefault("created", now)
-            meta.setdefault("lastModified", meta["created"])
-        meta["version"] = version_of(meta["lastModified"])
-        meta.pop("location", None)
-        user.pop("schemas", None)
-        user["groups"] = self.memberships.groups_attribute(user["id"])
-        user["roles"] = self.memberships.roles_attribute(user["id"])
-        workspace = dict(user.get(WORKSPACE) or {})
-        user[WORKSPACE] = workspace
-        status = workspace.get("userStatus")
-        if "active" not in user:
-            user["active"] = status in (None, "1")
-        if status is None:
-            workspace["userStatus"] = "1" if user["active"] else "2"
-        if len(workspace) < 4 or "domain" not in workspace:
-            system = self.directories.system()
-            workspace.setdefault("internalUserType", "LOCAL")
-            workspace.setdefault("domain", system["domains"][0])
-            workspace.setdefault("userStoreUuid", system["id"])
-        return user
+        now = now or format_timestamp(self.clock.now())
+        return stored_user(record, self.name, self.memberships, self.directories, now)
 
     # -- directories ----------------------------------------------------------------------------
 
