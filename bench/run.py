@@ -104,7 +104,7 @@ class Config:
                 floor_connections=2,
                 scim2_users=200,
                 scim2_duration=0.3,
-                startup_runs=2,
+                startup_runs=1,
                 scale_sizes=(200, 1000),
                 scale_samples=20,
                 scale_budget=0.3,
@@ -117,7 +117,7 @@ class Config:
                 throughput_users=1000,
                 throughput_runs=1,
                 throughput_warmup=0.0,
-                throughput_duration=1.0,
+                throughput_duration=0.5,  # wrk: 1 s, its least
                 throughput_connections=4,
                 throughput_wrk_threads=1,
                 ready_sizes=(0, 1000),
@@ -197,6 +197,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def own_fixtures_cache() -> str:
+    """Give this run (and every process it starts) a validated-fixtures cache of its own, so that
+    no number depends on what the user's cache holds and the run leaves nothing in it; unless
+    MOCKSCIM_CACHE_DIR or MOCKSCIM_NO_CACHE is set already (the sections that compare a cold and
+    a warm cache set their own directories either way)."""
+    if os.environ.get("MOCKSCIM_NO_CACHE", "").strip() not in ("", "0"):
+        return "off (MOCKSCIM_NO_CACHE)"
+    if os.environ.get("MOCKSCIM_CACHE_DIR", "").strip():
+        return f"MOCKSCIM_CACHE_DIR={os.environ['MOCKSCIM_CACHE_DIR']} (given)"
+    from fixturedirs import scratch
+
+    os.environ["MOCKSCIM_CACHE_DIR"] = str(scratch("fixtures-cache"))
+    return "a new temporary directory (MOCKSCIM_CACHE_DIR), removed at exit"
+
+
 def targets_table(targets: list[Target]) -> Table:
     table = Table("targets", ["target", "value", "wanted", "verdict"])
     for t in targets:
@@ -210,6 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     cfg = Config.make(args.quick)
     if args.no_wrk:
         os.environ["MOCKSCIM_BENCH_NO_WRK"] = "1"
+    fixtures_cache = own_fixtures_cache()
     if args.connections is not None:
         cfg = replace(cfg, floor_connections=args.connections)
     machine = machine_info()
@@ -230,6 +246,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": machine,
         "quick": cfg.quick,
         "config": asdict(cfg),
+        "fixtures_cache": fixtures_cache,
         "method": {"timing": METHOD_TIMING},
         "sections": {},
         "targets": [],
