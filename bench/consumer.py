@@ -210,7 +210,7 @@ def section_consumer(cfg: Config) -> SectionResult:
         if entry is not base and delta is not None:
             targets.append(
                 Target(
-                    f"consumer: empty test, {name} - default (ms)",
+                    f"consumer: plugin per-test cost (empty test), {name} - default (ms)",
                     delta,
                     "<= 2 ms",
                     delta <= 2.0,

@@ -213,10 +213,10 @@ def own_fixtures_cache() -> str:
 
 
 def targets_table(targets: list[Target]) -> Table:
-    table = Table("targets", ["target", "value", "wanted", "verdict"])
+    table = Table("targets", ["target", "value", "wanted", "verdict", "note"])
     for t in targets:
         verdict = "-" if t.met is None else "met" if t.met else "MISSED"
-        table.add(t.name, fmt(t.value, 2), t.target, verdict)
+        table.add(t.name, fmt(t.value, 2), t.target, verdict, t.note)
     return table
 
 
