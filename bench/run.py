@@ -1,26 +1,41 @@
 """mockscim's benchmark harness: where the time goes, side by side with a floor and a peer.
 
-    python bench/run.py [--quick] [--json FILE] [--sections plugin,floor,scim2,startup,scale]
+    python bench/run.py [--quick] [--json FILE] [--no-wrk] [--connections N]
+                        [--sections plugin,consumer,throughput,floor,scim2,startup,scale]
 
-Sections (each prints a table; ``--json`` writes every number, the machine and the method notes):
+Sections (each prints a table; ``--json`` writes every number, the machine and the method notes;
+the targets table at the end says which targets the run met):
 
-``plugin``   what the pytest plugin costs: the session fixture's set-up, the per-test reset and the
-             first request against a fresh live server.
-``floor``    requests/s over loopback of a bare Flask app on waitress (fixed 1 KB JSON) against
-             mockscim's ``GET /Users/{id}`` and ``userName eq`` search, same waitress settings;
-             then ``GET /Users/{id}`` on cheroot over HTTP and HTTPS (the ``--tls`` server),
-             each also with a new connection (and TLS handshake) for every request.
-``scim2``    mockscim against scim2-server (a SCIM 2.0 server), in process, same users.
-``startup``  ``python -m mockscim serve --port 0`` to the first 200 on the health endpoint.
-``scale``    tenants of 1k, 10k and 100k generated users: load time, memory and latencies.
+``plugin``      what the pytest plugin costs, in process: the session fixture's set-up, the
+                per-test reset and the first request against a fresh live server; then
+                ``Tenant.reset`` by fixtures size after a test that touched 3 users.
+``consumer``    the plugin's whole per-test cost as a consumer's suite sees it: pytest in a
+                subprocess over empty and one-PATCH tests, per fixtures size (default, 10k, 100k
+                users), set-up, call and teardown from pytest's own reports.
+``throughput``  requests/s of a floor (bare Flask), mockscim (with auth) and scim2-server on the
+                same waitress pinned to one CPU, loaded by wrk pinned to the other (varied keys,
+                keep-alive, reconnects counted); the Python load generator without wrk
+                (``--no-wrk`` or ``MOCKSCIM_BENCH_NO_WRK=1``).
+``floor``       requests/s over loopback of a bare Flask app on waitress (fixed 1 KB JSON) against
+                mockscim's ``GET /Users/{id}`` and ``userName eq`` search, same waitress settings;
+                then ``GET /Users/{id}`` on cheroot over HTTP and HTTPS (the ``--tls`` server),
+                each also with a new connection (and TLS handshake) for every request (Python's
+                client as the load).
+``scim2``       mockscim against scim2-server (a SCIM 2.0 server), in process, same users.
+``startup``     ``python -m mockscim serve --port 0 [--fixtures DIR]`` to the first 200 on the
+                health endpoint, by fixtures size, with a cold and a warm validated-fixtures cache
+                (and where the time goes: import, load, tenant, app).
+``scale``       tenants of 1k, 10k and 100k generated users: load time, memory and latencies.
 
 Every load is bounded in time and count, goes to 127.0.0.1 only, and every child process stops by
-itself. ``--quick`` shrinks sizes and durations so that a smoke test finishes in seconds; its
-numbers are not meaningful.
+itself. The run keeps its own validated-fixtures cache (``MOCKSCIM_CACHE_DIR``, a temporary
+directory) unless one is set. ``--quick`` shrinks sizes and durations so that the smoke test
+(tests/test_bench_smoke.py) finishes in about a minute; its numbers are not meaningful. The full run takes about ten minutes on 2
+CPUs, most of it in the throughput rounds and in starts that validate 100k users cold.
 
 This file is the driver (options, configuration, the section registry, JSON, the targets table);
 each section lives in its own module beside it (``REGISTRY``), shared pieces in ``harness.py``,
-``benchlib.py`` and ``benchworkers.py``.
+``benchlib.py``, ``benchworkers.py`` and ``fixturedirs.py``.
 """
 
 from __future__ import annotations
