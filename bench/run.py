@@ -30,8 +30,9 @@ the targets table at the end says which targets the run met):
 Every load is bounded in time and count, goes to 127.0.0.1 only, and every child process stops by
 itself. The run keeps its own validated-fixtures cache (``MOCKSCIM_CACHE_DIR``, a temporary
 directory) unless one is set. ``--quick`` shrinks sizes and durations so that the smoke test
-(tests/test_bench_smoke.py) finishes in about a minute; its numbers are not meaningful. The full run takes about ten minutes on 2
-CPUs, most of it in the throughput rounds and in starts that validate 100k users cold.
+(tests/test_bench_smoke.py) finishes in about a minute; its numbers are not meaningful. The
+full run takes about ten minutes on 2 CPUs, most of it in the throughput rounds and in starts
+that validate 100k users cold.
 
 This file is the driver (options, configuration, the section registry, JSON, the targets table);
 each section lives in its own module beside it (``REGISTRY``), shared pieces in ``harness.py``,
