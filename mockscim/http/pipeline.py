@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import socket
 import time
 from collections.abc import Callable, Iterable
@@ -265,9 +266,11 @@ _RFC9110 = {
 }
 
 
+@functools.lru_cache(maxsize=128)
 def wire_status(status: str) -> str:
     """``201 Created``, not werkzeug's ``201 CREATED``: the standard reason phrase (RFC 9110),
-    as the tenant's published replies show it (``docs/dialect.md#paths``)."""
+    as the tenant's published replies show it (``docs/dialect.md#paths``). Remembered: a server
+    sends the same few status lines again and again."""
     code = status.partition(" ")[0]
     try:
         number = int(code)
