@@ -36,7 +36,6 @@ from mockscim.tenant.fixtures import (
 )
 from mockscim.tenant.packaged import default_fixtures
 from mockscim.tenant.tenants import TENANT_NAME
-from mockscim.testkit.exec import not_runnable, run_command
 
 __all__ = [
     "add_serve_options",
@@ -461,6 +460,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_tenant_command(args)
     if args.command == "exec":
         command = command if command is not None else args.cmd
+        from mockscim.testkit.exec import not_runnable  # requests and the test kit: exec only
+
         problem = not_runnable(command)
         if problem is not None:  # before loading anything
             print(f"mockscim: {problem[0]}", file=sys.stderr)
@@ -481,6 +482,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     app = create_app(*tenants, control_settings=control)
     if args.command == "exec":
+        from mockscim.testkit.exec import run_command
+
         return run_command(
             app,
             tenants[0],

@@ -16,8 +16,6 @@ import time
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from tqdm import tqdm
-
 __all__ = ["LoadProgress"]
 
 #: Seconds a load runs before its bar appears.
@@ -47,6 +45,8 @@ class LoadProgress:
             bar = state.get("bar")
             if bar is None and done < total:
                 delay = max(0.0, self._started + self._after - time.monotonic())
+                from tqdm import tqdm  # only when a bar is drawn: a start without one skips it
+
                 bar = tqdm(
                     total=total,
                     desc=what,

@@ -7,14 +7,16 @@ fixture or to mockscim, is ever served from a stale entry (mockscim.tenant.fixtu
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-import mockscim.tenant.fixtures as fixtures_module
-from mockscim.tenant import fixture_cache
+from mockscim.tenant import fixture_cache, fixture_checks
 from mockscim.tenant.fixtures import FixtureError, load_fixtures
 from tests.conftest import ROOT
 
@@ -31,13 +33,14 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def checks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """How many times the users were validated (one item per check_users call)."""
     calls: list[int] = []
-    real = fixtures_module.check_users
+    real = fixture_checks.check_users
 
     def counting(*args: Any, **kwargs: Any) -> Any:
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(fixtures_module, "check_users", counting)
+    # The loader imports the checks when it needs them (a warm start never does).
+    monkeypatch.setattr(fixture_checks, "check_users", counting)
     return calls
 
 
@@ -152,3 +155,30 @@ def test_problems_are_still_reported_in_file_order(cache: Path, directory: Path)
     users.unlink()
     with pytest.raises(FixtureError, match=r"clients.json: File not found"):
         load_fixtures(directory)
+
+
+WARM_START = """
+import sys
+from pathlib import Path
+import mockscim.cli
+from mockscim.http.app import create_app
+from mockscim.tenant import Tenant
+from mockscim.tenant.fixtures import load_fixtures
+create_app(Tenant(load_fixtures(Path(sys.argv[1]))))
+heavy = ("marshmallow", "cheroot", "trustme", "requests", "tqdm")
+print(" ".join(m for m in heavy if m in sys.modules) or "none")
+"""
+
+
+def test_a_warm_start_imports_no_validation_tls_or_client_library(
+    cache: Path, directory: Path
+) -> None:
+    """A start whose fixtures passed before skips validation, so it need not import marshmallow
+    (tens of milliseconds); TLS, the test kit's HTTP client and the progress bar wait until
+    used. The ready time at 10,000 users depends on it (docs/performance.md)."""
+    run = [sys.executable, "-c", WARM_START, str(directory)]
+    env = {**os.environ, "MOCKSCIM_CACHE_DIR": str(cache.parent)}
+    cold = subprocess.run(run, capture_output=True, text=True, env=env, timeout=120, check=True)
+    assert "marshmallow" in cold.stdout  # validated: the check needs it
+    warm = subprocess.run(run, capture_output=True, text=True, env=env, timeout=120, check=True)
+    assert warm.stdout.split() == ["none"], warm.stdout + warm.stderr

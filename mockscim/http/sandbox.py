@@ -21,15 +21,16 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 
 from mockscim.http.context import SCIM_BASE, TOKEN_PATH
 from mockscim.http.servers import WaitressThread, root_url
-from mockscim.http.tls import TlsError, brought, client_context, throwaway
-from mockscim.http.tls_server import TlsServer
 from mockscim.tenant import Tenant
+
+if TYPE_CHECKING:  # the TLS modules (trustme, cheroot) are imported only to serve HTTPS
+    from mockscim.http.tls_server import TlsServer
 
 __all__ = ["PROBE_PATH", "Listen", "Sandbox", "SandboxError", "connect_host", "write_atomically"]
 
@@ -131,6 +132,8 @@ class Sandbox:
         listen = self.listen
         context = None
         if listen.https:
+            from mockscim.http.tls import TlsError, brought, throwaway
+
             try:
                 if listen.tls_cert is not None or listen.tls_key is not None:
                     if listen.tls_cert is None or listen.tls_key is None:
@@ -148,6 +151,8 @@ class Sandbox:
                 return WaitressThread(
                     self.app, listen.host, listen.port, threads=listen.threads or 4
                 )
+            from mockscim.http.tls_server import TlsServer
+
             return TlsServer(
                 self.app, context, listen.host, listen.port, threads=listen.threads or TLS_THREADS
             )
@@ -184,6 +189,8 @@ class Sandbox:
         host, port = connect_host(self.listen.host), self.port
         connection: http.client.HTTPConnection
         if self.listen.https:
+            from mockscim.http.tls import client_context
+
             connection = http.client.HTTPSConnection(
                 host, port, timeout=5, context=client_context(self.ca_file)
             )

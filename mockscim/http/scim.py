@@ -32,7 +32,6 @@ from mockscim.dialect.errors import (
 )
 from mockscim.dialect.rules import ADMIN_SCOPE
 from mockscim.http.context import NO_BODY, host_root, read_json, tenant
-from mockscim.http.wire import SearchRequestSchema, ValidationError, load_case_insensitive
 
 __all__ = [
     "body_params",
@@ -113,9 +112,11 @@ def body_params(
     body = read_json(InvalidSearchRequest)
     if body is NO_BODY:
         body = {}
+    from mockscim.http import wire  # marshmallow, imported by the first search body, not by a start
+
     try:
-        data = load_case_insensitive(SearchRequestSchema(), body)
-    except ValidationError as exc:
+        data = wire.load_case_insensitive(wire.SearchRequestSchema(), body)
+    except wire.ValidationError as exc:
         raise InvalidSearchRequest(str(exc.messages)) from exc
     current = tenant()
     return search.parse_params(

@@ -18,7 +18,6 @@ from mockscim.http.context import (
     saas_root,
     tenant,
 )
-from mockscim.http.wire import LoginRequestSchema, ValidationError, load_case_insensitive
 from mockscim.tenant import oauth
 from mockscim.tenant.packaged import openapi_text
 
@@ -62,9 +61,13 @@ def _client_credentials(params: dict[str, str]) -> tuple[str, str]:
 @service.post(LOGIN_PATH, strict_slashes=False)
 def system_login() -> Response:
     body = read_json(InvalidJson)
+    from mockscim.http import wire  # marshmallow, imported by the first login, not by a start
+
     try:
-        data = load_case_insensitive(LoginRequestSchema(), None if body is NO_BODY else body)
-    except ValidationError as exc:
+        data = wire.load_case_insensitive(
+            wire.LoginRequestSchema(), None if body is NO_BODY else body
+        )
+    except wire.ValidationError as exc:
         raise InvalidJson(str(exc.messages)) from exc
     token = oauth.system_login(
         tenant(),

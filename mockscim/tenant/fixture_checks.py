@@ -18,6 +18,7 @@ from marshmallow import Schema, ValidationError
 from mockscim.dialect.attributes import ENTERPRISE, WORKSPACE
 from mockscim.dialect.rules import SYSTEM_DOMAIN, USER_TYPES_BY_DIRECTORY, json_type
 from mockscim.tenant.custom import check_declarations, check_values, custom_key
+from mockscim.tenant.fixture_errors import PROGRESS_EVERY, FixtureError
 from mockscim.tenant.fixture_schemas import (
     MULTI_VALUED,
     TIMESTAMP_FORMAT,
@@ -27,9 +28,6 @@ from mockscim.tenant.fixture_schemas import (
     RoleSchema,
     UserSchema,
 )
-
-#: ``check_users`` reports progress every this many users.
-PROGRESS_EVERY = 1000
 
 __all__ = [
     "PROGRESS_EVERY",
@@ -43,36 +41,6 @@ __all__ = [
     "check_users",
     "validate_users",
 ]
-
-
-class FixtureError(ValueError):
-    """A fixtures file that cannot be used. The message says where and why.
-
-    ``file``, ``record`` (0-based index or None), ``label`` (e.g. ``userName 'bob'``), ``field``
-    (dotted path or None) and ``detail`` are kept as attributes for callers that want them.
-    """
-
-    def __init__(
-        self,
-        file: str,
-        detail: str,
-        *,
-        record: int | None = None,
-        label: str | None = None,
-        field: str | None = None,
-    ) -> None:
-        parts = [file]
-        if record is not None:
-            parts.append(f"record {record}" + (f" ({label})" if label else ""))
-        if field is not None:
-            parts.append(f"field '{field}'")
-        parts.append(detail)
-        super().__init__(": ".join(parts))
-        self.file = file
-        self.record = record
-        self.label = label
-        self.field = field
-        self.detail = detail
 
 
 # --- errors ---------------------------------------------------------------------------------------

@@ -69,7 +69,7 @@ from __future__ import annotations
 import gc
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Set
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib.resources.abc import Traversable
@@ -78,17 +78,7 @@ from typing import Any
 
 from mockscim.dialect.rules import json_type
 from mockscim.tenant.fixture_cache import fixtures_key, is_validated, remember_validated
-from mockscim.tenant.fixture_checks import (
-    FixtureError,
-    RecordFile,
-    check_clients,
-    check_custom,
-    check_directories,
-    check_groups,
-    check_roles,
-    check_users,
-    validate_users,
-)
+from mockscim.tenant.fixture_errors import FixtureError
 
 __all__ = [
     "CLIENTS_FILE",
@@ -214,6 +204,9 @@ def collector_paused() -> Iterator[None]:
     try:
         yield
     finally:
+        # What was loaded lives as long as the tenant: moved out of the collector's generations,
+        # no later collection walks it again (at 100,000 users each full one took ~0.3 s).
+        gc.freeze()
         if was_enabled:
             gc.enable()
 
@@ -268,6 +261,17 @@ def _load_fixtures(
             parsed[ROLES_FILE],
             parsed[SCHEMAS_FILE],
         )
+
+    # The checks, and marshmallow with them, are imported only when something is to be checked.
+    from mockscim.tenant.fixture_checks import (
+        RecordFile,
+        check_clients,
+        check_custom,
+        check_directories,
+        check_groups,
+        check_roles,
+        check_users,
+    )
 
     def records(name: str) -> list[Any]:
         if name in unreadable:
@@ -338,3 +342,19 @@ def scenarios_beside(path: str | os.PathLike[str] | Traversable) -> list[Any]:
         if candidate.is_file():
             return read_scenarios(candidate)
     return []
+
+
+def validate_users(
+    records: Any,
+    directories: list[dict[str, Any]],
+    *,
+    known_ids: Set[str] = frozenset(),
+    source: str = "users",
+    custom: list[dict[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
+    """:func:`mockscim.tenant.fixture_checks.validate_users` (imported when first used)."""
+    from mockscim.tenant import fixture_checks
+
+    return fixture_checks.validate_users(
+        records, directories, known_ids=known_ids, source=source, custom=custom
+    )

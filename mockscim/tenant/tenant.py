@@ -40,7 +40,7 @@ from mockscim.dialect.search import SearchParams
 from mockscim.tenant.clock import Clock, format_timestamp, stamp
 from mockscim.tenant.custom import users_catalogue
 from mockscim.tenant.directories import Directories
-from mockscim.tenant.fixture_checks import PROGRESS_EVERY
+from mockscim.tenant.fixture_errors import PROGRESS_EVERY
 from mockscim.tenant.fixtures import FixtureError, Fixtures, collector_paused, validate_users
 from mockscim.tenant.journal import DEFAULT_SIZE as DEFAULT_JOURNAL_SIZE
 from mockscim.tenant.journal import Journal
