@@ -18,11 +18,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from mockscim import Fixtures, Profile, Tenant, create_app, load_fixtures
 from mockscim.dialect.attributes import WORKSPACE
-from mockscim.http.app import create_app
 from mockscim.http.context import SCIM_BASE
-from mockscim.tenant import Profile, Tenant
-from mockscim.tenant.fixtures import Fixtures, load_fixtures
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"

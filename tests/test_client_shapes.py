@@ -5,7 +5,7 @@ from __future__ import annotations
 from conftest import USERS, users_of
 from flask.testing import FlaskClient
 
-from mockscim.tenant import Tenant
+from mockscim import Tenant
 
 
 def total(client: FlaskClient, auth: dict[str, str], raw_query: str) -> int:

@@ -44,11 +44,7 @@ from typing import Any
 
 import requests
 
-from mockscim.http.app import create_app
-from mockscim.http.servers import LiveServer
-from mockscim.tenant import Tenant
-from mockscim.tenant.clock import Clock
-from mockscim.tenant.fixtures import Fixtures
+from mockscim import Clock, Fixtures, LiveServer, Tenant, create_app
 from mockscim.tenant.tokens import Grant
 
 SCIM = "/SAAS/jersey/manager/api/scim"

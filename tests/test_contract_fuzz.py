@@ -43,9 +43,8 @@ import yaml
 from flask import Flask
 from schemathesis.config import SchemathesisConfig
 
-from mockscim.http.app import create_app
+from mockscim import Clock, Tenant, create_app, load_fixtures
 from mockscim.http.context import MockState
-from mockscim.tenant import Clock, Tenant, load_fixtures
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENT = ROOT / "openapi.yaml"

@@ -20,13 +20,10 @@ from conftest import USERS, basic
 from flask import Flask
 from flask.testing import FlaskClient
 
+from mockscim import ControlSettings, Fixtures, Tenant, create_app
 from mockscim.cli import _banner, dashboard_url
-from mockscim.http.app import create_app
 from mockscim.http.context import SCIM_BASE
-from mockscim.http.control import ControlSettings
 from mockscim.http.dashboard import COOKIE
-from mockscim.tenant import Tenant
-from mockscim.tenant.fixtures import Fixtures
 from mockscim.tenant.scenarios import _COMMON, _KNOWN_KEYS, KINDS
 
 UI = "/_mockscim/ui"

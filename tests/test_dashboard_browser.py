@@ -35,11 +35,7 @@ import pytest
 import requests
 from conftest import ROOT, USERS
 
-from mockscim.http.app import create_app
-from mockscim.http.control import ControlSettings
-from mockscim.http.servers import LiveServer
-from mockscim.tenant import Clock, Tenant
-from mockscim.tenant.fixtures import Fixtures
+from mockscim import Clock, ControlSettings, Fixtures, LiveServer, Tenant, create_app
 
 CHROMIUM = os.environ.get("MOCKSCIM_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("MOCKSCIM_CHROMEDRIVER", "/usr/bin/chromedriver")

@@ -19,9 +19,8 @@ import pytest
 import requests
 from conftest import ROOT, serve
 
+from mockscim import Tenant, load_fixtures
 from mockscim.cli import main
-from mockscim.tenant import Tenant
-from mockscim.tenant.fixtures import load_fixtures
 from mockscim.testkit.compare import Seen, compare, observe, shape
 from mockscim.testkit.drift import ALLOWED, drift, remote_of
 from mockscim.testkit.probes import MISSING_ID, PROBES

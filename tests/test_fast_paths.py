@@ -16,13 +16,13 @@ from flask.testing import FlaskClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mockscim import Tenant
 from mockscim.dialect import filter as scim_filter
 from mockscim.dialect import filter_tokens
 from mockscim.dialect.attributes import USERS
 from mockscim.dialect.render import render, shape
 from mockscim.dialect.search import parse_attribute_list
 from mockscim.http.context import encode_json
-from mockscim.tenant import Tenant
 from tests.conftest import USERS as USERS_PATH
 
 JSON = st.recursive(

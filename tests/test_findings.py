@@ -13,10 +13,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from mockscim import ScimError
 from mockscim.dialect import findings, search
 from mockscim.dialect.attributes import CORE, ENTERPRISE, WORKSPACE
 from mockscim.dialect.body import canonicalize
-from mockscim.dialect.errors import ScimError
 from mockscim.dialect.findings import MISREAD, REJECTED, RULES, SEVERITY, Finding, check_request
 from mockscim.dialect.findings.searches import SearchChecks
 
@@ -416,3 +416,35 @@ def test_strict_mode_records_findings_in_the_journal_and_the_control_api() -> No
     assert ("PATCH", "patch.scim2-operations") in rules
     assert ("GET", "search.unknown-parameter") in rules
     assert tenant.journal.entries()[2].findings == []
+
+
+def test_one_request_parses_its_filter_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pipeline, the view and strict mode share one reading of a request's filter: the
+    parser runs once for a text it has not seen, however many of them ask."""
+    from mockscim.dialect import filter as scim_filter
+    from mockscim.http.app import create_app
+    from mockscim.tenant import Tenant
+    from mockscim.tenant.fixtures import load_fixtures
+    from mockscim.tenant.packaged import default_fixtures
+    from mockscim.tenant.tokens import Grant
+
+    parsed: list[str] = []
+    real = scim_filter._parse
+
+    def counting(text: str, full: bool, catalogue: Any) -> Any:
+        parsed.append(text)
+        return real(text, full, catalogue)
+
+    monkeypatch.setattr(scim_filter, "_parse", counting)
+    tenant = Tenant(load_fixtures(default_fixtures()), strict=True)
+    token = tenant.tokens.issue(Grant("mockscim", "admin", None, 60))["access_token"]
+    text = 'userName eq "read.once.by.everyone"'
+    with create_app(tenant).test_client() as client:
+        reply = client.get(
+            "/SAAS/jersey/manager/api/scim/Users",
+            query_string={"filter": text},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    assert reply.status_code == 200
+    assert tenant.journal.entries()[0].findings == []  # strict mode read it too
+    assert parsed == [text]

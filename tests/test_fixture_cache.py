@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
+from mockscim import FixtureError, load_fixtures
 from mockscim.tenant import fixture_cache, fixture_checks
-from mockscim.tenant.fixtures import FixtureError, load_fixtures
 from tests.conftest import ROOT
 
 
@@ -161,9 +161,9 @@ WARM_START = """
 import sys
 from pathlib import Path
 import mockscim.cli
-from mockscim.http.app import create_app
-from mockscim.tenant import Tenant
-from mockscim.tenant.fixtures import load_fixtures
+from mockscim import create_app
+from mockscim import Tenant
+from mockscim import load_fixtures
 create_app(Tenant(load_fixtures(Path(sys.argv[1]))))
 heavy = ("marshmallow", "cheroot", "trustme", "requests", "tqdm")
 print(" ".join(m for m in heavy if m in sys.modules) or "none")

@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
+from mockscim import FixtureError, Fixtures, load_fixtures
 from mockscim.dialect.attributes import CORE, ENTERPRISE, WORKSPACE, Attr, lookup
-from mockscim.tenant.fixtures import FixtureError, Fixtures, load_fixtures
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 BAD = Path(__file__).parent / "data" / "bad_fixtures"

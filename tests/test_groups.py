@@ -8,8 +8,8 @@ import pytest
 from conftest import SCIM_BASE, USERS, error_code, fill, users_of
 from flask.testing import FlaskClient
 
+from mockscim import Tenant
 from mockscim.dialect.rules import ALL_USERS_GROUP_ID, USER_ROLE_ID
-from mockscim.tenant import Tenant
 
 GROUPS = SCIM_BASE + "/Groups"
 ROLES = SCIM_BASE + "/Roles"

@@ -49,13 +49,10 @@ from flask.testing import FlaskClient
 from test_concurrency import sandbox
 from werkzeug.test import TestResponse
 
+from mockscim import Fixtures, LiveServer, Profile, Tenant, create_app
 from mockscim.dialect.attributes import BOOLEAN, COMPLEX, CORE, USER_ATTRIBUTES, Attr
-from mockscim.http.app import create_app
 from mockscim.http.context import SCIM_BASE
-from mockscim.http.servers import LiveServer
 from mockscim.http.wire import LoginRequestSchema, SearchRequestSchema, StrictInteger, TrueFalse
-from mockscim.tenant import Profile, Tenant
-from mockscim.tenant.fixtures import Fixtures
 from mockscim.tenant.tokens import Grant
 
 HOSTILE = Path(__file__).resolve().parent / "data" / "hostile"

@@ -8,7 +8,7 @@ import pytest
 from conftest import USERS, basic
 from flask.testing import FlaskClient
 
-from mockscim.tenant import Tenant
+from mockscim import Tenant
 
 TOKEN = "/SAAS/auth/oauthtoken"
 LOGIN = "/SAAS/API/1.0/REST/auth/system/login"

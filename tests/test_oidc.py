@@ -15,9 +15,7 @@ from authlib.integrations.requests_client import OAuth2Session
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from conftest import ROOT
 
-from mockscim.http.app import create_app
-from mockscim.http.servers import LiveServer
-from mockscim.tenant import Tenant, load_fixtures
+from mockscim import LiveServer, Tenant, create_app, load_fixtures
 from mockscim.tenant.keys import signing_key
 
 CLIENT_ID = "mockscim-web"

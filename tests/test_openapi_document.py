@@ -26,10 +26,9 @@ from openapi_spec_validator import validate
 
 import mockscim.dialect.errors
 import mockscim.dialect.filter
+from mockscim import Fixtures, ScimError
 from mockscim.dialect import attributes, search
-from mockscim.dialect.errors import ScimError
 from mockscim.http.context import SCIM_BASE
-from mockscim.tenant.fixtures import Fixtures
 from mockscim.tenant.scenarios import KINDS, parse_scenario
 
 DOCUMENT = Path(__file__).parent.parent / "openapi.yaml"

@@ -22,10 +22,8 @@ import requests
 from flask.testing import FlaskClient
 from test_concurrency import Sandbox, sandbox
 
+from mockscim import Fixtures, Profile, Tenant, create_app
 from mockscim.dialect.attributes import WORKSPACE
-from mockscim.http.app import create_app
-from mockscim.tenant import Profile, Tenant
-from mockscim.tenant.fixtures import Fixtures
 
 USERS = "/SAAS/jersey/manager/api/scim/Users"
 ROUNDS = int(os.environ.get("MOCKSCIM_KILL_ROUNDS", "3"))

@@ -36,6 +36,7 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from mockscim import Profile, Tenant, create_app
 from mockscim.dialect import filter as scim_filter
 from mockscim.dialect.attributes import (
     BOOLEAN,
@@ -49,9 +50,7 @@ from mockscim.dialect.attributes import (
 from mockscim.dialect.errors import InvalidFilter, InvalidJson
 from mockscim.dialect.matching import matches
 from mockscim.dialect.patch import apply_patch
-from mockscim.http.app import create_app
 from mockscim.http.context import SCIM_BASE
-from mockscim.tenant import Profile, Tenant
 from mockscim.tenant.fixtures import FixtureError, Fixtures, load_fixtures, validate_users
 from mockscim.tenant.tokens import Grant
 

@@ -23,10 +23,9 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from mockscim import Tenant, check_request
 from mockscim.cli import build_parser, tenant_from_args
-from mockscim.dialect.findings import check_request
 from mockscim.dialect.rules import ALL_USERS_GROUP_ID, USER_ROLE_ID
-from mockscim.tenant import Tenant
 
 SCIM = "/SAAS/jersey/manager/api/scim"
 GROUPS = SCIM + "/Groups"

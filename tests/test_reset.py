@@ -22,11 +22,9 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from mockscim import Clock, Fixtures, Tenant, create_app
 from mockscim.dialect.attributes import CORE
 from mockscim.dialect.copying import clone
-from mockscim.http.app import create_app
-from mockscim.tenant import Clock, Tenant
-from mockscim.tenant.fixtures import Fixtures
 from mockscim.tenant.store import UserStore
 from tests.conftest import USERS, basic
 

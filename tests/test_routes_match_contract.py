@@ -17,10 +17,8 @@ import pytest
 import yaml
 from flask import Flask
 
-from mockscim.http.app import create_app
+from mockscim import Tenant, create_app, load_fixtures
 from mockscim.http.context import SCIM_BASE
-from mockscim.tenant import Tenant
-from mockscim.tenant.fixtures import load_fixtures
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENT = ROOT / "openapi.yaml"

@@ -19,9 +19,8 @@ from conftest import USERS, basic, error_code, users_of
 from flask import Flask
 from flask.testing import FlaskClient
 
+from mockscim import Profile, Tenant, create_app
 from mockscim.cli import build_parser, scenarios_from_args
-from mockscim.http.app import create_app
-from mockscim.tenant import Profile, Tenant
 from mockscim.tenant.fixtures import Fixtures, read_scenarios
 from mockscim.tenant.scenarios import RequestInfo, Scenarios
 

@@ -28,12 +28,9 @@ import requests
 from flask import Flask
 from flask.testing import FlaskClient
 
+from mockscim import ControlSettings, Fixtures, LiveServer, create_app
 from mockscim.http import control, dashboard
-from mockscim.http.app import create_app
-from mockscim.http.control import ControlSettings
-from mockscim.http.servers import LiveServer
 from mockscim.tenant import Tenant, tokens
-from mockscim.tenant.fixtures import Fixtures
 
 USERS = "/SAAS/jersey/manager/api/scim/Users"
 TOKEN_PATH = "/SAAS/auth/oauthtoken"

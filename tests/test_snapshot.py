@@ -25,12 +25,9 @@ import requests
 from conftest import ROOT, serve
 from requests.adapters import BaseAdapter
 
+from mockscim import LiveServer, Tenant, create_app, load_fixtures
 from mockscim.cli import main
 from mockscim.dialect.attributes import ENTERPRISE, WORKSPACE
-from mockscim.http.app import create_app
-from mockscim.http.servers import LiveServer
-from mockscim.tenant import Tenant
-from mockscim.tenant.fixtures import load_fixtures
 from mockscim.testkit.adapter import INPROCESS_ROOT
 from mockscim.testkit.drift import remote_of
 from mockscim.testkit.normalise import Report, timestamp

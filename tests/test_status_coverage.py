@@ -35,11 +35,8 @@ from conftest import DATA, ROOT, basic, fill, users_of
 from flask.testing import FlaskClient
 from openapi_schema_validator import OAS30Validator
 
-from mockscim.http.app import create_app
+from mockscim import ControlSettings, Fixtures, Profile, Tenant, create_app
 from mockscim.http.context import MAX_BODY
-from mockscim.http.control import ControlSettings
-from mockscim.tenant import Profile, Tenant
-from mockscim.tenant.fixtures import Fixtures
 
 DOCUMENT = ROOT / "openapi.yaml"
 COVERAGE_DOC = ROOT / "docs" / "STATUS-COVERAGE.md"

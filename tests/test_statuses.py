@@ -13,7 +13,7 @@ import pytest
 from conftest import DATA, basic, error_code, fill, users_of
 from flask.testing import FlaskClient
 
-from mockscim.tenant import Tenant
+from mockscim import Tenant
 
 CASES: list[dict[str, Any]] = json.loads((DATA / "status_cases.json").read_text("utf-8"))
 MISSING_ID = "00000000-0000-4000-8000-000000000000"

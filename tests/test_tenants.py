@@ -11,11 +11,8 @@ import pytest
 from conftest import ROOT, basic, serve
 from flask.testing import FlaskClient
 
+from mockscim import FixtureError, Tenant, check_request, create_app, load_fixtures
 from mockscim.cli import build_parser, tenants_from_args
-from mockscim.dialect.findings import check_request
-from mockscim.http.app import create_app
-from mockscim.tenant import Tenant, load_fixtures
-from mockscim.tenant.fixtures import FixtureError
 
 CUSTOM = "urn:scim:schemas:extension:workspace:tenant:acme:1.0"
 ADMIN = "d0867206-d233-5b6d-a823-71ae97dcd7b5"
@@ -296,3 +293,40 @@ def test_acme_again_is_fresh(mockscim):
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=3)
+
+
+def test_custom_attributes_sort_and_select_by_bare_name(
+    tenant: Tenant, client: FlaskClient, auth: dict[str, str]
+) -> None:
+    """A custom attribute is named bare in ``sortBy`` and ``attributes`` as in a filter."""
+    urn = f"urn:scim:schemas:extension:workspace:tenant:{tenant.name}:1.0"
+    reply = client.get(
+        '/SAAS/jersey/manager/api/scim/Users?filter=employeeType eq "Employee"'
+        "&sortBy=sAMAccountName&sortOrder=descending&attributes=sAMAccountName",
+        headers=auth,
+    )
+    assert reply.status_code == 200, reply.get_data(as_text=True)
+    page = reply.get_json()["Resources"]
+    names = [user[urn]["sAMAccountName"] for user in page]
+    assert len(names) >= 2 and names == sorted(names, key=str.casefold, reverse=True)
+    assert all(set(user[urn]) == {"sAMAccountName"} for user in page)
+
+
+@pytest.mark.parametrize(
+    "extra", ["directoryUuid=00000000-0000-0000-0000-000000000000", "customSchemaExtensionTypes=x"]
+)
+def test_me_and_schemas_accept_the_vendors_extra_parameters(
+    client: FlaskClient, auth: dict[str, str], extra: str
+) -> None:
+    """The vendor documents ``directoryUuid`` and ``customSchemaExtensionTypes`` on /Me and
+    /Schemas; they change nothing here (docs/dialect.md, "Me and Schemas") and are no error."""
+    login = client.post(
+        "/SAAS/API/1.0/REST/auth/system/login", json={"username": "jdoe", "password": "Welcome1!"}
+    ).get_json()["sessionToken"]
+    user = {"Authorization": f"HZN {login}"}
+    scim = "/SAAS/jersey/manager/api/scim"
+    for path, headers in ((f"{scim}/Me?", user), (f'{scim}/Schemas?filter=name eq "User"&', auth)):
+        plain = client.get(path.rstrip("?&"), headers=headers)
+        with_extra = client.get(path + extra, headers=headers)
+        assert plain.status_code == with_extra.status_code == 200
+        assert with_extra.get_json() == plain.get_json()

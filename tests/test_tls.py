@@ -28,11 +28,10 @@ from cryptography import x509
 from test_hostile_input import RAW_APP_LEVEL, RAW_PROTOCOL_LEVEL, _envelope
 from test_real_clients import ADMIN_ID
 
-from mockscim.http.app import create_app
+from mockscim import Profile, Tenant, create_app
 from mockscim.http.context import SCIM_BASE
 from mockscim.http.tls import TlsError, brought, client_context, throwaway
 from mockscim.http.tls_server import PLAIN_HTTP_MESSAGE, TlsServer
-from mockscim.tenant import Profile, Tenant
 from mockscim.tenant.tokens import Grant
 
 USERS = SCIM_BASE + "/Users"

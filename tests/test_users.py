@@ -10,9 +10,9 @@ import pytest
 from conftest import USERS, users_of
 from flask.testing import FlaskClient
 
+from mockscim import Profile, Tenant
 from mockscim.dialect.attributes import WORKSPACE
 from mockscim.dialect.rules import ALL_USERS_GROUP_ID, USER_ROLE_ID
-from mockscim.tenant import Profile, Tenant
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
