@@ -9,7 +9,6 @@ after its warm-up and measured window, a scale run within its time budgets.
 from __future__ import annotations
 
 import http.client
-import json
 import logging
 import os
 import ssl
@@ -28,29 +27,11 @@ from benchlib import (
     rss_bytes,
     timed_loop,
 )
+from tp_servers import floor_app  # the same floor as the throughput section
 
 __all__ = ["SCIM_USERS", "load", "scale_size", "serve"]
 
 SCIM_USERS = "/SAAS/jersey/manager/api/scim/Users"
-FLOOR_BODY_SIZE = 1024
-
-
-def _floor_app() -> Any:
-    """A bare Flask app answering a fixed 1 KB JSON document on ``GET /floor/<uid>``."""
-    from flask import Flask, Response
-
-    overhead = len(json.dumps({"floor": True, "filler": ""}, separators=(",", ":")))
-    body = json.dumps(
-        {"floor": True, "filler": "x" * (FLOOR_BODY_SIZE - overhead)}, separators=(",", ":")
-    ).encode()
-    assert len(body) == FLOOR_BODY_SIZE, len(body)
-    app = Flask("floor")
-
-    @app.get("/floor/<uid>")
-    def floor(uid: str) -> Response:
-        return Response(body, mimetype="application/json")
-
-    return app
 
 
 def _mockscim_app(users: int, seed: int) -> Any:
@@ -112,7 +93,7 @@ def serve(
     pinned = pin_to_cpu(cpu)
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     started = time.perf_counter()
-    app = _floor_app() if kind == "floor" else _mockscim_app(users, seed)
+    app = floor_app() if kind == "floor" else _mockscim_app(users, seed)
     ca_file = None
     if kind.startswith("mockscim-"):
         port, close, ca_file = _cheroot(app, threads, tls=kind == "mockscim-https")

@@ -25,7 +25,7 @@ from typing import Any
 
 from benchlib import generated_fixtures, pin_all_threads, scim2_user
 
-__all__ = ["FLOOR_BODY_SIZE", "serve_target"]
+__all__ = ["FLOOR_BODY_SIZE", "floor_app", "serve_target"]
 
 FLOOR_BODY_SIZE = 1024
 
