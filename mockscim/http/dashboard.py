@@ -33,7 +33,7 @@ from mockscim.http.dashboard_data import (
     JournalQuery,
     containers,
     directory_rows,
-    entry_view,
+    entry_views,
     journal_entries,
     scenario_rows,
     search_users,
@@ -184,7 +184,7 @@ def journal() -> str:
         title="Journal",
         query=query,
         methods=METHODS,
-        entries=[entry_view(e, current) for e in entries],
+        entries=entry_views(entries, current),
         latest=latest,
         poll_url=ui_url("journal", **filters),
     )

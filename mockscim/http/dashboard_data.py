@@ -16,6 +16,7 @@ import fnmatch
 import json
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote_plus
@@ -33,6 +34,7 @@ __all__ = [
     "containers",
     "directory_rows",
     "entry_view",
+    "entry_views",
     "journal_entries",
     "pretty",
     "scenario_rows",
@@ -134,7 +136,7 @@ def user_page(tenant: Tenant, uid: str) -> dict[str, Any] | None:
         "groups": [g for g in user.get("groups") or [] if isinstance(g, dict)],
         "roles": [r for r in user.get("roles") or [] if isinstance(r, dict)],
         "scenarios": tenant.scenarios.about(uid, user["userName"]),
-        "entries": [entry_view(e, tenant) for e in journal_entries(tenant, query)[0]],
+        "entries": entry_views(journal_entries(tenant, query)[0], tenant),
     }
 
 
@@ -282,9 +284,15 @@ def status_class(status: int) -> str:
     return f"s{status // 100}xx" if status else "s0"
 
 
-def entry_view(entry: Entry, tenant: Tenant) -> dict[str, Any]:
-    """One journal entry as the page shows it: its redacted fields, the JSON indented."""
+def entry_views(entries: Iterable[Entry], tenant: Tenant) -> list[dict[str, Any]]:
+    """Journal entries as the page shows them (the scenarios' kinds read once for the page)."""
     kinds = {s["id"]: s["kind"] for s in tenant.scenarios.all()}
+    return [entry_view(entry, kinds) for entry in entries]
+
+
+def entry_view(entry: Entry, kinds: dict[str, str]) -> dict[str, Any]:
+    """One journal entry as the page shows it: its redacted fields, the JSON indented;
+    ``kinds`` names each scenario's kind by id."""
     shown = entry.to_dict()
     return {
         **shown,
