@@ -126,7 +126,8 @@ def test_unconfigured(mockscim):
     assert mockscim.user("marker.user") is None
 """
     )
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    # --strict-markers, as many suites run: the plugin registers its marker by name.
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--strict-markers")
     result.assert_outcomes(passed=3)
 
 

@@ -92,6 +92,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
+        "mockscim(users=None, scenarios=None, profile=None, fixtures=None, strict=None, "
         "tenant=None, tls=None): set up the tenant of this test: extra users (SCIM resources, "
         "created as POST /Users would), scenarios, a Profile (or a dict of its switches), a "
         "fixtures directory, strict=False to let the test make requests the real service would "
