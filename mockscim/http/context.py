@@ -35,6 +35,7 @@ __all__ = [
     "MockState",
     "body_reading",
     "host_root",
+    "issuer",
     "json_response",
     "read_json",
     "saas_root",
@@ -139,6 +140,12 @@ def saas_root() -> str:
     return host_root() + base
 
 
+def issuer() -> str:
+    """The tenant's ``iss``: its ``/SAAS/auth`` URL as the client addressed it (discovery's
+    ``issuer`` and every token's ``iss`` claim, which clients compare)."""
+    return saas_root() + "/auth"
+
+
 class _Unreadable(NamedTuple):
     detail: str
 
@@ -157,8 +164,8 @@ def _parse_body() -> Any:
         text = raw.decode("utf-8-sig")
         value = json.loads(text, parse_constant=_reject_constant)
         # JSON escapes can spell lone surrogates (\ud800): valid JSON, but no UTF-8 text can hold
-        # them, so they could be stored and never answered again.
-        encode_json(value).decode("utf-8")
+        # them, so they could be stored and never answered again (encoding one raises).
+        encode_json(value)
     except (UnicodeError, ValueError, RecursionError) as exc:
         return _Unreadable(f"the body is not valid JSON: {exc}")
     return value

@@ -25,11 +25,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, request
+from flask import Blueprint, Response, current_app, request
 
 from mockscim.dialect.errors import ControlInvalid, ControlRefused, ScenarioNotFound, UsersInvalid
 from mockscim.dialect.render import render
-from mockscim.http.context import NO_BODY, host_root, json_response, read_json, tenant
+from mockscim.http.context import NO_BODY, json_response, read_json, tenant
+from mockscim.http.scim import resource_url
 from mockscim.tenant.clock import format_timestamp, parse_timestamp
 from mockscim.tenant.fixtures import FixtureError
 
@@ -152,7 +153,7 @@ def add_users() -> Response:
         stored = tenant().load_users(records)
     except FixtureError as exc:
         raise UsersInvalid(str(exc), message=f"The users are invalid: {exc}") from exc
-    users_url = host_root() + g.scim_base + "/Users"
+    users_url = resource_url("Users")
     return json_response({"users": [render(u, users_url) for u in stored]}, 201)
 
 

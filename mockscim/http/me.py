@@ -7,16 +7,13 @@ token that stands for no user (client credentials) gets 404 ``user.not.found`` *
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Response, g, request
 
 from mockscim.dialect import search
 from mockscim.dialect.descriptors import describe, schema_name
 from mockscim.dialect.errors import InvalidAttributes, UserNotFound
-from mockscim.dialect.render import render, shape
 from mockscim.http.context import json_response, tenant
-from mockscim.http.scim import resource_url, scim_blueprint, vendor_texts
+from mockscim.http.scim import scim_blueprint, user_response, vendor_texts
 
 __all__ = ["me", "schemas"]
 
@@ -36,13 +33,7 @@ def get_me() -> Response:
     uid = None if grant is None else grant.user_id
     if uid is None:
         raise UserNotFound("the token stands for no user (client credentials, or no token)")
-    url = resource_url("Users")
-
-    def answer(user: dict[str, Any]) -> Response:
-        wire = render(user, url)
-        return json_response(shape(wire, refs, ()), 200, {"ETag": wire["meta"]["version"]})
-
-    return current.read_user(uid, answer)
+    return user_response(uid, refs)
 
 
 @schemas.get("/Schemas", strict_slashes=False)

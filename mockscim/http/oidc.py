@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, render_template_string, request
 
 from mockscim.dialect.errors import OAuthError
-from mockscim.http.context import TOKEN_SUFFIX, json_response, saas_root, state, tenant
+from mockscim.http.context import TOKEN_SUFFIX, issuer, json_response, saas_root, state, tenant
 from mockscim.tenant.oidc import PKCE_METHODS, Authorization, RedirectError, check_authorization
 
 __all__ = ["AUTHORIZE_PATH", "DISCOVERY_PATH", "KEYS_PATH", "issuer", "oidc"]
@@ -30,11 +30,6 @@ AUTHORIZE_PATH = "/auth/oauth2/authorize"
 KEYS_PATH = "/API/1.0/REST/auth/token"
 
 oidc = Blueprint("oidc", __name__)
-
-
-def issuer() -> str:
-    """The tenant's ``iss``: its ``/SAAS/auth`` URL as the client addressed it."""
-    return saas_root() + "/auth"
 
 
 @oidc.get(DISCOVERY_PATH, strict_slashes=False)

@@ -18,10 +18,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from flask import Blueprint, g, request
+from flask import Blueprint, Response, g, request
 
 from mockscim.dialect import search
-from mockscim.dialect.attributes import Catalogue
+from mockscim.dialect.attributes import AttrRef, Catalogue
 from mockscim.dialect.errors import (
     Forbidden,
     InvalidQueryParameter,
@@ -30,8 +30,9 @@ from mockscim.dialect.errors import (
     NotAuthorized,
     ScimError,
 )
+from mockscim.dialect.render import render, shape
 from mockscim.dialect.rules import ADMIN_SCOPE
-from mockscim.http.context import NO_BODY, host_root, read_json, tenant
+from mockscim.http.context import NO_BODY, host_root, json_response, read_json, tenant
 
 __all__ = [
     "body_params",
@@ -39,6 +40,7 @@ __all__ = [
     "require_override",
     "resource_url",
     "scim_blueprint",
+    "user_response",
     "vendor_texts",
 ]
 
@@ -80,6 +82,18 @@ def resource_url(kind: str) -> str:
     """The absolute URL of ``Users``, ``Groups`` or ``Roles`` under the base this request used."""
     base: str = g.scim_base
     return host_root() + base + "/" + kind
+
+
+def user_response(uid: str, refs: tuple[AttrRef, ...]) -> Response:
+    """``GET /Users/{id}`` and ``/Me``: the stored user rendered under the lock, without a copy,
+    shaped to ``refs`` (the ``attributes`` asked for), with its version as the ETag."""
+    url = resource_url("Users")
+
+    def answer(user: dict[str, Any]) -> Response:
+        wire = render(user, url)
+        return json_response(shape(wire, refs, ()), 200, {"ETag": wire["meta"]["version"]})
+
+    return tenant().read_user(uid, answer)
 
 
 def query_params(

@@ -13,9 +13,9 @@ from mockscim.dialect.errors import InvalidJson, OAuthError
 from mockscim.http.context import (
     NO_BODY,
     TOKEN_SUFFIX,
+    issuer,
     json_response,
     read_json,
-    saas_root,
     tenant,
 )
 from mockscim.tenant import oauth
@@ -38,7 +38,7 @@ def oauth_token() -> Response:
     if request.mimetype == "application/x-www-form-urlencoded":
         params.update(request.form.items())
     client_id, secret = _client_credentials(params)
-    reply = oauth.issue_token(tenant(), client_id, secret, params, issuer=saas_root() + "/auth")
+    reply = oauth.issue_token(tenant(), client_id, secret, params, issuer=issuer())
     return json_response(reply)
 
 
@@ -74,7 +74,7 @@ def system_login() -> Response:
         data["username"],
         data["password"],
         data.get("domain"),
-        issuer=saas_root() + "/auth",
+        issuer=issuer(),
     )
     return json_response({"sessionToken": token})
 

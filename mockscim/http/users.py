@@ -17,6 +17,7 @@ from mockscim.http.scim import (
     require_override,
     resource_url,
     scim_blueprint,
+    user_response,
 )
 
 __all__ = ["users"]
@@ -71,16 +72,8 @@ def _query_bool(name: str, *, default: bool) -> bool:
 
 @users.get("/Users/<uid>", strict_slashes=False)
 def get_user(uid: str) -> Response:
-    current = tenant()
-    refs = search.parse_attribute_list(request.args.get("attributes"), current.catalogue)
-    url = resource_url("Users")
-
-    def answer(user: dict[str, Any]) -> Response:
-        # Under the store's lock, on the stored user itself: rendered and serialised, no copy.
-        wire = render(user, url)
-        return json_response(shape(wire, refs, ()), 200, {"ETag": wire["meta"]["version"]})
-
-    return current.read_user(uid, answer)
+    refs = search.parse_attribute_list(request.args.get("attributes"), tenant().catalogue)
+    return user_response(uid, refs)
 
 
 @users.route("/Users/<uid>", methods=["PATCH"], strict_slashes=False)
