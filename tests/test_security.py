@@ -30,7 +30,7 @@ from flask.testing import FlaskClient
 
 from mockscim import ControlSettings, Fixtures, LiveServer, create_app
 from mockscim.http import control, dashboard
-from mockscim.tenant import Tenant, tokens
+from mockscim.tenant import Tenant, oauth, tokens
 
 USERS = "/SAAS/jersey/manager/api/scim/Users"
 TOKEN_PATH = "/SAAS/auth/oauthtoken"
@@ -200,9 +200,10 @@ def test_a_reset_tenant_refuses_the_tokens_it_issued_before(default_fixtures: Fi
 def test_secrets_are_compared_in_constant_time() -> None:
     """A guard on the source: every comparison of a secret goes through hmac.compare_digest (a
     token's signature is RS256, checked by PyJWT with the tenant's public key)."""
-    check = inspect.getsource(tokens.TokenIssuer._verify_signature)
+    check = inspect.getsource(tokens.TokenIssuer._decode)
     assert "jwt.decode" in check and '"RS256"' in check
-    for function in (Tenant.client, Tenant.system_user):
+    assert "self._decode(token)" in inspect.getsource(tokens.TokenIssuer._verify_signature)
+    for function in (oauth.find_client, oauth.system_user):
         source = inspect.getsource(function)
         assert "hmac.compare_digest" in source, function.__name__
         assert not re.search(r"(secret|password|stored)\s*[!=]=|[!=]=\s*(secret|password)", source)

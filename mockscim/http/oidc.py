@@ -21,6 +21,7 @@ from flask import Blueprint, Response, render_template_string, request
 
 from mockscim.dialect.errors import OAuthError
 from mockscim.http.context import TOKEN_SUFFIX, issuer, json_response, saas_root, state, tenant
+from mockscim.tenant import oauth
 from mockscim.tenant.oidc import PKCE_METHODS, Authorization, RedirectError, check_authorization
 
 __all__ = ["AUTHORIZE_PATH", "DISCOVERY_PATH", "KEYS_PATH", "issuer", "oidc"]
@@ -148,12 +149,12 @@ def authorize() -> Response:
         return _redirect(uri + ("&" if "?" in uri else "?") + urlencode(answer))
     if request.method == "GET" or "username" not in params:
         hint = params.get("login_hint") or params.get("u")
-        user = current.active_user(hint) if hint else None
+        user = oauth.active_user(current, hint) if hint else None
         if user is None:
             return _page(params, 200)
     else:
-        user = current.system_user(
-            params.get("username", ""), params.get("password", ""), params.get("domain")
+        user = oauth.system_user(
+            current, params.get("username", ""), params.get("password", ""), params.get("domain")
         )
         if user is None:
             return _page(params, 401, "Invalid username or password")

@@ -33,6 +33,7 @@ from mockscim.dialect.errors import (
 from mockscim.dialect.render import render, shape
 from mockscim.dialect.rules import ADMIN_SCOPE
 from mockscim.http.context import NO_BODY, host_root, json_response, read_json, tenant
+from mockscim.tenant import oauth
 
 __all__ = [
     "body_params",
@@ -68,7 +69,7 @@ def _authenticate(needed: str | None) -> None:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.strip().partition(" ")
     grant = current.tokens.check(token.strip()) if scheme.lower() in ("bearer", "hzn") else None
-    scope = current.token_scope(grant) if grant is not None else None
+    scope = oauth.token_scope(current, grant) if grant is not None else None
     if grant is None or scope is None:
         raise NotAuthorized("missing, unknown or expired token, or its user is gone or disabled")
     if needed is not None and needed not in scope.split():

@@ -10,15 +10,26 @@ answers the reply; what is allowed lives here, beside the tenant's clients and u
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
+from mockscim.dialect.attributes import WORKSPACE
 from mockscim.dialect.errors import LoginFailed, OAuthError
 from mockscim.dialect.rules import granted_scope
 from mockscim.tenant.oidc import id_token
 from mockscim.tenant.tenant import Tenant
 from mockscim.tenant.tokens import Grant
 
-__all__ = ["DEFAULT_TTL", "LOGIN_CLIENT", "issue_token", "system_login"]
+__all__ = [
+    "DEFAULT_TTL",
+    "LOGIN_CLIENT",
+    "active_user",
+    "find_client",
+    "issue_token",
+    "system_login",
+    "system_user",
+    "token_scope",
+]
 
 #: ``expires_in`` of a client without its own ``accessTokenTTL`` (the vendor's default).
 DEFAULT_TTL = 21599
@@ -38,7 +49,7 @@ def issue_token(
     parameters, or an :class:`OAuthError` (401 ``invalid_client``; 400 ``invalid_request``,
     ``unsupported_grant_type``, ``invalid_grant``). ``issuer`` is the ``iss`` of the tokens
     (the tenant's URL as the client addressed it)."""
-    client = tenant.client(client_id, secret)
+    client = find_client(tenant, client_id, secret)
     if client is None:
         raise OAuthError(401, "invalid_client", "The client authentication failed.")
     grant_type = params.get("grant_type", "").strip()
@@ -85,7 +96,7 @@ def _authorization_code(
     admin = tenant.memberships.is_administrator(coded.user_id)
     scope = granted_scope(coded.authorization.scope, admin)
     grant = Grant(client["clientId"], scope, coded.user_name, ttl, coded.user_id)
-    if tenant.token_scope(grant) is None:
+    if token_scope(tenant, grant) is None:
         raise OAuthError(400, "invalid_grant", "The user is no longer active.")
     reply = tenant.tokens.issue(grant, issuer=issuer)
     if "openid" in scope.split():
@@ -99,7 +110,7 @@ def _password(
     user_name, password = params.get("username"), params.get("password")
     if not user_name or password is None:
         raise OAuthError(400, "invalid_request", "The username and password are required.")
-    user = tenant.system_user(user_name, password, params.get("domain"))
+    user = system_user(tenant, user_name, password, params.get("domain"))
     if user is None:
         raise OAuthError(400, "invalid_grant", "The user credentials are invalid.")
     scope = granted_scope(params.get("scope"), tenant.memberships.is_administrator(user["id"]))
@@ -124,7 +135,7 @@ def system_login(
 ) -> str:
     """``POST /SAAS/API/1.0/REST/auth/system/login``: a session token for a system-directory
     user, or 401 ``login.failed``."""
-    user = tenant.system_user(user_name, password, domain)
+    user = system_user(tenant, user_name, password, domain)
     if user is None:
         raise LoginFailed("unknown user, wrong password or not a system-directory user")
     scope = granted_scope(None, tenant.memberships.is_administrator(user["id"]))
@@ -134,3 +145,65 @@ def system_login(
         issuer=issuer,
     )
     return str(token["access_token"])
+
+
+# -- credentials: who may have a token, and what a token may do now ------------------------------
+
+User = dict[str, Any]
+
+
+def find_client(tenant: Tenant, client_id: str, secret: str) -> dict[str, Any] | None:
+    """The tenant's client with this id and secret (compared in constant time), or None."""
+    found = tenant.clients.get(client_id)
+    if found is None or not hmac.compare_digest(
+        str(found["secret"]).encode(), secret.encode("utf-8", "replace")
+    ):
+        return None
+    return found
+
+
+def token_scope(tenant: Tenant, grant: Grant) -> str | None:
+    """What a token may do now: a client's token its scope; a user's token its scope less
+    ``admin`` once the user holds no administrator role, and nothing (None) once the user
+    is gone or disabled (``docs/dialect.md#authentication``). Every SCIM call asks: the user is
+    read in place, not copied."""
+    if grant.user_name is None:
+        return grant.scope
+    uid = grant.user_id or tenant.store.id_for_username(grant.user_name)
+    if not uid or not tenant.store.read(uid, _is_enabled):
+        return None
+    return granted_scope(grant.scope, tenant.memberships.is_administrator(uid))
+
+
+def active_user(tenant: Tenant, user_name: str) -> User | None:
+    """The enabled user called ``user_name`` (any case, any directory), or None."""
+    uid = tenant.store.id_for_username(user_name)
+    user = tenant.store.get(uid) if uid else None
+    return user if user is not None and _is_enabled(user) else None
+
+
+def system_user(
+    tenant: Tenant, user_name: str, password: str, domain: str | None = None
+) -> User | None:
+    """An enabled system-directory user with this password, for logins and password grants."""
+    system = tenant.directories.system()
+    if domain and not tenant.directories.is_system_domain(domain):
+        return None
+    uid = tenant.store.id_for_username(user_name)
+    user = tenant.store.get(uid) if uid else None
+    if user is None:
+        return None
+    stored = user.get("password")
+    if (
+        user.get(WORKSPACE, {}).get("userStoreUuid") != system["id"]
+        or not _is_enabled(user)
+        or not isinstance(stored, str)
+        or not hmac.compare_digest(stored.encode(), password.encode("utf-8", "replace"))
+    ):
+        return None
+    return user
+
+
+def _is_enabled(user: User) -> bool:
+    """userStatus "1" (or none): the vendor's enabled user."""
+    return bool(user.get(WORKSPACE, {}).get("userStatus", "1") == "1")

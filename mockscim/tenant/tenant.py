@@ -7,7 +7,6 @@ and "Patching users" (order of checks: body 400 -> unknown id 404 -> not local 4
 
 from __future__ import annotations
 
-import hmac
 import random
 import secrets
 import uuid
@@ -33,7 +32,6 @@ from mockscim.dialect.rules import (
     check_manager,
     check_user,
     check_user_name,
-    granted_scope,
     provisioned_missing,
 )
 from mockscim.dialect.search import SearchParams
@@ -50,7 +48,7 @@ from mockscim.tenant.oidc import Codes
 from mockscim.tenant.scenarios import Scenarios
 from mockscim.tenant.store import UserStore
 from mockscim.tenant.stored import stored_user
-from mockscim.tenant.tokens import Grant, TokenIssuer
+from mockscim.tenant.tokens import TokenIssuer
 
 __all__ = ["CreateResult", "Profile", "Tenant"]
 
@@ -472,56 +470,6 @@ class Tenant:
                 raise NotLocalUser(f"user {uid} is not in a system or 'Other' directory")
             self.store.delete(uid)
             self.memberships.drop_member(uid)
-
-    # -- credentials ----------------------------------------------------------------------------
-
-    def client(self, client_id: str, secret: str) -> dict[str, Any] | None:
-        client = self.clients.get(client_id)
-        if client is None or not hmac.compare_digest(
-            str(client["secret"]).encode(), secret.encode("utf-8", "replace")
-        ):
-            return None
-        return client
-
-    def token_scope(self, grant: Grant) -> str | None:
-        """What a token may do now: a client's token its scope; a user's token its scope less
-        ``admin`` once the user holds no administrator role, and nothing (None) once the user
-        is gone or disabled (``docs/dialect.md#authentication``)."""
-        if grant.user_name is None:
-            return grant.scope
-        uid = grant.user_id or self.store.id_for_username(grant.user_name)
-        user = self.store.get(uid) if uid else None
-        if user is None or user.get(WORKSPACE, {}).get("userStatus", "1") != "1":
-            return None
-        return granted_scope(grant.scope, self.memberships.is_administrator(user["id"]))
-
-    def active_user(self, user_name: str) -> User | None:
-        """The enabled user called ``user_name`` (any case, any directory), or None."""
-        uid = self.store.id_for_username(user_name)
-        user = self.store.get(uid) if uid else None
-        if user is None or user.get(WORKSPACE, {}).get("userStatus", "1") != "1":
-            return None
-        return user
-
-    def system_user(self, user_name: str, password: str, domain: str | None = None) -> User | None:
-        """An enabled system-directory user with this password, for logins and password grants."""
-        system = self.directories.system()
-        if domain and not self.directories.is_system_domain(domain):
-            return None
-        uid = self.store.id_for_username(user_name)
-        user = self.store.get(uid) if uid else None
-        if user is None:
-            return None
-        workspace = user.get(WORKSPACE, {})
-        stored = user.get("password")
-        if (
-            workspace.get("userStoreUuid") != system["id"]
-            or workspace.get("userStatus", "1") != "1"
-            or not isinstance(stored, str)
-            or not hmac.compare_digest(stored.encode(), password.encode("utf-8", "replace"))
-        ):
-            return None
-        return user
 
 
 def _itself(user: User) -> User:
