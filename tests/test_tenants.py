@@ -330,3 +330,49 @@ def test_me_and_schemas_accept_the_vendors_extra_parameters(
         with_extra = client.get(path + extra, headers=headers)
         assert plain.status_code == with_extra.status_code == 200
         assert with_extra.get_json() == plain.get_json()
+
+
+def test_users_loaded_at_run_time_and_the_dashboard_know_the_custom_attributes(
+    tenant: Tenant, client: FlaskClient, auth: dict[str, str]
+) -> None:
+    """The control API validates a loaded user's custom values against the tenant's
+    declarations, as the fixtures are validated; the dashboard's search takes the same filters on
+    them as GET /Users does."""
+    urn = f"urn:scim:schemas:extension:workspace:tenant:{tenant.name}:1.0"
+    record = {
+        "id": "7d1c2a4e-0000-4000-8000-00000000c057",
+        "userName": "loaded.custom",
+        "name": {"givenName": "Loaded", "familyName": "Custom"},
+        "displayName": "Loaded Custom",
+        "active": True,
+        "meta": {"created": "2024-01-01T00:00:00.000Z", "lastModified": "2024-01-01T00:00:00.000Z"},
+        "urn:scim:schemas:extension:workspace:1.0": {
+            "internalUserType": "LOCAL",
+            "userStatus": "1",
+            "domain": "System Domain",
+            "userStoreUuid": tenant.directories.system()["id"],
+        },
+        urn: {"sAMAccountName": "LCUSTOM"},
+    }
+    loaded = client.post("/_mockscim/users", json=[record])
+    assert loaded.status_code == 201, loaded.get_data(as_text=True)
+    found = client.get(
+        '/SAAS/jersey/manager/api/scim/Users?filter=sAMAccountName eq "LCUSTOM"', headers=auth
+    ).get_json()
+    assert [u["userName"] for u in found["Resources"]] == ["loaded.custom"]
+    wrong = client.post(
+        "/_mockscim/users",
+        json=[
+            {
+                **record,
+                "id": "7d1c2a4e-0000-4000-8000-00000000c058",
+                "userName": "x.custom",
+                urn: {"nope": "1"},
+            }
+        ],
+    )
+    assert wrong.status_code == 400
+    page = client.get("/_mockscim/ui", query_string={"filter": 'sAMAccountName eq "LCUSTOM"'})
+    assert page.status_code == 200
+    assert "loaded.custom" in page.get_data(as_text=True)
+    assert "filter.invalid" not in page.get_data(as_text=True)

@@ -93,6 +93,7 @@ def search_users(tenant: Tenant, text: str, start: int) -> UserSearch:
             start_index=start,
             count=PAGE_SIZE,
             full_filter_grammar=tenant.profile.full_filter_grammar,
+            catalogue=tenant.catalogue,
         )
     except ScimError as exc:
         found.error = f"{exc.message} ({exc.detail})" if exc.detail else exc.message

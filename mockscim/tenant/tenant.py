@@ -262,7 +262,12 @@ class Tenant:
         A record whose ``id`` or ``userName`` is taken, or that fails validation, is a
         :class:`~mockscim.fixtures.FixtureError` and nothing is added.
         """
-        users = validate_users(records, list(self.directories), known_ids=set(self.store.ids()))
+        users = validate_users(
+            records,
+            list(self.directories),
+            known_ids=set(self.store.ids()),
+            custom=self.fixtures.schemas,
+        )
         stored = [self._normalize_fixture_user(u) for u in users]
         with self.store.lock:
             for index, user in enumerate(stored):
