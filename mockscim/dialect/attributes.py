@@ -238,6 +238,7 @@ class Catalogue:
             for attr in by_schema[schema]:
                 self._bare[attr.name.lower()] = (schema, attr)
         self._schema_by_lower = {s.lower(): s for s in by_schema}
+        self._extensions = tuple(s for s in by_schema if s != CORE)
 
     @property
     def schemas(self) -> tuple[str, ...]:
@@ -245,8 +246,9 @@ class Catalogue:
 
     @property
     def extensions(self) -> tuple[str, ...]:
-        """The schemas whose attributes live in an object under their URN."""
-        return tuple(s for s in self.by_schema if s != CORE)
+        """The schemas whose attributes live in an object under their URN (made once: strict
+        mode and the body reader ask for every member of every body)."""
+        return self._extensions
 
     def extended(self, schema: str, attrs: tuple[Attr, ...]) -> Catalogue:
         """This catalogue and one more extension (a tenant's custom attributes). Core names keep

@@ -77,7 +77,12 @@ from pathlib import Path
 from typing import Any
 
 from mockscim.dialect.rules import json_type
-from mockscim.tenant.fixture_cache import fixtures_key, is_validated, remember_validated
+from mockscim.tenant.fixture_cache import (
+    cache_dir,
+    fixtures_key,
+    is_validated,
+    remember_validated,
+)
 from mockscim.tenant.fixture_errors import FixtureError
 
 __all__ = [
@@ -248,7 +253,8 @@ def _load_fixtures(
         except FixtureError as exc:
             unreadable[name] = exc
             contents[name] = None
-    key = None if unreadable else fixtures_key(contents.items())
+    # No cache (MOCKSCIM_NO_CACHE), no key: hashing every fixture byte is for the cache alone.
+    key = None if unreadable or cache_dir() is None else fixtures_key(contents.items())
     if key is not None and is_validated(key):
         parsed = {
             name: _parse(raw, shown(name), careful=False) or [] for name, raw in contents.items()

@@ -18,7 +18,7 @@ __all__ = ["stored_user"]
 #: The members a user can hold besides custom values: the core attributes and the vendor's
 #: extensions (a quick test that a fixture user holds no custom values).
 _VENDOR_MEMBERS = frozenset(
-    [a.name for a in USERS.by_schema[CORE]] + [s for s in USERS.schemas if s != CORE] + ["schemas"]
+    [a.name for a in USERS.by_schema[CORE]] + list(USERS.extensions) + ["schemas"]
 )
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar, overload
 
 from mockscim.dialect import search
-from mockscim.dialect.attributes import CORE, WORKSPACE
+from mockscim.dialect.attributes import CORE, WORKSPACE, Catalogue
 from mockscim.dialect.body import canonicalize
 from mockscim.dialect.copying import clone
 from mockscim.dialect.errors import (
@@ -129,8 +129,8 @@ class Tenant:
         self.groups = UserStore(share=self.store, table="groups", name_key="displayName")
         self.roles = UserStore(share=self.store, table="roles", name_key="displayName")
         self.fixtures = fixtures
-        #: The user attributes of this tenant: the vendor's, and its custom ones.
-        self.catalogue = users_catalogue(name, fixtures.schemas)
+        #: The user attributes of this tenant: the vendor's, and its custom ones (_load_config).
+        self.catalogue: Catalogue
         self.directories = Directories(fixtures.directories)
         self.clients: dict[str, dict[str, Any]] = {}
         self.memberships = self._memberships()
@@ -184,12 +184,10 @@ class Tenant:
             now = format_timestamp(self.clock.now())
             normalize = self._normalize_fixture_user
             records = fixtures.users
-            if progress is None:
-                users = [normalize(u, now) for u in records]
-            else:
-                users = []
-                for start in range(0, len(records), PROGRESS_EVERY):
-                    users += [normalize(u, now) for u in records[start : start + PROGRESS_EVERY]]
+            users: list[User] = []
+            for start in range(0, len(records), PROGRESS_EVERY):
+                users += [normalize(u, now) for u in records[start : start + PROGRESS_EVERY]]
+                if progress is not None:
                     progress(len(users), len(records))
             self.store.replace_all(users, copy=False)
             for store in (self.store, self.groups, self.roles):
