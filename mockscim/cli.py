@@ -294,6 +294,8 @@ def tenants_from_args(
 ) -> list[Tenant]:
     """Every tenant the command line asks for, the default first, each with its own state;
     ``progress`` shows a long load (:mod:`mockscim.progress`)."""
+    if (args.client_id or args.client_secret) and not (args.client_id and args.client_secret):
+        raise SystemExit("mockscim: --client-id and --client-secret go together")  # before a load
     tenants = []
     for index, (name, directory) in enumerate(tenant_specs(args)):
         chosen = directory or args.fixtures
@@ -301,9 +303,7 @@ def tenants_from_args(
         fixtures = load_fixtures(
             fixtures_dir, progress=progress.stage(f"{name}: validating") if progress else None
         )
-        if args.client_id or args.client_secret:
-            if not (args.client_id and args.client_secret):
-                raise SystemExit("mockscim: --client-id and --client-secret go together")
+        if args.client_id:
             fixtures = _with_client(fixtures, args.client_id, args.client_secret)
         clock = Clock(parse_timestamp(args.clock)) if args.clock else None
         data = args.data

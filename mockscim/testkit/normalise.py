@@ -32,6 +32,7 @@ from marshmallow import Schema, ValidationError, fields
 
 from mockscim.dialect.attributes import CUSTOM_TYPES, ENTERPRISE, WORKSPACE, is_tenant_extension
 from mockscim.dialect.rules import ALL_USERS_GROUP_ID, USER_ROLE, USER_ROLE_ID, USER_STATUSES
+from mockscim.tenant.clock import format_timestamp
 from mockscim.tenant.custom import NAME, check_values, custom_key
 from mockscim.tenant.fixture_schemas import MULTI_VALUED, GroupSchema, RoleSchema, UserSchema
 
@@ -102,7 +103,7 @@ def timestamp(value: Any) -> str | None:
         when = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
     else:
         return None
-    return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+    return format_timestamp(when)
 
 
 # --- the shape of a record -----------------------------------------------------------------------

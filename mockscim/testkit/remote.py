@@ -29,10 +29,10 @@ from urllib.parse import urlsplit
 
 import requests
 
-__all__ = ["SCIM_PATH", "TOKEN_PATH", "Remote", "RemoteError", "saas_root"]
+from mockscim.http.context import SCIM_PATH, TOKEN_SUFFIX
 
-SCIM_PATH = "/jersey/manager/api/scim"
-TOKEN_PATH = "/auth/oauthtoken"
+__all__ = ["Remote", "RemoteError", "saas_root"]
+
 #: Statuses worth another try: the gateway's and the throttle's.
 _RETRY_STATUSES = frozenset({429, 502, 503, 504})
 _NETWORK_ERRORS = (
@@ -152,7 +152,7 @@ class Remote:
         """One request, retried while it fails in passing; the last answer, whatever its
         status. :class:`RemoteError` when the tenant cannot be reached at all."""
         method = method.upper()
-        if self.read_only and method != "GET" and not url.endswith(TOKEN_PATH):
+        if self.read_only and method != "GET" and not url.endswith(TOKEN_SUFFIX):
             raise RemoteError(f"refused to send {method} {url}: this command only reads")
         shown = f"{method} {urlsplit(url).path}"
         for attempt in range(1, self.tries + 1):
@@ -191,7 +191,7 @@ class Remote:
 
     @property
     def token_url(self) -> str:
-        return self.saas + TOKEN_PATH
+        return self.saas + TOKEN_SUFFIX
 
     def token(self) -> str:
         """The access token: the one given, or one from the client credentials grant."""
@@ -203,7 +203,7 @@ class Remote:
                 params={"grant_type": "client_credentials"},
                 auth=(self.client_id, self.client_secret),
             )
-            body = self._json(reply, "POST " + TOKEN_PATH)
+            body = self._json(reply, "POST " + TOKEN_SUFFIX)
             if reply.status_code in (404, 405):
                 raise RemoteError(
                     f"no token endpoint at {self.token_url} ({reply.status_code}): is --url the "
@@ -216,7 +216,7 @@ class Remote:
                 )
             if reply.status_code != 200 or not isinstance(body.get("access_token"), str):
                 raise RemoteError(
-                    f"POST {TOKEN_PATH} answered {reply.status_code} {_error_of(reply)}: "
+                    f"POST {TOKEN_SUFFIX} answered {reply.status_code} {_error_of(reply)}: "
                     "no access token"
                 )
             self._token = str(body["access_token"])
