@@ -11,6 +11,7 @@ answers the reply; what is allowed lives here, beside the tenant's clients and u
 from __future__ import annotations
 
 import hmac
+from dataclasses import replace
 from typing import Any
 
 from mockscim.dialect.attributes import WORKSPACE
@@ -93,12 +94,13 @@ def _authorization_code(
     coded = tenant.codes.redeem(
         code, client["clientId"], params.get("redirect_uri"), params.get("code_verifier")
     )
-    admin = tenant.memberships.is_administrator(coded.user_id)
-    scope = granted_scope(coded.authorization.scope, admin)
-    grant = Grant(client["clientId"], scope, coded.user_name, ttl, coded.user_id)
-    if token_scope(tenant, grant) is None:
+    asked = Grant(
+        client["clientId"], coded.authorization.scope, coded.user_name, ttl, coded.user_id
+    )
+    scope = token_scope(tenant, asked)  # the scope the user's roles allow, if still enabled
+    if scope is None:
         raise OAuthError(400, "invalid_grant", "The user is no longer active.")
-    reply = tenant.tokens.issue(grant, issuer=issuer)
+    reply = tenant.tokens.issue(replace(asked, scope=scope), issuer=issuer)
     if "openid" in scope.split():
         reply["id_token"] = id_token(tenant, coded, issuer or tenant.tokens.issuer, ttl)
     return reply
@@ -113,7 +115,7 @@ def _password(
     user = system_user(tenant, user_name, password, params.get("domain"))
     if user is None:
         raise OAuthError(400, "invalid_grant", "The user credentials are invalid.")
-    scope = granted_scope(params.get("scope"), tenant.memberships.is_administrator(user["id"]))
+    scope = _user_scope(tenant, params.get("scope"), user["id"])
     grant = Grant(client["clientId"], scope, user["userName"], ttl, user["id"])
     return tenant.tokens.issue(grant, issuer=issuer)
 
@@ -138,7 +140,7 @@ def system_login(
     user = system_user(tenant, user_name, password, domain)
     if user is None:
         raise LoginFailed("unknown user, wrong password or not a system-directory user")
-    scope = granted_scope(None, tenant.memberships.is_administrator(user["id"]))
+    scope = _user_scope(tenant, None, user["id"])
     token = tenant.tokens.issue(
         Grant(LOGIN_CLIENT, scope, user["userName"], DEFAULT_TTL, user["id"]),
         refresh=False,
@@ -172,7 +174,12 @@ def token_scope(tenant: Tenant, grant: Grant) -> str | None:
     uid = grant.user_id or tenant.store.id_for_username(grant.user_name)
     if not uid or not tenant.store.read(uid, _is_enabled):
         return None
-    return granted_scope(grant.scope, tenant.memberships.is_administrator(uid))
+    return _user_scope(tenant, grant.scope, uid)
+
+
+def _user_scope(tenant: Tenant, requested: str | None, uid: str) -> str:
+    """The scope a user's token gets: ``admin`` only for a holder of an administrator role."""
+    return granted_scope(requested, tenant.memberships.is_administrator(uid))
 
 
 def active_user(tenant: Tenant, user_name: str) -> User | None:
