@@ -29,9 +29,11 @@ from benchlib import (
 )
 from tp_servers import floor_app  # the same floor as the throughput section
 
+from mockscim.dialect.paths import SCIM_BASE
+
 __all__ = ["SCIM_USERS", "load", "scale_size", "serve"]
 
-SCIM_USERS = "/SAAS/jersey/manager/api/scim/Users"
+SCIM_USERS = SCIM_BASE + "/Users"
 
 
 def _mockscim_app(users: int, seed: int) -> Any:

@@ -21,6 +21,7 @@ from fixturedirs import DEFAULT, fixtures_dir, scratch
 from fixturedirs import label as size_label
 from harness import SectionResult, Target, child, fmt, ms, receive
 
+from mockscim.dialect.paths import SCIM_BASE
 from mockscim.http.app import create_app
 from mockscim.http.servers import LiveServer
 from mockscim.tenant import Profile, Tenant
@@ -261,7 +262,7 @@ def reset_worker(plan: list[tuple[str, str]], runs: int, cache: str, conn: Conne
             for k in range(3):
                 uid = local[((run * 3 + k) * step) % len(local)]
                 reply = client.patch(
-                    f"/SAAS/jersey/manager/api/scim/Users/{uid}",
+                    f"{SCIM_BASE}/Users/{uid}",
                     json={"schemas": ["urn:scim:schemas:core:1.0"], "title": f"T{run}.{k}"},
                     headers=headers,
                 )

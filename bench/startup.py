@@ -25,19 +25,21 @@ from benchlib import Table, Timer, median
 from fixturedirs import default_users, fixtures_dir, label, scratch
 from harness import SectionResult, Target, fmt, ms
 
+from mockscim.dialect.paths import HEALTH_PATH, SAAS
+
 if TYPE_CHECKING:
     from run import Config
 
 BANNER = re.compile(r"SCIM base:\s+http://127\.0\.0\.1:(\d+)")
 USERS = re.compile(r"^\s*users:\s+(\d+)\s*$")
-HEALTH = "/SAAS/jersey/manager/api/health"
+HEALTH = SAAS + HEALTH_PATH
 #: Ready time wanted with a warm cache, by fixtures size (issue 15); reported, not asserted.
 READY_TARGETS = {10_000: 0.5, 100_000: 3.0}
 
 METHOD = {
     "startup": (
         "subprocess `python -m mockscim serve --port 0 [--fixtures DIR]`: seconds from Popen to "
-        "the banner line and to the first 200 of GET /SAAS/jersey/manager/api/health (polled "
+        f"the banner line and to the first 200 of GET {HEALTH} (polled "
         "every 2 ms over http.client). By fixtures size (default: the packaged fixtures, no "
         "--fixtures; else a directory of the default fixtures plus generated users), N rounds, "
         "each with a new empty MOCKSCIM_CACHE_DIR (MOCKSCIM_NO_CACHE and PYTHONDONTWRITEBYTECODE "

@@ -17,6 +17,7 @@ from loadgen import load_loop
 from tp_servers import serve_target
 from wrkload import find_wrk, run_wrk, wrk_version
 
+from mockscim.dialect.paths import SCIM_BASE
 from mockscim.tenant.fixtures import load_fixtures
 from mockscim.tenant.packaged import default_fixtures
 
@@ -55,7 +56,7 @@ METHOD = {
     ),
 }
 
-SCIM_USERS = "/SAAS/jersey/manager/api/scim/Users"
+SCIM_USERS = SCIM_BASE + "/Users"
 SCIM1_PATCH = '{"schemas":["urn:scim:schemas:core:1.0"],"title":"Title @N@"}'
 SCIM2_PATCH = (
     '{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],'

@@ -18,8 +18,8 @@ from flask import Flask
 from mockscim import __version__
 from mockscim.cli_remote import TENANT_COMMANDS, add_tenant_commands, run_tenant_command
 from mockscim.dialect.errors import ScimError
+from mockscim.dialect.paths import SCIM_BASE, TOKEN_PATH, tenant_saas
 from mockscim.http.app import create_app
-from mockscim.http.context import SCIM_BASE
 from mockscim.http.control import CONTROL_PREFIX, ControlSettings
 from mockscim.http.dashboard import DASHBOARD_PATH
 from mockscim.http.sandbox import Listen, Sandbox, SandboxError, connect_host, write_atomically
@@ -362,7 +362,7 @@ def _banner(
     lines = [f"mockscim {__version__}: a Workspace ONE Access SCIM 1.1 tenant ({tenant.name})"]
     lines.append(f"  SCIM base:  {root}{SCIM_BASE}")
     for other in tenants[1:]:
-        lines.append(f"  tenant:     {other.name} at {root}/SAAS/t/{other.name}")
+        lines.append(f"  tenant:     {other.name} at {root}{tenant_saas(other.name)}")
     lines.append(f"  contract:   {root}/openapi.yaml")
     if ca_file:
         lines.append(f"  CA file:    {ca_file} (the throwaway CA: trust it, e.g. curl --cacert)")
@@ -378,7 +378,7 @@ def _banner(
         lines.append(f"  client:     {cid} / {secret}")
         lines.append(
             f"  try:        TOKEN=$({curl} -X POST -u "
-            f"'{cid}:{secret}' '{root}/SAAS/auth/oauthtoken?grant_type=client_credentials' "
+            f"'{cid}:{secret}' '{root}{TOKEN_PATH}?grant_type=client_credentials' "
             "| python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])')"
         )
         lines.append(

@@ -20,7 +20,7 @@ client got wrong:
    string or form body, parameters of no known name are withheld too (the pieces of a value sent
    without percent-encoding).
 
-Pure: imports only the standard library.
+Pure: imports only the standard library and the vendor's paths (:mod:`.paths`).
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ from __future__ import annotations
 import json
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
+
+from mockscim.dialect.paths import AUTHORIZE_PATH, KEYS_PATH, LOGIN_SUFFIX, TOKEN_SUFFIX
 
 __all__ = [
     "REDACTED",
@@ -44,12 +46,7 @@ __all__ = [
 REDACTED = "***"
 _SECRET_WORDS = ("password", "secret", "token", "code_verifier", "assertion")
 #: Paths (their ends) whose requests carry credentials: rule 3.
-CREDENTIAL_PATHS = (
-    "/auth/oauthtoken",
-    "/auth/system/login",
-    "/auth/oauth2/authorize",
-    "/API/1.0/REST/auth/token",
-)
+CREDENTIAL_PATHS = (TOKEN_SUFFIX, LOGIN_SUFFIX, AUTHORIZE_PATH, KEYS_PATH)
 #: What rule 3 shows (lower case): who and what was asked for, never a credential.
 SHOWN_ON_CREDENTIAL_PATHS = frozenset(
     {

@@ -1,5 +1,6 @@
 """What every view and hook of the HTTP layer shares: the tenant of the request, the request body
-read once, JSON replies, and the service's paths.
+read once, JSON replies, and the service's paths (:mod:`mockscim.dialect.paths` defines them; they
+keep their names here).
 
 Paths (``docs/dialect.md#paths``): everything under ``/SAAS`` is served for the default tenant and,
 under ``/SAAS/t/{tenant}``, for the tenant of that name (an unknown name is a 404). A request on
@@ -18,6 +19,17 @@ from flask import Response, current_app, g, request
 
 from mockscim.dialect.body import BodyReading
 from mockscim.dialect.errors import PayloadTooLarge, ScimError, UnknownPath
+
+# The vendor's paths live in the dialect; the views and older callers import them from here too.
+from mockscim.dialect.paths import (
+    SAAS,
+    SCIM_BASE,
+    SCIM_PATH,
+    TENANT_SAAS,
+    TENANT_SCIM_BASE,
+    TOKEN_PATH,
+    TOKEN_SUFFIX,
+)
 from mockscim.tenant import Tenant
 from mockscim.tenant.tenants import TENANT_NAME, Tenants
 
@@ -44,16 +56,6 @@ __all__ = [
     "use_tenant",
 ]
 
-#: The root of the vendor's paths, plain and with the tenant in the path.
-SAAS = "/SAAS"
-TENANT_SAAS = "/SAAS/t/<tenant>"
-#: The SCIM API below the root.
-SCIM_PATH = "/jersey/manager/api/scim"
-SCIM_BASE = SAAS + SCIM_PATH
-TENANT_SCIM_BASE = TENANT_SAAS + SCIM_PATH
-#: The token endpoint below the root.
-TOKEN_SUFFIX = "/auth/oauthtoken"
-TOKEN_PATH = SAAS + TOKEN_SUFFIX
 #: Bodies larger than this get 413 payload.too.large **[decided]**.
 MAX_BODY = 1024 * 1024
 #: :func:`read_json`'s answer for an empty body.

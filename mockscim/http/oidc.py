@@ -20,15 +20,12 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, render_template_string, request
 
 from mockscim.dialect.errors import OAuthError
-from mockscim.http.context import TOKEN_SUFFIX, issuer, json_response, saas_root, state, tenant
+from mockscim.dialect.paths import AUTHORIZE_PATH, DISCOVERY_PATH, KEYS_PATH, TOKEN_SUFFIX
+from mockscim.http.context import issuer, json_response, saas_root, state, tenant
 from mockscim.tenant import oauth
 from mockscim.tenant.oidc import PKCE_METHODS, Authorization, RedirectError, check_authorization
 
 __all__ = ["AUTHORIZE_PATH", "DISCOVERY_PATH", "KEYS_PATH", "issuer", "oidc"]
-
-DISCOVERY_PATH = "/auth/.well-known/openid-configuration"
-AUTHORIZE_PATH = "/auth/oauth2/authorize"
-KEYS_PATH = "/API/1.0/REST/auth/token"
 
 oidc = Blueprint("oidc", __name__)
 

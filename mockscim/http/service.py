@@ -10,9 +10,9 @@ import binascii
 from flask import Blueprint, Response, request
 
 from mockscim.dialect.errors import InvalidJson, OAuthError
+from mockscim.dialect.paths import HEALTH_PATH, LOGIN_PATH, TOKEN_SUFFIX
 from mockscim.http.context import (
     NO_BODY,
-    TOKEN_SUFFIX,
     issuer,
     json_response,
     read_json,
@@ -23,9 +23,8 @@ from mockscim.tenant.packaged import openapi_text
 
 __all__ = ["HEALTH_PATH", "LOGIN_PATH", "service"]
 
-#: Below ``/SAAS`` (or ``/SAAS/t/{tenant}``): the blueprint is mounted under both.
-LOGIN_PATH = "/API/1.0/REST/auth/system/login"
-HEALTH_PATH = "/jersey/manager/api/health"
+# LOGIN_PATH, HEALTH_PATH (mockscim.dialect.paths): below ``/SAAS`` (or ``/SAAS/t/{tenant}``),
+# the blueprint is mounted under both.
 
 service = Blueprint("service", __name__)
 #: The contract is the server's, not a tenant's: ``/openapi.yaml`` only.

@@ -28,11 +28,13 @@ from urllib.parse import parse_qsl, unquote
 from mockscim.dialect import filter as scim_filter
 from mockscim.dialect.body import canonicalize
 from mockscim.dialect.errors import ScimError
+from mockscim.dialect.paths import LOGIN_SUFFIX, SCIM_PATH, TOKEN_SUFFIX
 from mockscim.tenant.journal import Entry
 
 __all__ = ["Recorded", "Request", "filters_equal", "members_contained"]
 
-SCIM_MARKER = "/jersey/manager/api/scim"
+#: What a path holds when it is below a SCIM base, whichever tenant's.
+SCIM_MARKER = SCIM_PATH
 
 
 @dataclass(frozen=True)
@@ -91,9 +93,9 @@ def _kind(method: str, path: str, full_path: str) -> tuple[str, str | None]:
             return prefix + ("search" if method == "POST" else "other"), None
         kinds = {"GET": "get", "PATCH": "patch", "DELETE": "delete"}
         return prefix + kinds.get(method, "other"), parts[1]
-    if full_path.rstrip("/").endswith("/auth/oauthtoken"):
+    if full_path.rstrip("/").endswith(TOKEN_SUFFIX):
         return "token", None
-    if full_path.rstrip("/").endswith("/auth/system/login"):
+    if full_path.rstrip("/").endswith(LOGIN_SUFFIX):
         return "login", None
     if full_path.rstrip("/").endswith("/health"):
         return "health", None

@@ -21,6 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from mockscim.dialect.paths import HEALTH_PATH, SAAS, TOKEN_SUFFIX
+
 __all__ = ["CLEANUP", "MISSING_ID", "PROBES", "Probe"]
 
 #: An id no tenant has (a version-4 UUID with its random bits all zero).
@@ -48,7 +50,7 @@ class Probe:
     @property
     def request(self) -> str:
         query = "&".join(f"{k}={v}" for k, v in self.query.items())
-        return f"{self.method} {'/SAAS' if self.saas else ''}{self.path}" + (
+        return f"{self.method} {SAAS if self.saas else ''}{self.path}" + (
             f"?{query}" if query else ""
         )
 
@@ -167,16 +169,16 @@ _SERVICE = [
     Probe("auth.bogus-bearer", "GET", "/Users", auth="bogus"),
     Probe("auth.bogus-hzn", "GET", "/Users/{user_id}", auth="hzn"),
     _get("routing.unknown-path", "/Nothing"),
-    Probe("service.health", "GET", "/jersey/manager/api/health", auth="none", saas=True),
+    Probe("service.health", "GET", HEALTH_PATH, auth="none", saas=True),
     Probe(
         "token.unknown-client",
         "POST",
-        "/auth/oauthtoken",
+        TOKEN_SUFFIX,
         {"grant_type": "client_credentials"},
         auth="client",
         saas=True,
     ),
-    Probe("token.get", "GET", "/auth/oauthtoken", auth="none", saas=True),
+    Probe("token.get", "GET", TOKEN_SUFFIX, auth="none", saas=True),
 ]
 
 _NEW_USER = {

@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from mockscim.http.context import SCIM_PATH, TOKEN_SUFFIX
+from mockscim.dialect.paths import SAAS, SCIM_PATH, TOKEN_SUFFIX
 
 __all__ = ["Remote", "RemoteError", "saas_root"]
 
@@ -42,7 +42,7 @@ _NETWORK_ERRORS = (
     requests.exceptions.ContentDecodingError,
 )
 #: The ``/SAAS`` root (with its tenant path, if any) at the start of an address's path.
-_SAAS = re.compile(r"^(.*?/SAAS(?:/t/[^/]+)?)(?:/.*)?$")
+_SAAS = re.compile(rf"^(.*?{re.escape(SAAS)}(?:/t/[^/]+)?)(?:/.*)?$")
 #: How much of a tenant's text an error message quotes.
 _QUOTE = 160
 
@@ -63,7 +63,7 @@ def saas_root(url: str) -> str:
         raise RemoteError(f"--url wants an http(s) address, got {url!r}")
     path = parts.path.rstrip("/")
     found = _SAAS.match(path)
-    path = found.group(1) if found else path + "/SAAS"
+    path = found.group(1) if found else path + SAAS
     return f"{parts.scheme}://{parts.netloc}{path}"
 
 

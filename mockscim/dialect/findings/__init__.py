@@ -44,6 +44,7 @@ from mockscim.dialect.findings.catalogue import (
 )
 from mockscim.dialect.findings.hints import OTHER_SCHEMES
 from mockscim.dialect.findings.searches import SearchChecks
+from mockscim.dialect.paths import TOKEN_PATH
 
 __all__ = [
     "MISREAD",
@@ -148,7 +149,7 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
 def _check_auth(report: Report, header: str | None) -> None:
     fix = (
         "send `Authorization: Bearer <access_token>` (or `HZN <token>`) with the token from "
-        "POST /SAAS/auth/oauthtoken"
+        f"POST {TOKEN_PATH}"
     )
     if header is None or not header.strip():
         report.add("auth.scheme", "the request has no Authorization header", fix)
