@@ -10,8 +10,10 @@ promised. Four layers sit below, each importing only the ones under it (``tests/
 * :mod:`mockscim.testkit`: the pytest plugin and the test handle.
 
 The names load lazily (PEP 562), so ``import mockscim.dialect.filter`` does not import Flask.
-Module paths of version 0.1 (``mockscim.web``, ``mockscim.findings``, ...) still import, with a
-:class:`DeprecationWarning`, until the next release; the CHANGELOG says where each moved.
+Module paths that moved (:data:`MOVED`: those of version 0.1, ``mockscim.web``,
+``mockscim.findings``, ..., and modules that left the test kit, ``mockscim.testkit.adapter``)
+still import, as the module that replaced them, with a :class:`DeprecationWarning`, until the
+next release; the CHANGELOG says where each moved.
 """
 
 from __future__ import annotations
@@ -99,7 +101,10 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
 
 
-#: Module paths of version 0.1 -> where the module lives now (CHANGELOG, "Moved").
+#: Module paths that moved -> where the module lives now (CHANGELOG, "Moved"): those of version
+#: 0.1, then modules that left the test kit. A dotted path below a package that exists
+#: (``mockscim.testkit.adapter``) imports too: the package's own finder looks first, finds no
+#: file, and :class:`_MovedModules` (last on ``sys.meta_path``) answers.
 MOVED = {
     "mockscim.app": "mockscim.http.app",
     "mockscim.assertions": "mockscim.testkit.assertions",
@@ -125,6 +130,7 @@ MOVED = {
     "mockscim.server": "mockscim.http.servers",
     "mockscim.store": "mockscim.tenant.store",
     "mockscim.testing": "mockscim.testkit.handle",
+    "mockscim.testkit.adapter": "mockscim.http.adapter",
     "mockscim.tokens": "mockscim.tenant.tokens",
     "mockscim.web": "mockscim.http.context",
 }
@@ -148,10 +154,16 @@ class _MovedModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
             DeprecationWarning,
             stacklevel=2,
         )
-        return importlib.import_module(new)
+        module = importlib.import_module(new)
+        # The import system sets ``__spec__`` of what this returns to the old path's spec:
+        # keep the module's own, so that it still says where it lives (importlib.reload).
+        spec.loader_state = module.__spec__
+        return module
 
     def exec_module(self, module: ModuleType) -> None:
-        pass
+        old = module.__spec__
+        if old is not None and old.loader_state is not None:
+            module.__spec__ = old.loader_state
 
 
 if not any(isinstance(finder, _MovedModules) for finder in sys.meta_path):

@@ -28,7 +28,7 @@ from requests.adapters import BaseAdapter
 from mockscim import LiveServer, Tenant, create_app, load_fixtures
 from mockscim.cli import main
 from mockscim.dialect.attributes import ENTERPRISE, WORKSPACE
-from mockscim.testkit.adapter import INPROCESS_ROOT
+from mockscim.http.adapter import INPROCESS_ROOT
 from mockscim.testkit.drift import remote_of
 from mockscim.testkit.normalise import Report, timestamp
 from mockscim.testkit.redact import Pseudonyms

@@ -22,13 +22,13 @@ from typing import Any
 
 import requests
 
+from mockscim.http.adapter import INPROCESS_ROOT, WSGIAdapter
 from mockscim.http.app import create_app
 from mockscim.http.control import ControlSettings
 from mockscim.tenant import Tenant
 from mockscim.tenant.fixtures import load_fixtures
 from mockscim.tenant.packaged import default_fixtures
 from mockscim.tenant.tokens import Grant
-from mockscim.testkit.adapter import INPROCESS_ROOT, WSGIAdapter
 from mockscim.testkit.compare import Seen, compare, observe
 from mockscim.testkit.probes import CLEANUP, MISSING_ID, PROBES, Probe
 from mockscim.testkit.remote import Remote, RemoteError

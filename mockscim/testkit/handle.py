@@ -21,12 +21,12 @@ from requests import PreparedRequest, Response
 from requests.adapters import BaseAdapter, HTTPAdapter
 
 from mockscim.dialect.render import render
+from mockscim.http.adapter import INPROCESS_ROOT, WSGIAdapter
 from mockscim.http.context import SAAS, SCIM_PATH, TOKEN_SUFFIX, MockState
 from mockscim.tenant import Clock, Tenant
 from mockscim.tenant.journal import Entry
 from mockscim.tenant.scenarios import Scenarios
 from mockscim.tenant.tokens import Grant
-from mockscim.testkit.adapter import INPROCESS_ROOT, WSGIAdapter
 from mockscim.testkit.assertions import Recorded
 
 __all__ = ["MockScim"]

@@ -1,5 +1,7 @@
-"""A ``requests`` transport that calls a Flask app in-process: the handle's session without a
-socket (``mockscim_inprocess``)."""
+"""A ``requests`` transport that calls a Flask app in-process: a ``requests`` client of the app
+without a socket. The test kit's handle uses it (``mockscim_inprocess``), and so does ``mockscim
+drift`` for its local side (:mod:`mockscim.realtenant.drift`); it lives here, below both, so that
+neither imports the other."""
 
 from __future__ import annotations
 
