@@ -5,8 +5,9 @@ its vendor envelope (:mod:`.errors`), filters (:mod:`.filter` parses, :mod:`.mat
 the body reader (:mod:`.body`), SCIM 1.1 partial update (:mod:`.patch`), group and role
 membership PATCH (:mod:`.membership`), search parameters, sorting and paging (:mod:`.search`),
 the vendor's vocabulary and every user/group rule (:mod:`.rules`), the wire form of resources
-(:mod:`.render`), fast JSON copies (:mod:`.copying`) and strict mode's findings
-(:mod:`.findings`). Each rule cites ``docs/dialect.md``.
+(:mod:`.render`), fast JSON copies (:mod:`.copying`), the vendor's paths, spelled once
+(:mod:`.paths`), and strict mode's findings (:mod:`.findings`). Each rule cites
+``docs/dialect.md``.
 
 What it may import: the standard library and ``mockscim.dialect`` only. No Flask, no TinyDB, no
 state: the same input gives the same answer. ``tests/test_layers.py`` holds it to that.
