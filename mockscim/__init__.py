@@ -1,17 +1,20 @@
 """mockscim: a faithful mock and contract-test server for the Workspace ONE Access SCIM 1.1 API.
 
 The public face: everything a user or the docs name is importable from here, and nothing else is
-promised. Four layers sit below, each importing only the ones under it (``tests/test_layers.py``):
+promised. Four layers sit below, each importing only the ones under it, and a wing beside the
+top one (``tests/test_layers.py``):
 
 * :mod:`mockscim.dialect`: the vendor's SCIM 1.1 dialect as pure functions (filters, PATCH,
   search rules, errors, strict mode's findings);
 * :mod:`mockscim.tenant`: one emulated tenant and its state;
 * :mod:`mockscim.http`: the Flask app, its views and servers;
-* :mod:`mockscim.testkit`: the pytest plugin and the test handle.
+* :mod:`mockscim.testkit`: the pytest plugin and the test handle;
+* :mod:`mockscim.realtenant`, beside the test kit: the client of real tenants (``mockscim
+  snapshot``, ``mockscim drift``).
 
 The names load lazily (PEP 562), so ``import mockscim.dialect.filter`` does not import Flask.
 Module paths that moved (:data:`MOVED`: those of version 0.1, ``mockscim.web``,
-``mockscim.findings``, ..., and modules that left the test kit, ``mockscim.testkit.adapter``)
+``mockscim.findings``, ..., and modules that left the test kit, ``mockscim.testkit.drift``, ...)
 still import, as the module that replaced them, with a :class:`DeprecationWarning`, until the
 next release; the CHANGELOG says where each moved.
 """
@@ -131,6 +134,14 @@ MOVED = {
     "mockscim.store": "mockscim.tenant.store",
     "mockscim.testing": "mockscim.testkit.handle",
     "mockscim.testkit.adapter": "mockscim.http.adapter",
+    "mockscim.testkit.compare": "mockscim.realtenant.compare",
+    "mockscim.testkit.directories": "mockscim.realtenant.directories",
+    "mockscim.testkit.drift": "mockscim.realtenant.drift",
+    "mockscim.testkit.normalise": "mockscim.realtenant.normalise",
+    "mockscim.testkit.probes": "mockscim.realtenant.probes",
+    "mockscim.testkit.redact": "mockscim.realtenant.redact",
+    "mockscim.testkit.remote": "mockscim.realtenant.remote",
+    "mockscim.testkit.snapshot": "mockscim.realtenant.snapshot",
     "mockscim.tokens": "mockscim.tenant.tokens",
     "mockscim.web": "mockscim.http.context",
 }

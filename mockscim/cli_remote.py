@@ -1,8 +1,9 @@
 """The command line of ``mockscim snapshot`` and ``mockscim drift``: clients of a real tenant.
 
-Their work is in :mod:`mockscim.testkit.snapshot` and :mod:`mockscim.testkit.drift` (imported
-when one of them runs, so ``mockscim serve`` does not pay for them); this module only reads their
-arguments and says how they ended (docs/snapshot-and-drift.md).
+Their work is in the client of real tenants, :mod:`mockscim.realtenant.snapshot` and
+:mod:`mockscim.realtenant.drift` (imported when one of them runs, so ``mockscim serve`` does not
+pay for them); this module only reads their arguments and says how they ended
+(docs/snapshot-and-drift.md).
 """
 
 from __future__ import annotations
@@ -82,9 +83,9 @@ def _positive(text: str) -> int:
 
 def run_tenant_command(args: argparse.Namespace) -> int:
     """Run ``snapshot`` or ``drift``: 0 done (no difference), 1 differences, 2 an error."""
-    from mockscim.testkit.drift import drift
-    from mockscim.testkit.remote import Remote, RemoteError
-    from mockscim.testkit.snapshot import Options, SnapshotError, snapshot
+    from mockscim.realtenant.drift import drift
+    from mockscim.realtenant.remote import Remote, RemoteError
+    from mockscim.realtenant.snapshot import Options, SnapshotError, snapshot
 
     name = f"mockscim {args.command}"
     try:

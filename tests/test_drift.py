@@ -21,10 +21,10 @@ from conftest import ROOT, serve
 
 from mockscim import Tenant, load_fixtures
 from mockscim.cli import main
-from mockscim.testkit.compare import Seen, compare, observe, shape
-from mockscim.testkit.drift import ALLOWED, drift, remote_of
-from mockscim.testkit.probes import MISSING_ID, PROBES
-from mockscim.testkit.remote import Remote, RemoteError
+from mockscim.realtenant.compare import Seen, compare, observe, shape
+from mockscim.realtenant.drift import ALLOWED, drift, remote_of
+from mockscim.realtenant.probes import MISSING_ID, PROBES
+from mockscim.realtenant.remote import Remote, RemoteError
 
 CREDENTIALS = ["--client-id", "mockscim", "--client-secret", "mockscim-secret"]
 READS = re.compile(r"^(GET .*|POST .*/auth/oauthtoken|POST .*/(Users|Groups)/\.search)$")

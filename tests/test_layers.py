@@ -1,10 +1,11 @@
 """The house keeps its layers: imports point down, and each layer imports only what it may.
 
-    dialect  <  tenant  <  http  <  testkit  <  the package's face and entry points
+    dialect  <  tenant  <  http  <  testkit, realtenant  <  the package's face and entry points
 
 * ``mockscim/dialect/`` imports the standard library and ``mockscim.dialect`` only;
 * ``mockscim/tenant/`` imports no Flask, werkzeug, waitress or requests;
 * ``mockscim/http/`` imports nothing of ``mockscim.testkit``;
+* ``mockscim/testkit/`` and ``mockscim/realtenant/`` stand side by side: neither imports the other;
 * no module imports a layer above its own (``mockscim/__init__.py``, ``__main__.py`` and
   ``cli.py`` are above every layer), and no module is over ~500 lines.
 
@@ -22,7 +23,9 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "mockscim"
-LAYERS = ("dialect", "tenant", "http", "testkit")
+LAYERS = ("dialect", "tenant", "http", "testkit", "realtenant")
+#: How high each layer stands; two of one height stand beside each other.
+HEIGHT = {"dialect": 0, "tenant": 1, "http": 2, "testkit": 3, "realtenant": 3}
 #: The top of the house: the public face and the entry points.
 TOP = len(LAYERS)
 WEB_LIBRARIES = frozenset({"flask", "werkzeug", "waitress", "requests"})
@@ -78,6 +81,10 @@ def sources() -> list[Path]:
     return sorted(PACKAGE.rglob("*.py"))
 
 
+def _height(layer: int) -> int:
+    return HEIGHT[LAYERS[layer]] if layer < TOP else max(HEIGHT.values()) + 1
+
+
 def problems(files: list[Path], root: Path = PACKAGE) -> list[str]:
     """Every broken rule in ``files`` (of the package at ``root``), as ``file:line: rule``."""
     out: list[str] = []
@@ -96,7 +103,12 @@ def problems(files: list[Path], root: Path = PACKAGE) -> list[str]:
                 continue
             if own == 2 and target == 3:
                 out.append(f"{where}: http never imports the testkit")
-            if target > own:
+            if target != own and _height(target) == _height(own):
+                out.append(
+                    f"{where}: {LAYERS[own]} and {LAYERS[target]} stand beside each other "
+                    "(neither imports the other)"
+                )
+            if _height(target) > _height(own):
                 out.append(
                     f"{where}: an upward import ({LAYERS[own] if own < TOP else 'top'} may not "
                     f"import {LAYERS[target] if target < TOP else 'the package face'})"
@@ -136,6 +148,10 @@ def test_no_module_is_over_500_lines() -> None:
         ("tenant", "from mockscim.http.context import tenant", "an upward import"),
         ("http", "from mockscim.testkit.handle import MockScim", "never imports the testkit"),
         ("testkit", "import mockscim.cli", "an upward import"),
+        ("testkit", "from mockscim.realtenant.remote import Remote", "beside each other"),
+        ("realtenant", "from mockscim.testkit.handle import MockScim", "beside each other"),
+        ("http", "import mockscim.realtenant.drift", "an upward import"),
+        ("realtenant", "from mockscim import MockScim", "an upward import"),
     ],
 )
 def test_a_planted_import_is_named_with_file_line_and_rule(

@@ -29,12 +29,12 @@ from mockscim import LiveServer, Tenant, create_app, load_fixtures
 from mockscim.cli import main
 from mockscim.dialect.attributes import ENTERPRISE, WORKSPACE
 from mockscim.http.adapter import INPROCESS_ROOT
-from mockscim.testkit.drift import remote_of
-from mockscim.testkit.normalise import Report, timestamp
-from mockscim.testkit.redact import Pseudonyms
-from mockscim.testkit.remote import Remote, RemoteError, saas_root
-from mockscim.testkit.snapshot import Options, Raw, build, read_tenant
-from mockscim.testkit.snapshot import snapshot as take_snapshot
+from mockscim.realtenant.drift import remote_of
+from mockscim.realtenant.normalise import Report, timestamp
+from mockscim.realtenant.redact import Pseudonyms
+from mockscim.realtenant.remote import Remote, RemoteError, saas_root
+from mockscim.realtenant.snapshot import Options, Raw, build, read_tenant
+from mockscim.realtenant.snapshot import snapshot as take_snapshot
 
 CREDENTIALS = ["--client-id", "mockscim", "--client-secret", "mockscim-secret"]
 FILES = ["clients", "directories", "groups", "roles", "schemas", "users"]

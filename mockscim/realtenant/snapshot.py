@@ -1,7 +1,7 @@
 """``mockscim snapshot``: a tenant, read through its public API, written as a fixtures directory
 that ``mockscim serve --fixtures DIR`` loads as it is (``docs/snapshot-and-drift.md``).
 
-Read, with GET only (:class:`~mockscim.testkit.remote.Remote` in read-only mode): the users
+Read, with GET only (:class:`~mockscim.realtenant.remote.Remote` in read-only mode): the users
 (paged, at most ``max_users``), ``/Schemas?filter=name eq "User"`` (the tenant's custom
 attributes), the groups (unless left out) and the roles. Then normalised to the fixture format
 (:mod:`.normalise`), the directories inferred (:mod:`.directories`), optionally redacted
@@ -23,9 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from mockscim.tenant.fixtures import FixtureError, load_fixtures
-from mockscim.testkit.directories import infer_directories
-from mockscim.testkit.normalise import (
+from mockscim.realtenant.directories import infer_directories
+from mockscim.realtenant.normalise import (
     Ids,
     Report,
     declarations,
@@ -34,8 +33,9 @@ from mockscim.testkit.normalise import (
     settle_managers,
     settle_members,
 )
-from mockscim.testkit.redact import DEFAULT_KEY, redact_users
-from mockscim.testkit.remote import Remote, RemoteError
+from mockscim.realtenant.redact import DEFAULT_KEY, redact_users
+from mockscim.realtenant.remote import Remote, RemoteError
+from mockscim.tenant.fixtures import FixtureError, load_fixtures
 
 __all__ = ["DEFAULT_CLIENT", "Options", "Snapshot", "SnapshotError", "read_tenant", "snapshot"]
 

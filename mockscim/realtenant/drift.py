@@ -3,9 +3,10 @@ and every difference between their answers (:mod:`.compare`; ``docs/snapshot-and
 
 The local mockscim is made in-process from ``--fixtures DIR`` (a snapshot of the tenant is the
 right choice: the same records, so the probes read the same ones on both sides) or the packaged
-default tenant, and called through the in-process transport; the tenant through HTTP. Both sides
-name their first user, group and role in the probes; the local side takes the tenant's own ones
-when it holds them. Differences on the allow-list (:data:`ALLOWED`, each with its reason) are
+default tenant, and called through the in-process transport
+(:class:`~mockscim.http.adapter.WSGIAdapter`); the tenant through HTTP. Both sides name their
+first user, group and role in the probes; the local side takes the tenant's own ones when it
+holds them. Differences on the allow-list (:data:`ALLOWED`, each with its reason) are
 reported but do not fail the run.
 """
 
@@ -25,13 +26,13 @@ import requests
 from mockscim.http.adapter import INPROCESS_ROOT, WSGIAdapter
 from mockscim.http.app import create_app
 from mockscim.http.control import ControlSettings
+from mockscim.realtenant.compare import Seen, compare, observe
+from mockscim.realtenant.probes import CLEANUP, MISSING_ID, PROBES, Probe
+from mockscim.realtenant.remote import Remote, RemoteError
 from mockscim.tenant import Tenant
 from mockscim.tenant.fixtures import load_fixtures
 from mockscim.tenant.packaged import default_fixtures
 from mockscim.tenant.tokens import Grant
-from mockscim.testkit.compare import Seen, compare, observe
-from mockscim.testkit.probes import CLEANUP, MISSING_ID, PROBES, Probe
-from mockscim.testkit.remote import Remote, RemoteError
 
 __all__ = [
     "ALLOWED",

@@ -23,7 +23,7 @@ from typing import Any
 
 from mockscim.dialect.attributes import WORKSPACE
 from mockscim.dialect.rules import SYSTEM_DOMAIN, USER_TYPES_BY_DIRECTORY
-from mockscim.testkit.normalise import Report
+from mockscim.realtenant.normalise import Report
 
 __all__ = ["infer_directories"]
 
