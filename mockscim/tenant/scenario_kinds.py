@@ -85,6 +85,7 @@ TIMES = Key(
     "Times (then spent)",
     minimum=1,
     selector=True,
+    listed=False,
 )
 #: The selectors of a request kind, in the order they are checked.
 SELECTORS = (USER, METHOD, PATH, TIMES)
@@ -212,6 +213,7 @@ ERROR = RequestKind(
             "text",
             "The envelope's code (default: the vendor's code for the status).",
             "Error code",
+            listed=False,
         ),
         Key(
             "message",
@@ -219,6 +221,7 @@ ERROR = RequestKind(
             "The envelope's message (default: the text that goes with the code).",
             "Error message",
             prose=True,
+            listed=False,
         ),
     ),
     flag=Flag(
@@ -268,21 +271,25 @@ LATENCY = RequestKind(
     summary="Matching requests are answered after a delay (every matching delay adds up).",
     keys=(
         *SELECTORS,
-        Key("ms", "integer", "The delay, in milliseconds (at most 60000).", "Delay (ms)"),
+        Key("ms", "integer", "A fixed delay, in milliseconds (at most 60000).", "Delay (ms)"),
         Key(
             "min_ms",
             "integer",
-            "Instead of ms: a random delay of at least this.",
+            "Instead of ms: the shortest random delay, in milliseconds.",
             "Or at least (ms)",
         ),
         Key(
-            "max_ms", "integer", "With min_ms: ... and at most this (<= 60000).", "and at most (ms)"
+            "max_ms",
+            "integer",
+            "With min_ms: the longest random delay, in milliseconds (at most 60000).",
+            "and at most (ms)",
         ),
         Key(
             "seed",
             "integer",
             "Seeds the random delays (default: the server's --seed, else random).",
             "Seed",
+            listed=False,
         ),
     ),
     check=_check_delays,
@@ -333,6 +340,7 @@ FAULT = RequestKind(
             "integer",
             "Seconds, for the Retry-After of throttle (default 30) and unavailable.",
             "Retry-After (s)",
+            listed=False,
         ),
     ),
     flag=Flag(
@@ -363,6 +371,7 @@ TOKEN_EXPIRY = TokensKind(
             "integer",
             "Live and new tokens expire after this many seconds of mock time; none: now.",
             "Expire after (s of mock time; empty: now)",
+            listed=False,
         ),
     ),
     flag=Flag(

@@ -89,6 +89,8 @@ class Key:
     example: str = ""
     #: Free text (the form spell-checks it); other text keys are names, globs and codes.
     prose: bool = False
+    #: Shown in a scenario's one-line summary (the dashboard's list of scenarios).
+    listed: bool = True
 
     def check(self, spec: dict[str, Any], out: dict[str, Any]) -> None:
         """Raise :func:`invalid` when ``spec`` holds a value this key refuses; normalise ``out``."""
