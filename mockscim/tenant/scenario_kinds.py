@@ -12,7 +12,7 @@ A scenario is a plain dict (the same in a scenarios file, the control API, the C
     {"kind": "token_expiry", "after_seconds": 60}                 # ... after 60 s of mock time
 
 :data:`REGISTRY` holds them in this order (the order of ``'kind' must be one of ...``, of the
-CLI flags and of the dashboard's list). What a definition is: :mod:`.scenario_registry`; how to
+CLI flags and of the dashboard's form). What a definition is: :mod:`.scenario_registry`; how to
 add a kind: ``docs/scenarios.md`` ("Adding a scenario kind").
 
 Pure: the standard library and :mod:`mockscim.dialect` only.

@@ -67,12 +67,13 @@ class Key:
     ``text``: a string with a character that is not white space (``forbidden`` characters
     refused); ``method``: the same, stored upper-case; ``integer``: an integer >= ``minimum``;
     ``status``: an HTTP error status, 400 to 599 (``default`` when absent); ``choice``: one of
-    ``choices``. A null value passes every check but ``status`` and ``choice``.
+    ``choices``. A null value passes every check but ``status`` and a required ``choice`` (which
+    says "must be one of" when it is missing too).
     """
 
     name: str
     type: KeyType
-    #: One sentence for people: the docs, the dashboard's hint.
+    #: One sentence for people (the dashboard shows it as the field's hint).
     help: str
     #: The dashboard form's label.
     label: str
@@ -104,7 +105,8 @@ class Key:
             if value is not None and self.type == "method":
                 out[name] = value.strip().upper()
         elif self.type == "choice":
-            if spec.get(name) not in self.choices:
+            value = spec.get(name)
+            if (value is not None or self.required) and value not in self.choices:
                 raise invalid(f"{name!r} must be one of {', '.join(self.choices)}")
         else:
             value = spec.get(name, self.default)
@@ -169,6 +171,9 @@ class RequestInfo:
 
 @dataclass
 class Scenario:
+    """One scenario as added: its checked spec (with its id), its hits and what is left of
+    ``times``, and the state its kind keeps."""
+
     id: str
     kind: str
     spec: dict[str, Any]
@@ -245,7 +250,8 @@ class Kind:
     check: Callable[[dict[str, Any]], None] | None = None
     #: Its ``mockscim serve`` option, if the command line can say it.
     flag: Flag | None = None
-    #: When a scenario of the kind is added: state it keeps (a seeded random, a grace count).
+    #: When a scenario of the kind is added, with the tenant's seed: state it keeps (a seeded
+    #: random, a grace count).
     prepare: Callable[[Scenario, int | None], None] | None = None
 
     @property
