@@ -35,6 +35,8 @@ from mockscim.tenant.fixtures import (
     scenarios_beside,
 )
 from mockscim.tenant.packaged import default_fixtures
+from mockscim.tenant.scenario_kinds import REGISTRY
+from mockscim.tenant.scenario_registry import FlagError
 from mockscim.tenant.tenants import TENANT_NAME
 
 __all__ = [
@@ -124,36 +126,14 @@ def add_serve_options(serve: argparse.ArgumentParser, *, default_port: int) -> N
         metavar="FILE",
         help="a JSON or YAML scenarios file (a scenarios.json/.yaml in --fixtures DIR is loaded too)",
     )
-    scenarios.add_argument(
-        "--non-local",
-        metavar="USER",
-        action="append",
-        default=[],
-        help="id or userName: PATCH/DELETE answer 403",
-    )
-    scenarios.add_argument(
-        "--missing",
-        metavar="USER",
-        action="append",
-        default=[],
-        help="id or userName: GET/PATCH/DELETE answer 404",
-    )
-    scenarios.add_argument(
-        "--error",
-        metavar="'METHOD PATH [STATUS]'",
-        action="append",
-        default=[],
-        help="answer STATUS (default 500) to matching requests, e.g. 'PATCH /Users/* 500'",
-    )
-    scenarios.add_argument("--latency", metavar="MS", type=int, help="delay every request by MS ms")
-    scenarios.add_argument(
-        "--fault",
-        choices=["drop", "truncate", "unavailable", "throttle"],
-        help="inject this fault into every request",
-    )
-    scenarios.add_argument(
-        "--token-ttl", metavar="SECONDS", type=int, help="tokens expire after SECONDS of mock time"
-    )
+    for kind in REGISTRY:  # a flag for each kind that has one (tenant/scenario_kinds.py)
+        if kind.flag is not None:
+            flag = kind.flag
+            options: dict[str, Any] = {"metavar": flag.metavar, "help": flag.help}
+            options.update(type=flag.type, choices=flag.choices)
+            if flag.repeat:  # each use adds one scenario
+                options.update(action="append", default=[])
+            scenarios.add_argument(flag.option, **options)
     determinism = serve.add_argument_group("deterministic mode")
     determinism.add_argument("--seed", type=int, help="seed ids, tokens and random latencies")
     determinism.add_argument(
@@ -228,22 +208,17 @@ def scenarios_from_args(
     specs: list[Any] = list(scenarios_beside(fixtures_dir)) if own and fixtures_dir else []
     if args.scenarios:
         specs += read_scenarios(Path(args.scenarios))
-    specs += [{"kind": "non_local", "user": u} for u in args.non_local]
-    specs += [{"kind": "missing", "user": u} for u in args.missing]
-    for text in args.error:
-        parts = text.split()
-        if len(parts) not in (2, 3) or (len(parts) == 3 and not parts[2].isdigit()):
-            raise SystemExit(f"mockscim: --error wants 'METHOD PATH [STATUS]', got {text!r}")
-        spec: dict[str, Any] = {"kind": "error", "method": parts[0], "path": parts[1]}
-        if len(parts) == 3:
-            spec["status"] = int(parts[2])
-        specs.append(spec)
-    if args.latency is not None:
-        specs.append({"kind": "latency", "ms": args.latency})
-    if args.fault:
-        specs.append({"kind": "fault", "fault": args.fault})
-    if args.token_ttl is not None:
-        specs.append({"kind": "token_expiry", "after_seconds": args.token_ttl})
+    for kind in REGISTRY:  # in the kinds' order; a repeated flag's in the order given
+        if kind.flag is None:
+            continue
+        given = getattr(args, kind.flag.dest, None)
+        for value in (given or []) if kind.flag.repeat else [given]:
+            if value is None:
+                continue
+            try:
+                specs.append({"kind": kind.name, **kind.flag.to_spec(value)})
+            except FlagError as exc:
+                raise SystemExit(f"mockscim: {exc}") from None
     return specs
 
 

@@ -35,12 +35,12 @@ from mockscim.http.dashboard_data import (
     directory_rows,
     entry_views,
     journal_entries,
+    scenario_form,
     scenario_rows,
     search_users,
     user_page,
 )
 from mockscim.tenant.clock import format_timestamp
-from mockscim.tenant.scenarios import FAULTS, KINDS
 
 __all__ = ["COOKIE", "DASHBOARD_PATH", "dashboard", "ui_url"]
 
@@ -196,9 +196,7 @@ def scenarios() -> str:
         "dashboard/scenarios.html",
         title="Scenarios",
         scenarios=scenario_rows(tenant()),
-        kinds=KINDS,
-        faults=FAULTS,
-        methods=METHODS,
+        form=scenario_form(),
     )
 
 

@@ -27,6 +27,8 @@ from mockscim.dialect.errors import ScimError
 from mockscim.dialect.redaction import redact_json
 from mockscim.tenant import Tenant
 from mockscim.tenant.journal import Entry
+from mockscim.tenant.scenario_kinds import REGISTRY
+from mockscim.tenant.scenario_registry import COMMON_KEYS, Key
 
 __all__ = [
     "JournalQuery",
@@ -37,6 +39,7 @@ __all__ = [
     "entry_views",
     "journal_entries",
     "pretty",
+    "scenario_form",
     "scenario_rows",
     "search_users",
     "user_page",
@@ -309,8 +312,12 @@ def entry_view(entry: Entry, kinds: dict[str, str]) -> dict[str, Any]:
 
 # -- scenarios --------------------------------------------------------------------------------------
 
-#: The members a scenario's row shows besides kind, id and hits (its selectors and effect).
-_SHOWN = ("user", "method", "path", "status", "fault", "ms", "min_ms", "max_ms", "after")
+
+def _listed(kind: str) -> tuple[str, ...]:
+    """The members a scenario's row shows besides kind, id and hits (its selectors and effect:
+    the keys its kind lists)."""
+    definition = REGISTRY.get(kind)
+    return tuple(k.name for k in definition.keys if k.listed) if definition is not None else ()
 
 
 def scenario_rows(tenant: Tenant) -> list[dict[str, Any]]:
@@ -320,7 +327,8 @@ def scenario_rows(tenant: Tenant) -> list[dict[str, Any]]:
             k: v for k, v in described.items() if k not in ("kind", "id", "hits", "spent", "name")
         }
         details = {k: v for k, v in details.items() if v is not None}
-        summary = ", ".join(f"{k} {details[k]}" for k in _SHOWN if k in details)
+        shown = _listed(described["kind"])
+        summary = ", ".join(f"{k} {details[k]}" for k in shown if k in details)
         rows.append(
             {
                 "id": described["id"],
@@ -336,3 +344,42 @@ def scenario_rows(tenant: Tenant) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def scenario_form() -> dict[str, Any]:
+    """The form that adds a scenario, from the kinds' definitions (:mod:`mockscim.tenant.
+    scenario_kinds`): the kinds with their one-line summary, then one field per member, shown for
+    the kinds that take it (``kinds`` empty: every kind)."""
+    fields: dict[str, dict[str, Any]] = {}
+    common = {key.name for key in COMMON_KEYS}
+    kinds = list(REGISTRY)
+    for kind in kinds:
+        for key in kind.all_keys:
+            field = fields.get(key.name)
+            if field is None:
+                field = fields[key.name] = _form_field(key)
+            if key.name not in common:
+                field["kinds"].append(kind.name)
+    return {
+        "kinds": [(kind.name, kind.summary) for kind in kinds],
+        # The members every kind takes come last (after every kind's own).
+        "fields": sorted(fields.values(), key=lambda field: field["name"] in common),
+    }
+
+
+def _form_field(key: Key) -> dict[str, Any]:
+    return {
+        "name": key.name,
+        "id": "s-" + key.name.replace("_", "-"),
+        "label": key.label,
+        "help": key.help,
+        "kinds": [],
+        # A method: any, or one of METHODS; a choice: one of its choices (or none, if optional).
+        "select": key.type in ("method", "choice"),
+        "options": METHODS if key.type == "method" else key.choices,
+        "empty": "any" if key.type == "method" else None if key.required else "(none)",
+        "number": key.type in ("integer", "status"),
+        "placeholder": key.example,
+        # Names, globs and codes are not words; free text and numbers keep the browser's default.
+        "spellcheck_off": key.type == "text" and not key.prose,
+    }

@@ -1,15 +1,11 @@
 """Scenarios: the error paths a real tenant cannot produce on demand, named in SCIM terms.
 
-A scenario is a plain dict (the same in a scenarios file, the control API, the CLI and Python)::
-
-    {"kind": "non_local",   "user": "jdoe"}                       # PATCH/DELETE answer 403
-    {"kind": "missing",     "user": "jdoe", "after": 1}           # GET/PATCH/DELETE answer 404
-    {"kind": "error",       "method": "PATCH", "path": "/Users/*", "status": 500, "times": 2}
-    {"kind": "latency",     "path": "/Users*", "ms": 250}         # or "min_ms"/"max_ms"/"seed"
-    {"kind": "fault",       "fault": "drop" | "truncate" | "unavailable" | "throttle",
-                            "retry_after": 30}
-    {"kind": "token_expiry"}                                      # every issued token expires now
-    {"kind": "token_expiry", "after_seconds": 60}                 # ... after 60 s of mock time
+A scenario is a plain dict (the same in a scenarios file, the control API, the CLI and Python);
+its kinds are defined in :mod:`mockscim.tenant.scenario_kinds` (one definition each, in a
+registry), what a kind is in :mod:`mockscim.tenant.scenario_registry`. This module holds one
+tenant's live scenarios (:class:`Scenarios`) and asks each its kind's behaviour, by where the kind
+acts: on a request before authentication (:meth:`Scenarios.for_request`), on a request about a
+user (:meth:`Scenarios.is_missing`, :meth:`Scenarios.is_non_local`), on tokens when it is added.
 
 Selectors: ``method`` (any case; default any), ``path`` (a glob; relative to the SCIM base, so
 ``/Users/*`` matches the plain and the tenant path; a pattern that starts with ``/SAAS`` or ``/_``
@@ -20,202 +16,71 @@ then the scenario is spent; default until cleared).
 Every scenario counts its ``hits``; :meth:`Scenarios.unused` lists those that never matched, so a
 test can warn that it set a trap its client never walked into.
 
-Pure: imports nothing outside the standard library and the core modules.
+Pure: imports nothing outside the standard library and :mod:`mockscim.dialect`.
 """
 
 from __future__ import annotations
 
 import fnmatch
-import random
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
-from mockscim.dialect.errors import (
-    InternalError,
-    ScenarioInvalid,
-    ScimError,
-    ServiceUnavailable,
-    TooManyRequests,
+from mockscim.dialect.errors import ScenarioInvalid
+from mockscim.tenant.scenario_kinds import FAULTS, REGISTRY, injected_error
+from mockscim.tenant.scenario_registry import (
+    Action,
+    Effect,
+    Registry,
+    RequestInfo,
+    RequestKind,
+    Scenario,
+    TokensKind,
+    UserKind,
+    invalid,
 )
 
 __all__ = [
     "FAULTS",
     "KINDS",
+    "REGISTRY",
     "Action",
     "RequestInfo",
     "Scenario",
     "Scenarios",
+    "injected_error",
     "parse_scenario",
 ]
 
-KINDS = ("non_local", "missing", "error", "latency", "fault", "token_expiry")
-#: The kinds matched against every request (the others act on users, inside the tenant).
-_REQUEST_KINDS = frozenset({"error", "latency", "fault"})
-FAULTS = ("drop", "truncate", "unavailable", "throttle")
-_KNOWN_KEYS = {
-    "non_local": {"user"},
-    "missing": {"user", "after"},
-    "error": {"method", "path", "user", "status", "code", "message", "times"},
-    "latency": {"method", "path", "user", "ms", "min_ms", "max_ms", "seed", "times"},
-    "fault": {"method", "path", "user", "fault", "retry_after", "times"},
-    "token_expiry": {"after_seconds"},
-}
+#: The kinds defined in :mod:`.scenario_kinds`, in their order (the registry is what is read at
+#: run time: a kind planted by a test shows there, not here).
+KINDS = REGISTRY.names()
+#: Each built-in kind's members (``tests/test_dashboard.py`` holds the form to these).
+_KNOWN_KEYS = {kind.name: {key.name for key in kind.keys} for kind in REGISTRY}
 _COMMON = {"kind", "id", "name"}
-
-
-@dataclass(frozen=True)
-class RequestInfo:
-    """What a scenario can match on."""
-
-    method: str
-    #: The path below the SCIM base (``/Users/abc``), or the whole path outside it.
-    path: str
-    full_path: str
-    #: The user the request is about: the id in the path, or a userName it names (create/search).
-    user_id: str | None = None
-    user_name: str | None = None
-
-
-@dataclass
-class Scenario:
-    id: str
-    kind: str
-    spec: dict[str, Any]
-    hits: int = 0
-    remaining: int | None = None
-    #: For ``missing``: requests about the user that still succeed before it goes missing.
-    grace: int = 0
-    _rng: random.Random | None = field(default=None, repr=False)
-
-    @property
-    def spent(self) -> bool:
-        return self.remaining is not None and self.remaining <= 0
-
-    def describe(self) -> dict[str, Any]:
-        return {
-            **self.spec,
-            "id": self.id,
-            "hits": self.hits,
-            "remaining": self.remaining,
-            "spent": self.spent,
-        }
-
-
-@dataclass(frozen=True)
-class Action:
-    """What the request pipeline must do for one request."""
-
-    delay_seconds: float = 0.0
-    #: ``drop``, ``truncate`` or None.
-    fault: str | None = None
-    error: ScimError | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-    scenario_ids: tuple[str, ...] = ()
-
-
-def _fail(detail: str) -> ScenarioInvalid:
-    return ScenarioInvalid(detail, message=f"The scenario is invalid: {detail}")
-
-
-def _int(
-    spec: dict[str, Any], key: str, *, minimum: int = 0, default: int | None = None
-) -> int | None:
-    value = spec.get(key, default)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise _fail(f"{key!r} must be an integer >= {minimum}")
-    return value
-
-
-def _str(spec: dict[str, Any], key: str) -> str | None:
-    value = spec.get(key)
-    if value is not None and (not isinstance(value, str) or not value.strip()):
-        raise _fail(f"{key!r} must be a non-empty string")
-    return value
 
 
 def parse_scenario(spec: Any) -> dict[str, Any]:
     """Check a scenario dict and return it normalised (kind lower-case, method upper-case)."""
-    if not isinstance(spec, dict):
-        raise _fail("a scenario is a JSON object with a 'kind'")
-    kind = spec.get("kind")
-    if not isinstance(kind, str) or kind.strip().lower() not in KINDS:
-        raise _fail(f"'kind' must be one of {', '.join(KINDS)}")
-    kind = kind.strip().lower()
-    unknown = set(spec) - _KNOWN_KEYS[kind] - _COMMON
-    if unknown:
-        raise _fail(f"unknown member(s) for {kind}: {', '.join(sorted(unknown))}")
-    out = dict(spec)
-    out["kind"] = kind
-    for key in ("user", "path", "code", "message", "name", "id"):
-        _str(spec, key)
-    if "/" in str(spec.get("id", "")):
-        raise _fail("'id' must not contain '/'")
-    method = _str(spec, "method")
-    if method is not None:
-        out["method"] = method.strip().upper()
-    if kind in ("non_local", "missing") and not spec.get("user"):
-        raise _fail(f"{kind} needs a 'user' (an id or a userName)")
-    _int(spec, "times", minimum=1)
-    _int(spec, "after")
-    _int(spec, "after_seconds")
-    if kind == "error":
-        status = _int(spec, "status", minimum=400, default=500)
-        if status is None or status > 599:
-            raise _fail("'status' must be an HTTP error status, 400 to 599")
-    if kind == "latency":
-        fixed, low, high = _int(spec, "ms"), _int(spec, "min_ms"), _int(spec, "max_ms")
-        _int(spec, "seed")
-        if (fixed is None) == (low is None and high is None):
-            raise _fail("latency needs 'ms', or 'min_ms' and 'max_ms'")
-        if fixed is None and (low is None or high is None or low > high):
-            raise _fail("latency needs 'min_ms' <= 'max_ms'")
-        if max(fixed or 0, high or 0) > 60_000:
-            raise _fail("latency is capped at 60000 ms")
-    if kind == "fault":
-        fault = spec.get("fault")
-        if fault not in FAULTS:
-            raise _fail(f"'fault' must be one of {', '.join(FAULTS)}")
-        _int(spec, "retry_after")
-    return out
+    return REGISTRY.parse(spec)
 
 
 def _spec(kind: str, **members: Any) -> dict[str, Any]:
     return {"kind": kind, **{k: v for k, v in members.items() if v is not None}}
 
 
-#: Default error for an injected status: the vendor's text where it has one.
-_STATUS_ERRORS: dict[int, tuple[str, str]] = {
-    400: ("bad.request", "The request is invalid"),
-    401: ("unauthorized", "No authentication provided"),
-    403: ("forbidden", "User is not authorized to perform the task."),
-    404: ("not.found", "The requested resource does not exist"),
-    409: ("conflict", "The resource already exists"),
-    429: (TooManyRequests.code, TooManyRequests.message),
-    500: (InternalError.code, InternalError.message),
-    503: (ServiceUnavailable.code, ServiceUnavailable.message),
-}
-
-
-def injected_error(spec: dict[str, Any]) -> ScimError:
-    status = int(spec.get("status", 500))
-    code, message = _STATUS_ERRORS.get(status, ("injected.error", "An injected error occurred"))
-    error = ScimError(f"injected by scenario {spec.get('id', '')}".strip())
-    error.status = status
-    error.code = str(spec.get("code") or code)
-    error.message = str(spec.get("message") or message)
-    return error
-
-
 class Scenarios:
-    """The scenarios of one tenant. Thread-safe."""
+    """The scenarios of one tenant. Thread-safe.
 
-    def __init__(self, seed: int | None = None) -> None:
+    ``registry``: the kinds it accepts (default every kind of :mod:`.scenario_kinds`)."""
+
+    def __init__(self, seed: int | None = None, *, registry: Registry = REGISTRY) -> None:
+        self._registry = registry
         self._lock = threading.Lock()
         self._items: list[Scenario] = []
+        #: The request kinds' scenarios of ``_items``, in order (what every request asks about);
+        #: replaced, never changed, so that a reader without the lock sees a whole tuple.
+        self._on_requests: tuple[Scenario, ...] = ()
         self._counter = 0
         self._seed = seed
         #: The ids of the user scenarios (non_local, missing) that acted during the request this
@@ -238,13 +103,16 @@ class Scenarios:
                 if sid not in taken:
                     break
         elif sid in taken:
-            raise _fail(f"a scenario with id {sid!r} exists")
+            raise invalid(f"a scenario with id {sid!r} exists")
         taken.add(sid)
         clean["id"] = sid
-        scenario = Scenario(sid, clean["kind"], clean, remaining=clean.get("times"))
-        scenario.grace = int(clean.get("after") or 0)
-        if clean["kind"] == "latency" and "ms" not in clean:
-            scenario._rng = random.Random(clean.get("seed", self._seed))
+        definition = self._registry.get(clean["kind"])
+        assert definition is not None  # checked by the registry's parse
+        scenario = Scenario(
+            sid, clean["kind"], clean, remaining=clean.get("times"), definition=definition
+        )
+        if definition.prepare is not None:
+            definition.prepare(scenario, self._seed)
         return scenario
 
     # -- the catalogue by name (what tests read best) ------------------------------------------
@@ -320,8 +188,8 @@ class Scenarios:
         if isinstance(specs, dict):
             specs = [specs]
         if not isinstance(specs, list):
-            raise _fail("expected a scenario, a list of them, or {'scenarios': [...]}")
-        cleaned = [parse_scenario(spec) for spec in specs]
+            raise invalid("expected a scenario, a list of them, or {'scenarios': [...]}")
+        cleaned = [self._registry.parse(spec) for spec in specs]
         with self._lock:
             taken = {s.id for s in self._items}
             counter = self._counter
@@ -331,10 +199,10 @@ class Scenarios:
                 self._counter = counter
                 raise
             self._items.extend(built)
-        for scenario in built:
-            if scenario.kind == "token_expiry" and self.on_token_expiry is not None:
-                scenario.hits += 1
-                self.on_token_expiry(scenario.spec.get("after_seconds"))
+            self._items_changed()
+        for scenario in built:  # outside the lock, as before: the hooks run tenant code
+            if isinstance(scenario.definition, TokensKind):
+                scenario.definition.act(scenario, self)
         return built
 
     def all(self) -> list[dict[str, Any]]:
@@ -359,12 +227,18 @@ class Scenarios:
         with self._lock:
             before = len(self._items)
             self._items = [s for s in self._items if s.id != sid]
+            self._items_changed()
             return len(self._items) != before
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self._items_changed()
             self._counter = 0
+
+    def _items_changed(self) -> None:
+        """Under the lock, after ``_items`` changed."""
+        self._on_requests = tuple(s for s in self._items if isinstance(s.definition, RequestKind))
 
     # -- matching -------------------------------------------------------------------------------
 
@@ -403,62 +277,38 @@ class Scenarios:
 
     def has_request_scenarios(self) -> bool:
         """Is there a latency, fault or error scenario left to match? (Cheap: no lock.)"""
-        return any(s.kind in _REQUEST_KINDS and not s.spent for s in self._items)
+        return any(not s.spent for s in self._on_requests)
 
     def selects_users(self) -> bool:
         """Does a request-level scenario select by user (so requests must name theirs)?"""
-        return any(s.kind in _REQUEST_KINDS and "user" in s.spec for s in self._items)
+        return any("user" in s.spec for s in self._on_requests)
 
     def for_request(self, info: RequestInfo) -> Action:
-        """Latency, faults and injected errors for one request (counted as hits)."""
-        delay = 0.0
-        fault: str | None = None
-        error: ScimError | None = None
-        headers: dict[str, str] = {}
+        """Latency, faults and injected errors for one request (counted as hits): every request
+        kind whose selectors match is asked in turn, and adds to the request's effect."""
+        effect = Effect()
         ids: list[str] = []
         with self._lock:
-            for scenario in self._items:
-                if scenario.kind not in ("latency", "fault", "error"):
-                    continue
-                if not self._selects(scenario, info):
-                    continue
-                if scenario.kind == "latency":
-                    spec = scenario.spec
-                    if "ms" in spec:
-                        ms = float(spec["ms"])
-                    else:
-                        assert scenario._rng is not None
-                        ms = scenario._rng.uniform(spec["min_ms"], spec["max_ms"])
-                    delay += ms / 1000
-                elif fault is None and error is None:
-                    if scenario.kind == "fault":
-                        kind = scenario.spec["fault"]
-                        retry = scenario.spec.get("retry_after")
-                        if kind == "throttle":
-                            error = TooManyRequests(f"scenario {scenario.id}")
-                            headers["Retry-After"] = str(retry if retry is not None else 30)
-                        elif kind == "unavailable":
-                            error = ServiceUnavailable(f"scenario {scenario.id}")
-                            if retry is not None:
-                                headers["Retry-After"] = str(retry)
-                        else:
-                            fault = kind
-                    else:
-                        error = injected_error(scenario.spec)
-                else:
-                    continue
-                self._hit(scenario)
-                ids.append(scenario.id)
-        return Action(delay, fault, error, headers, tuple(ids))
+            for scenario in self._on_requests:
+                definition = scenario.definition
+                assert isinstance(definition, RequestKind)
+                if self._selects(scenario, info) and definition.act(scenario, effect):
+                    self._hit(scenario)
+                    ids.append(scenario.id)
+        return effect.action(tuple(ids))
 
-    def _user_state(self, kind: str, user_id: str, user_name: str, *, count: bool) -> str | None:
+    def on_user(self, kind: str, user_id: str, user_name: str, *, count: bool = True) -> str | None:
+        """The id of the first scenario of the user kind ``kind`` that acts on this request about
+        the user, if any (``count``: the request happens; its hit is counted, and the journal
+        names it beside the request-level ones)."""
         with self._lock:
             for scenario in self._items:
-                if scenario.kind != kind or not self._about(scenario, user_id, user_name):
+                definition = scenario.definition
+                if scenario.kind != kind or not isinstance(definition, UserKind):
                     continue
-                if kind == "missing" and scenario.grace > 0:
-                    if count:
-                        scenario.grace -= 1
+                if not self._about(scenario, user_id, user_name):
+                    continue
+                if not definition.act(scenario, count):
                     continue
                 if count:
                     self._hit(scenario)
@@ -482,8 +332,8 @@ class Scenarios:
         Each call is one request about the user: it uses up one of the scenario's ``after`` grace
         requests before the user goes missing.
         """
-        return self._user_state("missing", user_id, user_name, count=True)
+        return self.on_user("missing", user_id, user_name)
 
     def is_non_local(self, user_id: str, user_name: str) -> str | None:
         """The id of a ``non_local`` scenario for this user, if any."""
-        return self._user_state("non_local", user_id, user_name, count=True)
+        return self.on_user("non_local", user_id, user_name)
