@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 import requests
-from conftest import ROOT, serve
+from conftest import DATA, ROOT, serve
 
 from mockscim import Tenant, load_fixtures
 from mockscim.cli import main
@@ -26,7 +26,8 @@ from mockscim.realtenant.drift import ALLOWED, drift, remote_of
 from mockscim.realtenant.probes import MISSING_ID, PROBES
 from mockscim.realtenant.remote import Remote, RemoteError
 
-CREDENTIALS = ["--client-id", "mockscim", "--client-secret", "mockscim-secret"]
+#: The stand-in's client, its secret from a file as the docs advise (the flag shows in ps).
+CREDENTIALS = ["--client-id", "mockscim", "--client-secret-file", str(DATA / "client-secret.txt")]
 READS = re.compile(r"^(GET .*|POST .*/auth/oauthtoken|POST .*/(Users|Groups)/\.search)$")
 
 
