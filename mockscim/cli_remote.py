@@ -31,6 +31,7 @@ def add_tenant_commands(commands: Any) -> None:
     """``mockscim snapshot`` and ``mockscim drift`` (docs/snapshot-and-drift.md)."""
     snapshot = commands.add_parser("snapshot", help="read a tenant into a fixtures directory")
     drift = commands.add_parser("drift", help="compare a tenant's answers with mockscim's")
+    groups: dict[str, Any] = {}  # each command's limits
     for command in (snapshot, drift):
         tenant = command.add_argument_group("the tenant")
         tenant.add_argument("--url", required=True, help="the tenant's address (host or /SAAS)")
@@ -51,7 +52,9 @@ def add_tenant_commands(commands: Any) -> None:
         tenant.add_argument(
             "--retries", type=_positive, default=5, metavar="N", help="tries a request (default 5)"
         )
-        limits = command.add_argument_group("limits (each ends the run with exit code 3)")
+        limits = groups[command.prog] = command.add_argument_group(
+            "limits (each ends the run with exit code 3)"
+        )
         limits.add_argument(
             "--timeout",
             type=_seconds,
@@ -73,7 +76,7 @@ def add_tenant_commands(commands: Any) -> None:
             metavar="N",
             help="bytes read in the run, K/M/G allowed (default 1G)",
         )
-    snapshot.add_argument(
+    groups[snapshot.prog].add_argument(
         "--max-pages",
         type=_positive,
         default=10_000,
