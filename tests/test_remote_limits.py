@@ -4,8 +4,9 @@ A hostile tenant (a tiny threaded HTTP server on 127.0.0.1, port 0) pages for ev
 page, drips its body or its headers a byte at a time, or sends a body without end; ``mockscim
 snapshot`` and ``mockscim drift`` run against it with small limits: each ends within its limit
 and a margin, says one line naming the limit and the flag that raises it, exits 3 and leaves no
-directory behind. Each run is in a thread joined with a timeout, so a run that hangs fails the
-test instead of holding the suite. The secret's test reads the command's ``/proc/<pid>/cmdline``
+directory behind. The same drips over TLS, and a TLS handshake dripped, end at the request's
+deadline too. Each run is in a thread joined with a timeout, so a run that hangs fails the test
+instead of holding the suite. The secret's test reads the command's ``/proc/<pid>/cmdline``
 while the hostile tenant holds its token request.
 """
 
@@ -15,6 +16,8 @@ import base64
 import contextlib
 import json
 import os
+import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -26,8 +29,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import trustme
 
 from mockscim.cli import main
+from mockscim.realtenant.remote import LimitError, Limits, Remote
 
 #: What a loaded machine (two cores, several suites) may add to a limit.
 MARGIN = 3.0
@@ -243,6 +248,66 @@ def test_a_hostile_tenant_stops_a_drift_in_time(
     stopped(err, "drift", *words)
     assert took < limit + MARGIN, f"{took:.1f} s"
     assert list(tmp_path.iterdir()) == []
+
+
+# --- over TLS: the descriptor under the TLS socket is what the deadline shuts ----------------------
+
+
+@contextmanager
+def tls_handshake_drip() -> Iterator[str]:
+    """A TLS server that announces a 16 KiB handshake record and sends it a byte at a time."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def drip() -> None:
+        conn, _ = listener.accept()
+        with conn, contextlib.suppress(OSError):
+            conn.sendall(b"\x16\x03\x03\x40\x00")
+            while not stop.wait(0.3):
+                conn.sendall(b"\x00")
+
+    thread = threading.Thread(target=drip, daemon=True)
+    thread.start()
+    try:
+        yield f"https://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        listener.close()
+        thread.join(5)
+
+
+@pytest.mark.parametrize("mode", ["drip-body", "drip-headers", "handshake"])
+def test_a_tls_tenant_that_drips_is_cut_at_the_request_deadline(
+    mode: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    authority = trustme.CA()
+    (tmp_path / "ca.pem").write_bytes(authority.cert_pem.bytes())
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tmp_path / "ca.pem"))
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    with contextlib.ExitStack() as stack:
+        if mode == "handshake":
+            url = stack.enter_context(tls_handshake_drip())
+        else:
+            server = stack.enter_context(hostile(mode))
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            authority.issue_cert("127.0.0.1").configure_cert(context)
+            server.socket = context.wrap_socket(server.socket, server_side=True)
+            url = server.url.replace("http:", "https:")
+        client = Remote(url, token="t", tries=1, limits=Limits(request_timeout=1))
+        raised: list[BaseException] = []
+        thread = threading.Thread(target=lambda: _catch(raised, client.get, "/Users"), daemon=True)
+        thread.start()
+        thread.join(1 + MARGIN)
+        assert not thread.is_alive(), "still reading after the deadline and the margin"
+    assert isinstance(raised[0], LimitError), raised
+    assert "--request-timeout 1 s" in str(raised[0])
+
+
+def _catch(raised: list[BaseException], call: Any, *args: Any) -> None:
+    try:
+        call(*args)
+    except BaseException as exc:  # the test reads it
+        raised.append(exc)
 
 
 # --- the secret ----------------------------------------------------------------------------------

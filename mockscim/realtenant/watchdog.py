@@ -87,31 +87,47 @@ def _attach(sock: socket.socket | None) -> None:
 
 
 class _Connection(HTTPConnection):
-    _raw_socket: socket.socket | None = None
+    _watched: socket.socket | None = None
 
     def _new_conn(self) -> socket.socket:
-        self._raw_socket = sock = super()._new_conn()
+        self._watched = sock = super()._new_conn()
         _attach(sock)
         return sock
 
     def request(self, *args: Any, **kwargs: Any) -> None:
-        _attach(self._raw_socket)  # a kept-alive connection: its socket serves this request too
+        _attach(self._watched)  # a kept-alive connection: its socket serves this request too
         super().request(*args, **kwargs)
 
 
 class _TLSConnection(HTTPSConnection):
-    """As :class:`_Connection`; the TCP socket under TLS, so the handshake is watched too."""
+    """As :class:`_Connection`, but TLS moves the TCP socket's descriptor into a new object and
+    detaches the old one before its handshake: a duplicate of the descriptor is watched
+    (shutting it down ends the connection's reads, the handshake's too), and closed with the
+    connection."""
 
-    _raw_socket: socket.socket | None = None
+    _watched: socket.socket | None = None
 
     def _new_conn(self) -> socket.socket:
-        self._raw_socket = sock = super()._new_conn()
-        _attach(sock)
+        sock = super()._new_conn()
+        self._forget()
+        self._watched = sock.dup()
+        _attach(self._watched)
         return sock
 
     def request(self, *args: Any, **kwargs: Any) -> None:
-        _attach(self._raw_socket)
+        _attach(self._watched)
         super().request(*args, **kwargs)
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._forget()
+
+    def _forget(self) -> None:
+        if self._watched is not None:
+            self._watched.close()
+            self._watched = None
 
 
 class _Pool(HTTPConnectionPool):
