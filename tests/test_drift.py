@@ -17,16 +17,20 @@ from typing import Any
 
 import pytest
 import requests
-from conftest import ROOT, serve
+from conftest import DATA, ROOT, serve
+from requests.adapters import BaseAdapter
 
 from mockscim import Tenant, load_fixtures
 from mockscim.cli import main
+from mockscim.http.adapter import INPROCESS_ROOT
 from mockscim.realtenant.compare import Seen, compare, observe, shape
 from mockscim.realtenant.drift import ALLOWED, drift, remote_of
+from mockscim.realtenant.limits import Budget, Limits
 from mockscim.realtenant.probes import MISSING_ID, PROBES
-from mockscim.realtenant.remote import Remote, RemoteError
+from mockscim.realtenant.remote import LimitError, Remote, RemoteError
 
-CREDENTIALS = ["--client-id", "mockscim", "--client-secret", "mockscim-secret"]
+#: The stand-in's client, its secret from a file as the docs advise (the flag shows in ps).
+CREDENTIALS = ["--client-id", "mockscim", "--client-secret-file", str(DATA / "client-secret.txt")]
 READS = re.compile(r"^(GET .*|POST .*/auth/oauthtoken|POST .*/(Users|Groups)/\.search)$")
 
 
@@ -137,6 +141,32 @@ def test_the_write_probes_clean_up_after_a_failure() -> None:
     groups = [g["displayName"] for g in tenant.groups.scan(lambda _g: True)]
     assert not [n for n in groups if n.startswith("mockscim-drift")]
     assert "DELETE /SAAS/jersey/manager/api/scim/Users/" in " ".join(remote.sent)
+
+
+def test_a_write_run_out_of_time_still_deletes_what_it_made() -> None:
+    """The run's --timeout passes during the write probes: drift stops with the limit's line,
+    and the clean-up gets one request's time to delete the throwaway user and group."""
+    tenant = Tenant(load_fixtures(ROOT / "fixtures"))
+    remote = remote_of(tenant)
+    remote.budget = Budget(Limits(timeout=600))
+    adapter = remote.session.get_adapter(INPROCESS_ROOT + "/")
+
+    class Late(BaseAdapter):
+        def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+            if request.method == "PATCH" and "/Groups/" in (request.url or ""):
+                remote.budget.began -= 3600  # the run's hour is over
+            return adapter.send(request, **kwargs)
+
+        def close(self) -> None:
+            pass
+
+    remote.session.mount(INPROCESS_ROOT + "/", Late())
+    with pytest.raises(LimitError, match="reached --timeout 600 s"):
+        drift(remote, write=True)
+    names = [u["userName"] for u in tenant.store.scan(lambda _u: True)]
+    assert not [n for n in names if n.startswith("mockscim-drift")]
+    groups = [g["displayName"] for g in tenant.groups.scan(lambda _g: True)]
+    assert not [n for n in groups if n.startswith("mockscim-drift")]
 
 
 def test_shapes_compare_names_and_types_not_values() -> None:

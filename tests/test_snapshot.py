@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 import requests
-from conftest import ROOT, serve
+from conftest import DATA, ROOT, serve
 from requests.adapters import BaseAdapter
 
 from mockscim import LiveServer, Tenant, create_app, load_fixtures
@@ -36,7 +36,8 @@ from mockscim.realtenant.remote import Remote, RemoteError, saas_root
 from mockscim.realtenant.snapshot import Options, Raw, build, read_tenant
 from mockscim.realtenant.snapshot import snapshot as take_snapshot
 
-CREDENTIALS = ["--client-id", "mockscim", "--client-secret", "mockscim-secret"]
+#: The stand-in's client, its secret from a file as the docs advise (the flag shows in ps).
+CREDENTIALS = ["--client-id", "mockscim", "--client-secret-file", str(DATA / "client-secret.txt")]
 FILES = ["clients", "directories", "groups", "roles", "schemas", "users"]
 CUSTOM = "urn:scim:schemas:extension:workspace:tenant:acme:1.0"
 
@@ -383,13 +384,16 @@ def test_bad_input_is_one_line(
     standin: tuple[str, Tenant],
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     url, tenant = standin
     creds = CREDENTIALS
     if case == "bad-credentials":
-        creds = ["--client-id", "mockscim", "--client-secret", "wrong"]
+        monkeypatch.setenv("MOCKSCIM_CLIENT_SECRET", "wrong")
+        creds = ["--client-id", "mockscim"]
     elif case == "no-admin-scope":
-        creds = ["--client-id", "mockscim-reader", "--client-secret", "mockscim-reader-secret"]
+        monkeypatch.setenv("MOCKSCIM_CLIENT_SECRET", "mockscim-reader-secret")
+        creds = ["--client-id", "mockscim-reader"]
     elif case == "wrong-url":
         url = "http://127.0.0.1:9"
     elif case == "keeps-failing":

@@ -323,6 +323,7 @@ def drift(
                     Difference(probe.name, probe.request, aspect, ours, theirs, allowed)
                 )
     finally:
-        if write:
-            result.notes += tenant.clean_up("tenant") + mine.clean_up("mockscim")
+        if write:  # a run stopped by its --timeout still gets to delete what it made
+            with tenant.remote.budget.grace(), mine.remote.budget.grace():
+                result.notes += tenant.clean_up("tenant") + mine.clean_up("mockscim")
     return result

@@ -4,13 +4,17 @@ snapshot`` reads with and what ``mockscim drift`` probes with.
 * The address: ``--url`` may be the host (``https://acme.vmwareidentity.com``), its ``/SAAS``,
   a tenant path (``http://127.0.0.1:8080/SAAS/t/acme``) or the SCIM base itself; the client
   works out the ``/SAAS`` root from any of them.
-* A token: given (``--token``), or from the client credentials grant (``--client-id`` and
-  ``--client-secret``, HTTP Basic), fetched once, and once more when the tenant stops taking it
-  (it expired during a long read).
+* A token: given (``--token``), or from the client credentials grant (``--client-id`` and its
+  secret, HTTP Basic), fetched once, and once more when the tenant stops taking it (it expired
+  during a long read).
 * Transient failures are retried, each request up to ``tries`` times: a connection refused,
-  reset or dropped, a timeout, a body cut short, 502/503/504, and 429 (throttled), whose
-  ``Retry-After`` is honoured up to ``max_wait`` seconds. So a paging loop resumes from the page
-  that failed, not from the start.
+  reset or dropped, a request past its deadline, a body cut short, 502/503/504, and 429
+  (throttled), whose ``Retry-After`` is honoured up to ``max_wait`` seconds. So a paging loop
+  resumes from the page that failed, not from the start.
+* Limits (:mod:`.limits`): a deadline for each whole request (its sockets shut at it,
+  :mod:`.watchdog`) and for the run, a page cap for each search, a byte cap for the run; a
+  search that answers only records it answered already stops. Each is a
+  :class:`~mockscim.realtenant.errors.LimitError` naming its flag.
 * Every failure the caller cannot go on from is a :class:`RemoteError` whose message is one line
   that says what to do (a wrong address, refused credentials, a token without the ``admin``
   scope, a tenant that answers HTML).
@@ -20,7 +24,9 @@ snapshot`` reads with and what ``mockscim drift`` probes with.
 
 from __future__ import annotations
 
+import dataclasses
 import email.utils
+import json
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -30,8 +36,11 @@ from urllib.parse import urlsplit
 import requests
 
 from mockscim.dialect.paths import SAAS, SCIM_PATH, TOKEN_SUFFIX
+from mockscim.realtenant.errors import LimitError, RemoteError
+from mockscim.realtenant.limits import DEFAULT, Budget, Expired, Limits, read_body
+from mockscim.realtenant.watchdog import watched_session, watching
 
-__all__ = ["Remote", "RemoteError", "saas_root"]
+__all__ = ["LimitError", "Limits", "Remote", "RemoteError", "saas_root"]
 
 #: Statuses worth another try: the gateway's and the throttle's.
 _RETRY_STATUSES = frozenset({429, 502, 503, 504})
@@ -45,15 +54,6 @@ _NETWORK_ERRORS = (
 _SAAS = re.compile(rf"^(.*?{re.escape(SAAS)}(?:/t/[^/]+)?)(?:/.*)?$")
 #: How much of a tenant's text an error message quotes.
 _QUOTE = 160
-
-
-class RemoteError(Exception):
-    """A failure the command cannot go on from; ``str()`` is one line for the person."""
-
-    def __init__(self, message: str, status: int | None = None) -> None:
-        super().__init__(" ".join(message.split()))
-        #: The HTTP status that ended it, when a tenant answered.
-        self.status = status
 
 
 def saas_root(url: str) -> str:
@@ -112,23 +112,27 @@ class Remote:
         client_secret: str | None = None,
         token: str | None = None,
         session: requests.Session | None = None,
-        timeout: float = 60.0,
+        timeout: float | None = None,
         tries: int = 5,
         backoff: float = 0.25,
         max_wait: float = 60.0,
         read_only: bool = False,
         sleep: Callable[[float], None] = time.sleep,
+        limits: Limits = DEFAULT,
     ) -> None:
         if token is None and not (client_id and client_secret):
-            raise RemoteError("give --client-id and --client-secret, or --token")
+            raise RemoteError("give --client-id and its secret, or --token")
         self.url = url
         self.saas = saas_root(url)
         self.scim = self.saas + SCIM_PATH
-        self.session = session or requests.Session()
+        self.session = session or watched_session()
         self.client_id = client_id
         self.client_secret = client_secret
         self._token = token
-        self.timeout = timeout
+        if timeout is not None:  # the older spelling of limits.request_timeout
+            limits = dataclasses.replace(limits, request_timeout=timeout)
+        #: The run's limits and what is left of them; the run's time starts now.
+        self.budget = Budget(limits)
         self.tries = max(1, tries)
         self.backoff = backoff
         self.max_wait = max_wait
@@ -136,6 +140,15 @@ class Remote:
         self.sleep = sleep
         #: Every request sent, as ``METHOD path`` (what the tests compare with a journal).
         self.sent: list[str] = []
+
+    @property
+    def limits(self) -> Limits:
+        return self.budget.limits
+
+    @property
+    def timeout(self) -> float:
+        """The deadline of one whole request, in seconds (``limits.request_timeout``)."""
+        return self.budget.limits.request_timeout
 
     # -- sending --------------------------------------------------------------------------------
 
@@ -150,39 +163,76 @@ class Remote:
         auth: tuple[str, str] | None = None,
     ) -> requests.Response:
         """One request, retried while it fails in passing; the last answer, whatever its
-        status. :class:`RemoteError` when the tenant cannot be reached at all."""
+        status, its body read. :class:`RemoteError` when the tenant cannot be reached at all,
+        :class:`LimitError` when a limit ends it."""
         method = method.upper()
         if self.read_only and method != "GET" and not url.endswith(TOKEN_SUFFIX):
             raise RemoteError(f"refused to send {method} {url}: this command only reads")
         shown = f"{method} {urlsplit(url).path}"
         for attempt in range(1, self.tries + 1):
             last = attempt == self.tries
+            deadline, the_runs = self.budget.deadline(shown)
             self.sent.append(shown)
             try:
-                reply = self.session.request(
+                reply = self._exchange(
                     method,
                     url,
+                    deadline,
+                    shown,
                     params=params,
                     data=data,
                     headers=dict(headers or {}),
                     auth=auth,
-                    timeout=self.timeout,
-                    allow_redirects=False,
                 )
+            except Expired:
+                if the_runs:
+                    raise self.budget.run_over(shown) from None
+                if last:
+                    raise self.budget.request_over(shown, self.tries) from None
+                self._wait(self._pause(attempt))
+                continue
             except _NETWORK_ERRORS as exc:
                 if last:
                     raise RemoteError(
                         f"cannot reach {self.saas} ({shown}): {_reason(exc)}; gave up after "
                         f"{self.tries} tries"
                     ) from exc
-                self.sleep(self._pause(attempt))
+                self._wait(self._pause(attempt))
                 continue
             if reply.status_code in _RETRY_STATUSES and not last:
-                wait = retry_after(reply, self._pause(attempt))
-                self.sleep(min(wait, self.max_wait))
+                self._wait(min(retry_after(reply, self._pause(attempt)), self.max_wait))
                 continue
             return reply
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _exchange(
+        self, method: str, url: str, deadline: float, shown: str, **kwargs: Any
+    ) -> requests.Response:
+        """One try, whole by ``deadline``: its sockets shut at it (:mod:`.watchdog`), no read
+        of the socket longer than what is left, its body read in chunks against it."""
+        with watching(deadline) as watch:
+            left = max(deadline - self.budget.clock(), 0.001)
+            try:
+                reply = self.session.request(
+                    method, url, timeout=(left, left), allow_redirects=False, stream=True, **kwargs
+                )
+                read_body(reply, deadline, self.budget, shown)
+            except (Expired, LimitError):
+                raise
+            except Exception as exc:
+                if watch.fired or isinstance(exc, requests.Timeout):
+                    raise Expired(shown) from exc
+                if self.budget.clock() >= deadline:
+                    raise Expired(shown) from exc
+                raise
+            if watch.fired:  # shut mid-headers, http.client may take the cut for their end
+                reply.close()
+                raise Expired(shown)
+        return reply
+
+    def _wait(self, seconds: float) -> None:
+        """A pause before another try, never past the run's end."""
+        self.sleep(min(seconds, self.budget.time_left()))
 
     def _pause(self, attempt: int) -> float:
         return float(min(self.backoff * 2 ** (attempt - 1), self.max_wait))
@@ -279,12 +329,18 @@ class Remote:
     ) -> Iterator[list[dict[str, Any]]]:
         """The resources of a search, a page at a time (``startIndex``/``count``), at most
         ``limit``. A page that fails in passing is asked again (:meth:`send`); the pages before
-        it are not. ``on_total`` hears ``totalResults`` from the first page."""
-        start, seen = 1, 0
+        it are not. ``on_total`` hears ``totalResults`` from the first page. A search of more
+        than ``max_pages`` pages, or a page of records all read already (a tenant that repeats
+        a page), is a :class:`LimitError`: a tenant that pages for ever ends."""
+        start, seen, asked = 1, 0, 0
+        known: set[str] = set()
         while limit is None or seen < limit:
+            if self.limits.max_pages is not None and asked >= self.limits.max_pages:
+                raise self.budget.pages_over("GET " + path)
             count = page_size if limit is None else min(page_size, limit - seen)
             query = {**(params or {}), "startIndex": str(start), "count": str(count)}
             body = self.get(path, query)
+            asked += 1
             resources = body.get("Resources") or []
             total = body.get("totalResults")
             if not isinstance(resources, list) or not isinstance(total, int):
@@ -294,12 +350,25 @@ class Remote:
             page = [r for r in resources if isinstance(r, dict)]
             if not page:
                 return
+            keys = {_key(r) for r in page}
+            if keys <= known:
+                raise LimitError(
+                    f"GET {path} answered page {asked} (startIndex {start}) with records already "
+                    "read: the tenant does not page, so the read stops"
+                )
+            known |= keys
             page = page[: None if limit is None else limit - seen]
             seen += len(page)
             start += len(resources)
             yield page
             if start > total:
                 return
+
+
+def _key(record: dict[str, Any]) -> str:
+    """What tells a record of a search from the others: its id, else all of it."""
+    rid = record.get("id")
+    return "id:" + rid if isinstance(rid, str) else json.dumps(record, sort_keys=True, default=str)
 
 
 def _reason(exc: Exception) -> str:
