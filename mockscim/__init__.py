@@ -9,6 +9,10 @@ promised. Four layers sit below, each importing only the ones under it (``tests/
 * :mod:`mockscim.http`: the Flask app, its views and servers;
 * :mod:`mockscim.testkit`: the pytest plugin and the test handle.
 
+Beside the layers, the entry points: :mod:`mockscim.cli` (``serve``, ``exec``; their flags and
+files checked by :mod:`mockscim.cli_checks` before anything loads), :mod:`mockscim.cli_remote`
+(``snapshot``, ``drift``) and :mod:`mockscim.progress` (a long load's progress bar).
+
 The names load lazily (PEP 562), so ``import mockscim.dialect.filter`` does not import Flask.
 Module paths of version 0.1 (``mockscim.web``, ``mockscim.findings``, ...) still import, with a
 :class:`DeprecationWarning`, until the next release; the CHANGELOG says where each moved.
