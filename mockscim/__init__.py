@@ -12,6 +12,10 @@ top one (``tests/test_layers.py``):
 * :mod:`mockscim.realtenant`, beside the test kit: the client of real tenants (``mockscim
   snapshot``, ``mockscim drift``).
 
+Beside the layers, the entry points: :mod:`mockscim.cli` (``serve``, ``exec``; their flags and
+files checked by :mod:`mockscim.cli_checks` before anything loads), :mod:`mockscim.cli_remote`
+(``snapshot``, ``drift``) and :mod:`mockscim.progress` (a long load's progress bar).
+
 The names load lazily (PEP 562), so ``import mockscim.dialect.filter`` does not import Flask.
 Module paths that moved (:data:`MOVED`: those of version 0.1, ``mockscim.web``,
 ``mockscim.findings``, ..., and modules that left the test kit, ``mockscim.testkit.drift``, ...)

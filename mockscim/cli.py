@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from flask import Flask
 
 from mockscim import __version__
+from mockscim.cli_checks import OneLineParser, UsageError, check_args, tenant_specs
 from mockscim.cli_remote import TENANT_COMMANDS, add_tenant_commands, run_tenant_command
 from mockscim.dialect.errors import ScimError
 from mockscim.dialect.paths import SCIM_BASE, TOKEN_PATH, tenant_saas
@@ -37,7 +38,6 @@ from mockscim.tenant.fixtures import (
 from mockscim.tenant.packaged import default_fixtures
 from mockscim.tenant.scenario_kinds import REGISTRY
 from mockscim.tenant.scenario_registry import FlagError
-from mockscim.tenant.tenants import TENANT_NAME
 
 __all__ = [
     "add_serve_options",
@@ -164,7 +164,7 @@ def add_serve_options(serve: argparse.ArgumentParser, *, default_port: int) -> N
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(  # a usage error is one line (mockscim/cli_checks.py)
         prog="mockscim", description="A mock Workspace ONE Access (vIDM) SCIM 1.1 tenant."
     )
     parser.add_argument("--version", action="version", version=f"mockscim {__version__}")
@@ -218,7 +218,7 @@ def scenarios_from_args(
             try:
                 specs.append({"kind": kind.name, **kind.flag.to_spec(value)})
             except FlagError as exc:
-                raise SystemExit(f"mockscim: {exc}") from None
+                raise UsageError(str(exc)) from None
     return specs
 
 
@@ -248,29 +248,13 @@ def _with_client(fixtures: Fixtures, client_id: str, secret: str) -> Fixtures:
     return dataclasses.replace(fixtures, clients=clients)
 
 
-DEFAULT_TENANT = "mockscim"
-
-
-def tenant_specs(args: argparse.Namespace) -> list[tuple[str, str | None]]:
-    """``--tenant NAME[=DIR]`` flags as (name, fixtures directory or None), the default first."""
-    specs: list[tuple[str, str | None]] = []
-    for text in args.tenant or [DEFAULT_TENANT]:
-        name, sep, directory = text.partition("=")
-        if not TENANT_NAME.fullmatch(name) or (sep and not directory):
-            raise SystemExit(f"mockscim: --tenant wants NAME or NAME=DIR, got {text!r}")
-        if any(n.casefold() == name.casefold() for n, _ in specs):
-            raise SystemExit(f"mockscim: tenant {name!r} is given twice")
-        specs.append((name, directory or None))
-    return specs
-
-
 def tenants_from_args(
     args: argparse.Namespace, progress: LoadProgress | None = None
 ) -> list[Tenant]:
     """Every tenant the command line asks for, the default first, each with its own state;
     ``progress`` shows a long load (:mod:`mockscim.progress`)."""
     if (args.client_id or args.client_secret) and not (args.client_id and args.client_secret):
-        raise SystemExit("mockscim: --client-id and --client-secret go together")  # before a load
+        raise UsageError("--client-id and --client-secret go together")  # before a load
     tenants = []
     for index, (name, directory) in enumerate(tenant_specs(args)):
         chosen = directory or args.fixtures
@@ -430,7 +414,13 @@ def _split_command(argv: list[str]) -> tuple[list[str], list[str] | None]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     words, command = _split_command(list(sys.argv[1:] if argv is None else argv))
-    args = build_parser().parse_args(words)
+    try:
+        args = build_parser().parse_args(words)
+        if args.command in ("serve", "exec"):  # every flag and file, before anything is loaded
+            check_args(args)
+    except UsageError as exc:
+        print(f"mockscim: {exc}", file=sys.stderr)
+        return 2
     if args.command in TENANT_COMMANDS:
         return run_tenant_command(args)
     if args.command == "exec":
@@ -444,10 +434,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     progress = LoadProgress()
     try:
         tenants = tenants_from_args(args, progress)
-    except (FixtureError, ScimError) as exc:
+    except (FixtureError, ScimError, UsageError) as exc:
         print(f"mockscim: {exc}", file=sys.stderr)
         return 2
-    except ValueError as exc:  # --clock
+    except ValueError as exc:  # a value only the load can read (cli_checks reads the flags)
         print(f"mockscim: {exc}", file=sys.stderr)
         return 2
     finally:

@@ -5,7 +5,8 @@ once it has answered a request, with what a client needs to reach it.
 
     sandbox = Sandbox(app, tenant, Listen(port=0, tls=True)).start()   # returns once it answers
     sandbox.info()        # {"url", "scim_url", "token_url", "client_id", ..., "ca_file", "pid"}
-    sandbox.stop()        # requests in flight finish; the throwaway CA's directory goes
+    sandbox.drain()       # no new work from now on (a signal handler may call it)
+    sandbox.stop()        # drained; requests in flight finish; the throwaway CA's directory goes
 
 Every problem starting it (a port in use, a CA path that cannot be written, a certificate and key
 that do not match) is a :class:`SandboxError` with a one-line message.
@@ -204,8 +205,18 @@ class Sandbox:
         finally:
             connection.close()
 
+    def drain(self) -> None:
+        """Take no new work from now on: new connections are refused, a kept-alive connection is
+        closed after the request in flight on it (its answer says ``Connection: close``), what is
+        in flight goes on. Returns at once, and a signal handler may call it; :meth:`stop` waits
+        for what is in flight."""
+        server = self._server
+        if server is not None:
+            server.drain()
+
     def stop(self) -> None:
-        """Stop serving (requests in flight are answered first) and remove the temporary CA."""
+        """Stop serving (:meth:`drain`, then requests in flight are answered) and remove the
+        temporary CA."""
         server, self._server = self._server, None
         if server is not None:
             server.stop()

@@ -57,22 +57,76 @@ class _JsonErrorTask(ErrorTask):
         self.write(body)
 
 
+def _draining(server: Any) -> bool:
+    """Is the sandbox stopping (:meth:`WaitressThread.drain`)?"""
+    return bool(getattr(server, "draining", False))
+
+
 class _KeepAliveTask(WSGITask):
     """waitress closes the connection after a response without ``Content-Length``, a 204 or 304
     included, though these end at their headers by definition (RFC 9112, section 6.3): a client
     that PATCHes in a loop would reconnect every time. The tenant keeps the connection; so does
-    this, unless the client asked to close or spoke HTTP/1.0."""
+    this, unless the client asked to close or spoke HTTP/1.0, or the server is stopping (then the
+    answer says ``Connection: close`` and is the connection's last)."""
 
     def set_close_on_finish(self) -> None:
         request: Any = self.request
         asked = request.headers.get("CONNECTION", "").lower() == "close"
-        if self.has_body or asked or self.version != "1.1" or self.wrote_header:
+        stopping = _draining(self.channel.server)
+        if self.has_body or asked or self.version != "1.1" or self.wrote_header or stopping:
             super().set_close_on_finish()
+
+    def build_response_header(self) -> bytes:
+        if _draining(self.channel.server):
+            self.set_close_on_finish()
+        header: bytes = super().build_response_header()
+        return header
 
 
 class _JsonChannel(HTTPChannel):
+    """A connection answering in the vendor envelope, and taking no new request once the server
+    is stopping: the request in flight on it is finished, then it closes."""
+
     task_class = _KeepAliveTask
     error_task_class = _JsonErrorTask
+    requests_lock: threading.Lock  # waitress's own (not in its type stubs)
+
+    def readable(self) -> bool:
+        if _draining(self.server) and self.request is None:  # a request half read is in flight
+            return False
+        return bool(super().readable())
+
+    def received(self, data: bytes) -> bool:
+        if _draining(self.server) and self.request is None:
+            # A new request, read by a loop that had selected before the stop: not taken.
+            with self.requests_lock:
+                if not self.requests:  # nothing in flight: close once what is owed is sent
+                    self.close_when_flushed = True
+            return False
+        return bool(super().received(data))
+
+    def service(self) -> None:
+        super().service()
+        if _draining(self.server):  # headers sent before the stop said nothing of closing
+            with self.requests_lock:
+                if not self.requests and self.request is None and not self.will_close:
+                    self.close_when_flushed = True
+            self.server.pull_trigger()
+
+
+def _take_no_new_work(server: Any) -> None:
+    """In the loop's thread: close the listening socket (new connections are refused) and every
+    connection with no request in flight (a kept-alive one waiting for its next request)."""
+    wasyncore.dispatcher.close(server)
+    for channel in list(server._map.values()):
+        if not isinstance(channel, _JsonChannel):
+            continue
+        with channel.requests_lock:
+            idle = not channel.requests and channel.request is None
+        if idle and channel.total_outbufs_len:
+            channel.close_when_flushed = True
+        elif idle:
+            channel.handle_close()
 
 
 def waitress_server(app: Flask, host: str, port: int, *, threads: int = 4) -> Any:
@@ -85,6 +139,7 @@ def waitress_server(app: Flask, host: str, port: int, *, threads: int = 4) -> An
     server = create_server(app, host=host, port=port, threads=threads, ident="mockscim")
     assert isinstance(server, WaitressServer)  # one host, one port: not a multi-socket server
     server.channel_class = _JsonChannel
+    server.draining = False  # type: ignore[attr-defined]  # WaitressThread.drain sets it
     return server
 
 
@@ -127,7 +182,8 @@ class ThreadedServer:
 
 class WaitressThread(ThreadedServer):
     """The sandbox's plain HTTP server: :func:`waitress_server` run in a thread, with a stop that
-    lets requests in flight finish (waitress has none: closing it drops them unanswered)."""
+    takes no new work at once and lets requests in flight finish (waitress has none: closing it
+    drops them unanswered, and a kept-alive client goes on being answered until then)."""
 
     def __init__(self, app: Flask, host: str, port: int, *, threads: int = 4) -> None:
         self._server = waitress_server(app, host, port, threads=threads)
@@ -148,15 +204,27 @@ class WaitressThread(ThreadedServer):
                 return True
         return False
 
+    def drain(self) -> None:
+        """Take no new work, from now on: new connections are refused, a connection with no
+        request in flight is closed, and one with a request in flight closes after its answer
+        (which says ``Connection: close``). Returns at once (the loop's own thread closes the
+        sockets: asyncore is not thread-safe); only the first call does anything, so a signal
+        handler may call it."""
+        server = self._server
+        if server.draining or self._thread.ident is None:
+            return
+        server.draining = True
+        server.trigger.pull_trigger(lambda: _take_no_new_work(server))
+
     def stop(self, grace: float = 5.0) -> None:
-        """Stop listening, give requests in flight ``grace`` seconds to be answered, then close
-        every connection. The loop's own thread does the closing (asyncore is not thread-safe)."""
+        """:meth:`drain`, give requests in flight ``grace`` seconds to be answered, then close
+        every connection."""
         server = self._server
         if self._thread.ident is None:  # never started: only the listening socket to close
             server.close()
             return
         trigger = server.trigger
-        trigger.pull_trigger(lambda: wasyncore.dispatcher.close(server))
+        self.drain()
         deadline = time.monotonic() + grace
         while self._busy() and time.monotonic() < deadline:
             time.sleep(0.01)

@@ -95,12 +95,50 @@ class _ContextAdapter(Adapter):
 
 
 class _Server(wsgi.Server):
-    """cheroot's WSGI server, knowing which connections are still in their handshake."""
+    """cheroot's WSGI server, knowing which connections are still in their handshake, and taking
+    no new work once :meth:`drain` was called."""
+
+    _connections: Any  # cheroot's ConnectionManager (not in its type stubs)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.handshaking: set[socket.socket] = set()
         self.handshaking_lock = threading.Lock()
+        self.draining = False
+
+    def drain(self) -> None:
+        """New connections refused from now on (the listening socket closes at once, not when
+        ``stop`` gets to it), answers say ``Connection: close``, and a connection that comes
+        back with a new request is closed instead of served. Only the first call does anything,
+        so a signal handler may call it."""
+        if self.draining:
+            return
+        self.draining = True
+        listener = self.socket
+        if listener is not None:
+            # Out of the selector first: its fd number must not come back as another socket's.
+            with contextlib.suppress(KeyError, ValueError, OSError):
+                self._connections._selector.unregister(listener.fileno())
+            listener.close()  # an accept already selected gets EBADF, which cheroot ignores
+        self.end_handshakes()
+
+    @property
+    def can_add_keepalive_connection(self) -> bool:
+        return not self.draining and bool(super().can_add_keepalive_connection)
+
+    def put_conn(self, conn: Any) -> None:
+        """A connection whose request was answered: kept for the next one, unless stopping."""
+        if self.draining:
+            conn.close()
+        else:
+            super().put_conn(conn)
+
+    def process_conn(self, conn: Any) -> None:
+        """A new connection, or a kept one with a new request: served, unless stopping."""
+        if self.draining:
+            conn.close()
+        else:
+            super().process_conn(conn)
 
     def end_handshakes(self) -> None:
         """Cut the connections still in their handshake: none is a request in flight, and each
@@ -214,7 +252,8 @@ class TlsServer(ThreadedServer):
     """``app`` over HTTPS on ``host:port`` (0: a free port), in a thread; a context manager.
 
     The socket is bound when this is made (``.port`` is known; a port in use raises ``OSError``
-    here). ``stop()`` lets requests in flight finish (up to ``shutdown_timeout`` seconds).
+    here). ``drain()`` takes no new work; ``stop()`` drains and lets requests in flight finish
+    (up to ``shutdown_timeout`` seconds).
     """
 
     scheme = "https"
@@ -247,7 +286,12 @@ class TlsServer(ThreadedServer):
         self.port = int(server.bind_addr[1])
         self._thread = threading.Thread(target=server.serve, name="mockscim-https", daemon=True)
 
+    def drain(self) -> None:
+        """Take no new work from now on; what is in flight goes on (``_Server.drain``)."""
+        self._server.drain()
+
     def stop(self) -> None:
+        self._server.drain()
         self._server.end_handshakes()
         self._server.stop()
         if self._thread.ident is not None:

@@ -3,8 +3,10 @@
 The sandbox runs in this process (threads), so it cannot outlive it. The command runs as a child
 with the sandbox's URLs, client and CA in its environment (:func:`environment`), and nothing it
 starts outlives ``mockscim exec`` (:mod:`mockscim.testkit.process`): SIGINT, SIGTERM and SIGHUP go
-to it, and whatever it leaves running is stopped before the sandbox is. The exit code is the
-command's (128 + N when a signal N ended it).
+to it, and whatever it leaves running is stopped before the sandbox is. From such a signal on, the
+sandbox takes no new work (new connections refused, kept-alive ones closed after the request in
+flight on them), as ``mockscim serve`` does. The exit code is the command's (128 + N when a signal
+N ended it).
 
 When the command fails, the journal, strict mode's findings and the scenarios that never matched
 are printed (``report_on_failure``); ``journal_out`` gets the journal as JSON either way.
@@ -120,6 +122,7 @@ def run_command(
     def on_signal(signum: int, _frame: Any) -> None:
         if child is not None:
             child.forward(signum)
+            sandbox.drain()  # the run is ending: no new work, what is in flight is answered
         else:
             pending.append(signum)
 
