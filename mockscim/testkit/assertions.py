@@ -23,7 +23,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import parse_qsl, unquote, unquote_plus
 
 from mockscim.dialect import filter as scim_filter
 from mockscim.dialect.body import canonicalize
@@ -58,12 +58,16 @@ class Request:
         return self.entry.body
 
     def line(self) -> str:
-        """``PATCH /Users/abc -> 204`` with the filter or body, for reports."""
+        """``PATCH /Users/abc -> 204`` with the filter or body, for reports; a token request or
+        login with what it sent (its form or body and query, secrets ``***``)."""
         text = f"{self.method} {self.path} -> {self.status or 'dropped'}"
+        sent = self.kind in ("token", "login")
         if self.filter is not None:
             text += f"  filter: {self.filter}"
-        elif self.body is not None and self.kind.endswith(("create", "patch")):
+        elif self.body is not None and (sent or self.kind.endswith(("create", "patch"))):
             text += f"  body: {json.dumps(self.body, ensure_ascii=False, sort_keys=True)}"
+        if sent and self.entry.query:
+            text += f"  query: {unquote_plus(self.entry.query)}"
         if self.entry.error and self.status >= 400:
             text += f"  [{self.entry.error}]"
         return text
