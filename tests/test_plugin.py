@@ -266,3 +266,39 @@ def test_the_readme_example_passes(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_readme=code)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
+
+
+def test_a_failing_report_has_the_journal_and_no_access_log(pytester: pytest.Pytester) -> None:
+    """werkzeug's access log (a line per request, in ANSI colours) stays out of a consumer's
+    report: the journal says the same; what the server could not parse is still logged."""
+    pytester.makepyfile(
+        test_report="""
+import socket
+from urllib.parse import urlsplit
+
+import requests
+
+def test_fails(mockscim):
+    auth = {"Authorization": "Bearer " + mockscim.token}
+    requests.get(mockscim.users_url + "/nobody", headers=auth, timeout=10)
+    reply = requests.get(mockscim.users_url, headers=auth, timeout=10)
+    parts = urlsplit(mockscim.url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
+        sock.sendall(b"GARBAGE\\r\\n\\r\\n")
+        sock.recv(1000)
+    assert reply.status_code == 201
+"""
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--tb=short")
+    result.assert_outcomes(failed=1)
+    text = result.stdout.str()
+    assert "\x1b[" not in text
+    assert "HTTP/1.1" not in text, text
+    result.stdout.fnmatch_lines(
+        [
+            "*mockscim journal*",
+            "*1. GET /Users/nobody -> 404*",
+            "*2. GET /Users -> 200*",
+        ]
+    )
+    assert "Bad request syntax ('GARBAGE')" in text  # errors are not lost

@@ -178,7 +178,7 @@ def _mockscim_live(pytestconfig: pytest.Config) -> Iterator[_Served]:
     """One live server per session (per xdist worker: each is its own process and port)."""
     tenant = Tenant(_load(""), seed=_seed(pytestconfig))
     app = create_app(tenant)
-    server = LiveServer(app).start()
+    server = LiveServer(app, log_requests=False).start()  # the report has the journal
     try:
         yield _Served(tenant, app, server)
     finally:
