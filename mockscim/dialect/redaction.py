@@ -31,8 +31,9 @@ wrong:
    other secret a person chose (:func:`splits`) has come before it: every member after such a
    secret is withheld, name and value. A password that is not escaped can split its JSON string
    or form field into pieces, but every piece comes after the password's own name, so no piece
-   is ever shown. Tokens, codes and verifiers are URL-safe by construction (JWTs, RFC 6749
-   section A.11, RFC 7636 section 4.1): they cannot split, and what follows them still shows.
+   is ever shown. The tokens and codes a tenant issues are URL-safe (JWTs, random URL-safe
+   text) and so is a code verifier (RFC 7636 section 4.1): sent back as received they cannot
+   split, and what follows them still shows.
 4. **Everywhere else** a member or parameter with a secret name is ``***``, at any depth of a
    JSON body (its whole value: an object, a list); so is the ``value`` of an object whose
    ``path`` or ``name`` is a secret name (a SCIM 2.0 PATCH operation sent by mistake), and a
