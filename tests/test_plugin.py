@@ -266,3 +266,94 @@ def test_the_readme_example_passes(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_readme=code)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
+
+
+def test_a_failing_report_has_the_journal_and_no_access_log(pytester: pytest.Pytester) -> None:
+    """werkzeug's access log (a line per request, in ANSI colours) stays out of a consumer's
+    report: the journal says the same; what the server could not parse is still logged."""
+    pytester.makepyfile(
+        test_report="""
+import socket
+from urllib.parse import urlsplit
+
+import requests
+
+def test_fails(mockscim):
+    auth = {"Authorization": "Bearer " + mockscim.token}
+    requests.get(mockscim.users_url + "/nobody", headers=auth, timeout=10)
+    reply = requests.get(mockscim.users_url, headers=auth, timeout=10)
+    parts = urlsplit(mockscim.url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
+        sock.sendall(b"GARBAGE\\r\\n\\r\\n")
+        sock.recv(1000)
+    assert reply.status_code == 201
+"""
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--tb=short")
+    result.assert_outcomes(failed=1)
+    text = result.stdout.str()
+    assert "\x1b[" not in text
+    assert "HTTP/1.1" not in text, text
+    result.stdout.fnmatch_lines(
+        [
+            "*mockscim journal*",
+            "*1. GET /Users/nobody -> 404*",
+            "*2. GET /Users -> 200*",
+        ]
+    )
+    assert "Bad request syntax ('GARBAGE')" in text  # errors are not lost
+
+
+def test_failures_point_at_the_consumers_line(pytester: pytest.Pytester) -> None:
+    """Strict mode fails a test after it ran, and the journal assertions fail inside mockscim:
+    the short traceback still ends at the consumer's line that sent the request (or asserted),
+    not at the plugin's hook or the assertion's helper."""
+    pytester.makepyfile(
+        test_lines="""
+import requests
+
+SCIM2 = {"Operations": [{"op": "replace", "path": "title", "value": "Chief"}]}
+
+def patch(m, body):
+    url = m.users_url + "/" + m.user("jdoe")["id"]
+    return requests.patch(url, json=body, headers={"Authorization": "Bearer " + m.token}, timeout=10)
+
+def test_live(mockscim):
+    patch(mockscim, {"title": "fine"})
+    patch(mockscim, SCIM2)  # the bad one
+    patch(mockscim, {"title": "fine"})
+
+def test_in_process(mockscim_inprocess):
+    m = mockscim_inprocess
+    m.session.patch(m.users_url + "/" + m.user("jdoe")["id"], json=SCIM2)  # in process
+
+def test_assertion(mockscim):
+    mockscim.journal.assert_patched("jdoe", contains={"title": "x"})  # never sent
+"""
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--tb=short")
+    result.assert_outcomes(failed=3)
+    result.stdout.fnmatch_lines(
+        [
+            "test_lines.py:11: in test_live",
+            "    patch(mockscim, SCIM2)  # the bad one",
+            "E   AssertionError: mockscim strict mode: *",
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "test_lines.py:16: in test_in_process",
+            "    m.session.patch(*)  # in process",
+            "E   AssertionError: mockscim strict mode: *",
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "test_lines.py:19: in test_assertion",
+            '    mockscim.journal.assert_patched("jdoe", contains={"title": "x"})  # never sent',
+            "E   AssertionError: no PATCH of user 'jdoe' was made",
+        ]
+    )
+    text = result.stdout.str()
+    assert "plugin.py" not in text and "assertions.py" not in text
+    assert "All traceback entries are hidden" not in text

@@ -23,10 +23,12 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote, quote_plus
 
+import hypothesis
 import pytest
 import requests
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import strategies as st
 
 from mockscim import ControlSettings, Fixtures, LiveServer, create_app
 from mockscim.http import control, dashboard
@@ -304,6 +306,21 @@ def run_password_session(call: Recorder, admin_password: str) -> dict[str, str]:
         headers=auth,
     )
     assert refreshed.status_code == 200
+    posted = call(
+        "POST",
+        TOKEN_PATH,
+        data={
+            "grant_type": "client_credentials",
+            "client_id": CLIENT[0],
+            "client_secret": CLIENT[1],
+        },
+    )
+    assert posted.status_code == 200
+    invited = call(
+        "POST", USERS, params={"sendMail": "false"}, json={"userName": "leak.three"}, headers=bearer
+    )
+    first_login = invited.json()["urn:scim:schemas:extension:workspace:1.0"]["firstLoginUrl"]
+    code, verifier, id_token = run_code_flow(call, admin_password)
     call("GET", "/_mockscim/journal")
     return {
         "client access token": issued.json()["access_token"],
@@ -311,7 +328,51 @@ def run_password_session(call: Recorder, admin_password: str) -> dict[str, str]:
         "password-grant access token": grant.json()["access_token"],
         "password-grant refresh token": grant.json()["refresh_token"],
         "refreshed access token": refreshed.json()["access_token"],
+        "client_secret_post access token": posted.json()["access_token"],
+        "first login token": first_login.rpartition("token=")[2],
+        "authorization code": code,
+        "code verifier": verifier,
+        "id token": id_token,
     }
+
+
+WEB_CLIENT = ("mockscim-web", "mockscim-web-secret")
+
+
+def run_code_flow(call: Recorder, admin_password: str) -> tuple[str, str, str]:
+    """The OpenID Connect login form and the code exchange (PKCE): the code, verifier, ID token."""
+    verifier = "Vq8-verifier-" + "k" * 40
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=")
+    login = call(
+        "POST",
+        "/SAAS/auth/oauth2/authorize",
+        data={
+            "client_id": WEB_CLIENT[0],
+            "redirect_uri": "http://127.0.0.1/callback",
+            "response_type": "code",
+            "scope": "openid",
+            "code_challenge": challenge.decode(),
+            "code_challenge_method": "S256",
+            "username": "admin",
+            "password": admin_password,
+        },
+        allow_redirects=False,
+    )
+    assert login.status_code == 302, login.text
+    code = login.headers["Location"].partition("code=")[2].partition("&")[0]
+    exchanged = call(
+        "POST",
+        TOKEN_PATH,
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": "http://127.0.0.1/callback",
+            "code_verifier": verifier,
+        },
+        headers={"Authorization": basic(*WEB_CLIENT)},
+    )
+    assert exchanged.status_code == 200, exchanged.text
+    return code, verifier, exchanged.json()["id_token"]
 
 
 def spellings(secret: str) -> set[str]:
@@ -344,6 +405,7 @@ def test_passwords_and_secrets_never_leak(
     secrets = {f"password {i}": p for i, p in enumerate(PASSWORDS)}
     secrets["admin password"] = "Passw0rd!"
     secrets["client secret"] = CLIENT[1]
+    secrets["web client secret"] = WEB_CLIENT[1]
     for label, secret in secrets.items():
         for form in spellings(secret):
             assert form not in responses, f"{label} in a response"
@@ -352,6 +414,9 @@ def test_passwords_and_secrets_never_leak(
     for label, token in issued.items():
         assert token not in journal, f"{label} in the journal"
         assert token not in log_text, f"{label} in the log"
+    # The form bodies show what they asked for (they were journaled as null).
+    assert '"grant_type": "authorization_code"' in journal and '"code_challenge": ' in journal
+    assert '"token_type": "Bearer"' in journal
     assert app.extensions["mockscim"].server_errors == []
 
 
@@ -526,3 +591,88 @@ def test_the_control_api_refuses_requests_from_web_pages(
     )
     assert reply.status_code == 403
     assert tenant.scenarios.all() == []
+
+
+# -- no secret anywhere (property): every secret name, every way a client sends it ----------------
+
+#: Letters no fixture, route or message holds: a 4-character piece of a generated secret holds
+#: one, so finding a piece anywhere means the secret leaked.
+RARE = "ЖЗЙЛПФЦЧШЩЭЮЯξψωλ"
+TRICKY = "\"\\{}[]:,&=%+ '/éü€;"
+#: A person's secrets: a client may send them unescaped (their pieces follow their name).
+CHOSEN = ("password", "Password", "newPassword", "client_secret", "clientSecret", "secret")
+#: Secrets a server or a library makes (URL-safe by construction): sent encoded.
+MADE = (
+    "code_verifier",
+    "refresh_token",
+    "access_token",
+    "id_token",
+    "id_token_hint",
+    "assertion",
+    "client_assertion",
+    "sessionToken",
+    "token",
+)
+
+
+@st.composite
+def secret_values(draw: st.DrawFn) -> str:
+    pieces = draw(
+        st.lists(
+            st.tuples(st.sampled_from(RARE), st.text(alphabet=TRICKY + "abc1", max_size=2)),
+            min_size=2,
+            max_size=6,
+        )
+    )
+    return "".join(rare + filler for rare, filler in pieces)
+
+
+def pieces_of(secret: str) -> set[str]:
+    found = set()
+    for piece in (secret[i : i + 4] for i in range(len(secret) - 3)):
+        found |= {piece, json.dumps(piece)[1:-1], quote(piece), quote_plus(piece)}
+    return found
+
+
+@hypothesis.settings(
+    max_examples=40, deadline=None, suppress_health_check=[hypothesis.HealthCheck.too_slow]
+)
+@hypothesis.given(name=st.sampled_from(CHOSEN + MADE), secret=secret_values())
+def test_no_piece_of_a_secret_shows_in_the_journal(
+    default_fixtures: Fixtures, name: str, secret: str
+) -> None:
+    from mockscim.testkit.assertions import Recorded
+
+    tenant = Tenant(default_fixtures)
+    client = create_app(tenant).test_client()
+    bearer = {"Authorization": f"Bearer {fetch_token(client)['access_token']}"}
+    form = "application/x-www-form-urlencoded"
+    encoded = f"grant_type=password&username=admin&{name}={quote_plus(secret)}&scope=admin"
+    sent = [
+        (TOKEN_PATH, encoded, form),
+        (TOKEN_PATH, encoded, "text/plain"),
+        ("/SAAS/auth/oauth2/authorize", encoded, form),
+        (USERS, encoded, form),
+        (LOGIN, json.dumps({"username": "admin", name: secret, "issueToken": True}), "json"),
+        (USERS, json.dumps({"userName": "x", "ext": {name: secret}}), "application/json"),
+    ]
+    if name in CHOSEN:
+        raw = f"grant_type=password&username=admin&{name}={secret}&scope=admin"
+        sent += [(TOKEN_PATH, raw, form), (USERS, raw, form)]
+    for path, body, content_type in sent:
+        client.post(path, data=body.encode(), headers={**bearer, "Content-Type": content_type})
+    client.get(f"{USERS}?{name}={quote(secret)}&count=1", headers=bearer)
+    client.post(f"{TOKEN_PATH}?grant_type=password&{name}={quote(secret)}")
+    client.patch(
+        f"{USERS}/{default_fixtures.users[0]['id']}",
+        json={"Operations": [{"op": "replace", "path": name, "value": secret}]},
+        headers=bearer,
+    )
+    entries = tenant.journal.entries()
+    texts = [
+        json.dumps([e.to_dict() for e in entries], ensure_ascii=False),
+        client.get("/_mockscim/journal").get_data(as_text=True),
+        Recorded(entries).report(),
+    ]
+    leaked = [p for p in pieces_of(secret) for text in texts if p in text]
+    assert not leaked, (name, secret)

@@ -272,13 +272,26 @@ class _RequestHandler(WSGIRequestHandler):
                 self.path = original
 
 
-class LiveServer(ThreadedServer):
-    """``app`` on ``host`` and a free port, in a daemon thread; a context manager."""
+class _QuietRequestHandler(_RequestHandler):
+    """No access log line per request (the journal has every request, and werkzeug colours the
+    line with ANSI escapes); errors (a request it cannot parse, an exception) are still logged."""
 
-    def __init__(self, app: Flask, host: str = "127.0.0.1", port: int = 0) -> None:
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        return
+
+
+class LiveServer(ThreadedServer):
+    """``app`` on ``host`` and a free port, in a daemon thread; a context manager.
+    ``log_requests=False``: no access log (the pytest plugin's server: a failing test's report
+    has the journal, not werkzeug's lines); errors are logged either way."""
+
+    def __init__(
+        self, app: Flask, host: str = "127.0.0.1", port: int = 0, *, log_requests: bool = True
+    ) -> None:
         self.app = app
+        handler = _RequestHandler if log_requests else _QuietRequestHandler
         self._server: BaseWSGIServer = make_server(
-            host, port, app, threaded=True, request_handler=_RequestHandler
+            host, port, app, threaded=True, request_handler=handler
         )
         self.host = host
         self.port = self._server.server_port

@@ -3,7 +3,9 @@
 A ring buffer (``collections.deque(maxlen=...)``): a long-running sandbox keeps the last N
 exchanges and its memory stays flat. An entry keeps what it received and shows it only through
 :mod:`mockscim.dialect.redaction`: secrets never leave it (passwords, client secrets, tokens,
-credentials in headers; a body that is not JSON is withheld whole).
+codes and verifiers, credentials in headers; a body that is not JSON is withheld whole), and
+everything else shows as sent (``token_type``, ``code_challenge``; a form body as an object of
+its fields).
 
 Pure: imports nothing outside the standard library.
 """
@@ -71,7 +73,9 @@ class Entry:
 
     @functools.cached_property
     def body(self) -> Any:
-        """The request body: parsed JSON where it is JSON, else text (None when empty); redacted."""
+        """The request body, redacted: parsed JSON; a form (``x-www-form-urlencoded``) as an object
+        of its fields, a repeated one as a list; a placeholder for a body that is neither; None
+        when empty."""
         return redact_body(self.body_raw, self.body_type, self.path)
 
     @functools.cached_property

@@ -10,7 +10,8 @@ did it create and delete. Its assertions compare by meaning, not by bytes:
   names matched case-insensitively, objects compared member by member and list items found in any
   order;
 
-and when nothing matches they show a readable diff against the nearest request.
+and when nothing matches they show a readable diff against the nearest request. Their frames
+are hidden from pytest's traceback (``__tracebackhide__``): a failure ends at the consumer's line.
 
 Pure: no Flask, no TinyDB.
 """
@@ -23,7 +24,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import parse_qsl, unquote, unquote_plus
 
 from mockscim.dialect import filter as scim_filter
 from mockscim.dialect.body import canonicalize
@@ -60,12 +61,16 @@ class Request:
         return self.entry.body
 
     def line(self) -> str:
-        """``PATCH /Users/abc -> 204`` with the filter or body, for reports."""
+        """``PATCH /Users/abc -> 204`` with the filter or body, for reports; a token request or
+        login with what it sent (its form or body and query, secrets ``***``)."""
         text = f"{self.method} {self.path} -> {self.status or 'dropped'}"
+        sent = self.kind in ("token", "login")
         if self.filter is not None:
             text += f"  filter: {self.filter}"
-        elif self.body is not None and self.kind.endswith(("create", "patch")):
+        elif self.body is not None and (sent or self.kind.endswith(("create", "patch"))):
             text += f"  body: {json.dumps(self.body, ensure_ascii=False, sort_keys=True)}"
+        if sent and self.entry.query:
+            text += f"  query: {unquote_plus(self.entry.query)}"
         if self.entry.error and self.status >= 400:
             text += f"  [{self.entry.error}]"
         return text
@@ -256,12 +261,15 @@ class Recorded:
 
     def assert_member_added(self, container: str, member: str) -> Request:
         """Some PATCH of group/role ``container`` (id or displayName) added ``member``."""
+        __tracebackhide__ = True
         return self._assert_membership(container, member, "added")
 
     def assert_member_removed(self, container: str, member: str) -> Request:
+        __tracebackhide__ = True
         return self._assert_membership(container, member, "removed")
 
     def _assert_membership(self, container: str, member: str, how: str) -> Request:
+        __tracebackhide__ = True
         changes = self.membership_changes(container)
         for request, kind, value in changes:
             if kind == how and self._is(value, member):
@@ -301,6 +309,7 @@ class Recorded:
 
     def assert_searched(self, expected_filter: str) -> Request:
         """Some search used a filter equal by meaning to ``expected_filter``."""
+        __tracebackhide__ = True
         for request in self.searches:
             if filters_equal(request.filter, expected_filter):
                 return request
@@ -314,6 +323,7 @@ class Recorded:
 
     def assert_patched(self, user: str, contains: dict[str, Any] | None = None) -> Request:
         """Some PATCH of ``user`` (id or userName) had a body containing ``contains``."""
+        __tracebackhide__ = True
         patches = self.patches(user)
         for request in patches:
             if contains is None or members_contained(request.body, contains):
@@ -331,6 +341,7 @@ class Recorded:
         )
 
     def assert_created(self, user_name: str, contains: dict[str, Any] | None = None) -> Request:
+        __tracebackhide__ = True
         for request in self.creates:
             body = request.body if isinstance(request.body, dict) else {}
             name = next((v for k, v in body.items() if str(k).lower() == "username"), None)
@@ -348,6 +359,7 @@ class Recorded:
         )
 
     def assert_deleted(self, user: str) -> Request:
+        __tracebackhide__ = True
         for request in self.deletes:
             if self._is(request.user_id, user):
                 return request
@@ -356,6 +368,7 @@ class Recorded:
     def assert_no_unexpected_requests(self, *allowed: str) -> None:
         """Every request matched one of ``allowed`` (``"PATCH /Users/*"``, globs) if given, and
         none got an error the test did not set up with a scenario."""
+        __tracebackhide__ = True
         problems = []
         for request in self.requests:
             label = f"{request.method} {request.path}"

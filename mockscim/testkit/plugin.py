@@ -41,6 +41,7 @@ from mockscim.http.tls_server import TlsServer
 from mockscim.tenant import Profile, Tenant
 from mockscim.tenant.fixtures import Fixtures, load_fixtures, scenarios_beside
 from mockscim.tenant.packaged import default_fixtures
+from mockscim.testkit.callers import CALLERS, code_of, first_site, last_seq, raised_at
 from mockscim.testkit.handle import MockScim
 
 __all__ = [
@@ -177,8 +178,8 @@ class _Served:
 def _mockscim_live(pytestconfig: pytest.Config) -> Iterator[_Served]:
     """One live server per session (per xdist worker: each is its own process and port)."""
     tenant = Tenant(_load(""), seed=_seed(pytestconfig))
-    app = create_app(tenant)
-    server = LiveServer(app).start()
+    app = _app(tenant)
+    server = LiveServer(app, log_requests=False).start()  # the report has the journal
     try:
         yield _Served(tenant, app, server)
     finally:
@@ -196,7 +197,7 @@ def _mockscim_live_tls(
     ca_file = tmp_path_factory.mktemp("mockscim-tls") / "ca.pem"
     ca_file.write_bytes(certificate.ca_pem)
     tenant = Tenant(_load(""), seed=_seed(pytestconfig))
-    app = create_app(tenant)
+    app = _app(tenant)
     server = TlsServer(app, certificate.context).start()
     try:
         yield _Served(tenant, app, server, str(ca_file))
@@ -207,7 +208,14 @@ def _mockscim_live_tls(
 @pytest.fixture(scope="session")
 def _mockscim_app(pytestconfig: pytest.Config) -> _Served:
     tenant = Tenant(_load(""), seed=_seed(pytestconfig))
-    return _Served(tenant, create_app(tenant), None)
+    return _Served(tenant, _app(tenant), None)
+
+
+def _app(tenant: Tenant) -> Flask:
+    """The session's app, noting which line of a test sends each request (strict mode)."""
+    app = create_app(tenant)
+    app.wsgi_app = CALLERS.wrap(app.wsgi_app)  # type: ignore[method-assign]
+    return app
 
 
 def _prepare(
@@ -301,17 +309,28 @@ def mockscim_inprocess(
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
-    """Strict mode: a test whose requests break the contract fails, naming rule and fix."""
-    yield
+    """Strict mode: a test whose requests break the contract fails, naming rule and fix, at
+    the test's line that sent the first such request (:mod:`.callers`)."""
+    __tracebackhide__ = True
     handle = item.stash.get(_HANDLE, None)
+    since = last_seq([r.entry for r in handle.journal.requests]) if handle is not None else 0
+    strict = handle is not None and handle.tenant.strict
+    CALLERS.start(code_of(getattr(item, "obj", None)) if strict else None)
+    try:
+        yield
+    finally:
+        sites = CALLERS.finish()
     if handle is None or not handle.tenant.strict:
         return
-    findings = handle.journal.findings
+    journal = handle.journal
+    findings = journal.findings
     if findings:
-        raise AssertionError(
+        error = AssertionError(
             "mockscim strict mode: the client made requests the real service rejects or "
             "misreads (opt out with @pytest.mark.mockscim(strict=False)):\n" + "\n".join(findings)
         )
+        entries = [request.entry for request in journal.requests]
+        raise raised_at(error, first_site(sites, entries, since))
 
 
 @pytest.hookimpl(wrapper=True)
