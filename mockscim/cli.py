@@ -357,7 +357,7 @@ def _banner(
 ) -> str:
     tenant = tenants[0]
     root = root_url(scheme, connect_host(host), port)
-    client = next(iter(tenant.clients.values()), None)
+    client = tenant.oauth.default_client()
     curl = f"curl -s --cacert '{ca_file}'" if ca_file else "curl -s"
     lines = [f"mockscim {__version__}: a Workspace ONE Access SCIM 1.1 tenant ({tenant.name})"]
     lines.append(f"  SCIM base:  {root}{SCIM_BASE}")

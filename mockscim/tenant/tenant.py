@@ -44,6 +44,7 @@ from mockscim.tenant.journal import DEFAULT_SIZE as DEFAULT_JOURNAL_SIZE
 from mockscim.tenant.journal import Journal
 from mockscim.tenant.keys import SigningKey, signing_key
 from mockscim.tenant.memberships import Memberships
+from mockscim.tenant.oauth import OAuth
 from mockscim.tenant.oidc import Codes
 from mockscim.tenant.scenarios import Scenarios
 from mockscim.tenant.store import UserStore
@@ -90,7 +91,12 @@ def new_uuid() -> str:
 
 
 class Tenant:
-    """All state of one emulated tenant."""
+    """All state of one emulated tenant.
+
+    Its parts with rules of their own are named: :attr:`memberships` (groups and roles) and
+    :attr:`oauth` (clients, tokens, codes, sign-ins); each is handed what it reads and never calls
+    back into the tenant.
+    """
 
     def __init__(
         self,
@@ -119,11 +125,7 @@ class Tenant:
         self.seed = seed
         self.rng: random.Random | None = random.Random(seed) if seed is not None else None
         self._id_factory = id_factory
-        self.tokens = self._token_issuer()
-        #: Outstanding OpenID Connect authorization codes (:mod:`.oidc`).
-        self.codes = Codes(self.clock, self._new_code)
         self.scenarios = Scenarios(seed)
-        self.scenarios.on_token_expiry = self._token_expiry
         self.journal = Journal(journal_size)
         self.store = UserStore(data_path)
         self.groups = UserStore(share=self.store, table="groups", name_key="displayName")
@@ -131,9 +133,18 @@ class Tenant:
         self.fixtures = fixtures
         #: The user attributes of this tenant: the vendor's, and its custom ones (_load_config).
         self.catalogue: Catalogue
-        self.directories = Directories(fixtures.directories)
-        self.clients: dict[str, dict[str, Any]] = {}
+        #: One for the tenant's life, shared with its parts; _load_config fills it.
+        self.directories = Directories()
         self.memberships = self._memberships()
+        self.oauth = OAuth(
+            self.store,
+            self.directories,
+            self.memberships,
+            self.clock,
+            lambda: self.signing_key,
+            self.rng,
+        )
+        self.scenarios.on_token_expiry = self.oauth.expire_tokens
         #: The fixtures the tables were installed from (a reset to them can roll back).
         self._installed: Fixtures | None = None
         self._load_config(fixtures)
@@ -146,12 +157,6 @@ class Tenant:
         self.scenarios.add_all(self.base_scenarios)
 
     # -- set-up ---------------------------------------------------------------------------------
-
-    def _new_code(self) -> str:
-        return self.tokens.new_id()
-
-    def _token_issuer(self) -> TokenIssuer:
-        return TokenIssuer(self.clock, lambda: self.signing_key, self.rng)
 
     @property
     def signing_key(self) -> SigningKey:
@@ -170,9 +175,8 @@ class Tenant:
 
     def _load_config(self, fixtures: Fixtures) -> None:
         self.catalogue = users_catalogue(self.name, fixtures.schemas)
-        self.directories = Directories(fixtures.directories)
-        self.memberships.directories = self.directories
-        self.clients = {c["clientId"]: clone(c) for c in fixtures.clients}
+        self.directories.load(fixtures.directories)
+        self.oauth.load_clients(fixtures.clients)
 
     def _install(
         self, fixtures: Fixtures, progress: Callable[[int, int], None] | None = None
@@ -246,8 +250,7 @@ class Tenant:
             self.rng.seed(self.seed)
         self.clock.set(self._clock_start)
         self._load_config(fixtures)
-        self.tokens = self._token_issuer()
-        self.codes = Codes(self.clock, self._new_code)
+        self.oauth.reset()
         self.scenarios.clear()
         self.journal.clear()
         if not self._roll_back(fixtures):
@@ -288,12 +291,6 @@ class Tenant:
                     )
             self.store.insert_many(stored)
         return stored
-
-    def _token_expiry(self, after_seconds: int | None) -> None:
-        if after_seconds is None:
-            self.tokens.expire_all()
-        else:
-            self.tokens.limit_lifetime(after_seconds)
 
     def _normalize_fixture_user(self, record: User, now: str | None = None) -> User:
         now = now or format_timestamp(self.clock.now())
@@ -374,6 +371,23 @@ class Tenant:
             return self.store.ids_for_external_id(node.value)
         return None
 
+    # -- the parts by their former names: read-only aliases for tests and scripts ----------------
+
+    @property
+    def tokens(self) -> TokenIssuer:
+        """The token issuer, :attr:`oauth`'s (a reset makes a new one): a read-only alias."""
+        return self.oauth.tokens
+
+    @property
+    def codes(self) -> Codes:
+        """The outstanding authorization codes, :attr:`oauth`'s: a read-only alias."""
+        return self.oauth.codes
+
+    @property
+    def clients(self) -> dict[str, dict[str, Any]]:
+        """The OAuth clients by id, :attr:`oauth`'s (read them; a reset replaces them)."""
+        return self.oauth.clients
+
     # -- writing --------------------------------------------------------------------------------
 
     def create_user(self, body: Any, *, send_mail: bool = True) -> CreateResult:
@@ -389,7 +403,7 @@ class Tenant:
             raise InvalidUser("a new user's userStatus is 1 (enabled) or 2 (disabled)")
         user_type = workspace_in.get("internalUserType") or "LOCAL"
         domain = workspace_in.get("domain")
-        directory = self._directory_for_create(user_type, domain)
+        directory = self.directories.for_new_user(user_type, domain)
         if user_type == "PROVISIONED":
             _require_provisioned_members(data)
         with self.store.lock:
@@ -418,18 +432,6 @@ class Tenant:
                 f"/SAAS/t/{self.name}/auth/password/activate?token={token}"
             )
         return result
-
-    def _directory_for_create(self, user_type: str, domain: str | None) -> dict[str, Any]:
-        if user_type == "LOCAL":
-            if domain is not None and not self.directories.is_system_domain(domain):
-                raise InvalidUser(f"domain {domain!r} is not the system directory's")
-            return self.directories.system()
-        if user_type == "PROVISIONED":
-            directory = self.directories.for_domain(domain or "")
-            if directory is None or directory["type"] != "OTHER":
-                raise InvalidUser(f"domain {domain!r} is not the domain of an 'Other' directory")
-            return directory
-        raise InvalidUser(f"internalUserType {user_type!r} cannot be created through SCIM")
 
     def patch_user(self, uid: str, body: Any) -> User:
         """PATCH /Users/{id}: 400 body -> 404 -> 403 not local -> apply (``docs/dialect.md#patching-users``).

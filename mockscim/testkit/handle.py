@@ -25,7 +25,6 @@ from mockscim.http.context import SAAS, SCIM_PATH, TOKEN_SUFFIX, MockState
 from mockscim.tenant import Clock, Tenant
 from mockscim.tenant.journal import Entry
 from mockscim.tenant.scenarios import Scenarios
-from mockscim.tenant.tokens import Grant
 from mockscim.testkit.adapter import INPROCESS_ROOT, WSGIAdapter
 from mockscim.testkit.assertions import Recorded
 
@@ -133,7 +132,10 @@ class MockScim:
 
     @property
     def _client(self) -> dict[str, Any]:
-        return next(iter(self.tenant.clients.values()))
+        client = self.tenant.oauth.default_client()
+        if client is None:
+            raise LookupError(f"tenant {self.tenant.name!r} has no OAuth client")
+        return client
 
     @property
     def client_id(self) -> str:
@@ -148,14 +150,8 @@ class MockScim:
         """An admin access token for the default client, issued without a request (so it is not
         in the journal)."""
         if self._token is None:
-            client = self._client
-            grant = Grant(
-                client["clientId"],
-                client.get("scope", "admin"),
-                None,
-                int(client.get("accessTokenTTL", 21599)),
-            )
-            self._token = str(self.tenant.tokens.issue(grant)["access_token"])
+            reply = self.tenant.oauth.client_token(self.client_id)
+            self._token = str(reply["access_token"])
         return self._token
 
     def new_session(self, *, authenticated: bool = True) -> requests.Session:
