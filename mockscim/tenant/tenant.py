@@ -35,11 +35,11 @@ from mockscim.dialect.rules import (
     provisioned_missing,
 )
 from mockscim.dialect.search import SearchParams
-from mockscim.tenant.clock import Clock, format_timestamp, stamp
+from mockscim.tenant.clock import Clock, stamp
 from mockscim.tenant.custom import users_catalogue
 from mockscim.tenant.directories import Directories
-from mockscim.tenant.fixture_errors import PROGRESS_EVERY
-from mockscim.tenant.fixtures import FixtureError, Fixtures, collector_paused, validate_users
+from mockscim.tenant.fixtures import Fixtures
+from mockscim.tenant.installer import Installer
 from mockscim.tenant.journal import DEFAULT_SIZE as DEFAULT_JOURNAL_SIZE
 from mockscim.tenant.journal import Journal
 from mockscim.tenant.keys import SigningKey, signing_key
@@ -48,7 +48,6 @@ from mockscim.tenant.oauth import OAuth
 from mockscim.tenant.oidc import Codes
 from mockscim.tenant.scenarios import Scenarios
 from mockscim.tenant.store import UserStore
-from mockscim.tenant.stored import stored_user
 from mockscim.tenant.tokens import TokenIssuer
 
 __all__ = ["CreateResult", "Profile", "Tenant"]
@@ -95,7 +94,7 @@ class Tenant:
 
     Its parts with rules of their own are named: :attr:`memberships` (groups and roles) and
     :attr:`oauth` (clients, tokens, codes, sign-ins); each is handed what it reads and never calls
-    back into the tenant.
+    back into the tenant, nor does the installer that fills the tables (:mod:`.installer`).
     """
 
     def __init__(
@@ -145,11 +144,18 @@ class Tenant:
             self.rng,
         )
         self.scenarios.on_token_expiry = self.oauth.expire_tokens
-        #: The fixtures the tables were installed from (a reset to them can roll back).
-        self._installed: Fixtures | None = None
+        self._installer = Installer(
+            self.store,
+            self.groups,
+            self.roles,
+            self.memberships,
+            self.directories,
+            self.clock,
+            name,
+        )
         self._load_config(fixtures)
         if not self.store.persistent or self.store.is_empty_on_disk():
-            self._install(fixtures, progress)
+            self._installer.install(fixtures, progress)
         else:
             self.memberships.index()
         #: Scenarios every reset starts with (a scenarios file, CLI flags).
@@ -177,42 +183,6 @@ class Tenant:
         self.catalogue = users_catalogue(self.name, fixtures.schemas)
         self.directories.load(fixtures.directories)
         self.oauth.load_clients(fixtures.clients)
-
-    def _install(
-        self, fixtures: Fixtures, progress: Callable[[int, int], None] | None = None
-    ) -> None:
-        """Groups and roles, then users (whose groups/roles attributes need the memberships);
-        then a checkpoint, which the next reset rolls back to if the fixtures are the same."""
-        with self.store.lock, collector_paused():
-            self.memberships.install(fixtures)
-            now = format_timestamp(self.clock.now())
-            normalize = self._normalize_fixture_user
-            records = fixtures.users
-            users: list[User] = []
-            for start in range(0, len(records), PROGRESS_EVERY):
-                users += [normalize(u, now) for u in records[start : start + PROGRESS_EVERY]]
-                if progress is not None:
-                    progress(len(users), len(records))
-            self.store.replace_all(users, copy=False)
-            for store in (self.store, self.groups, self.roles):
-                store.checkpoint()
-            self._installed = fixtures
-
-    def _roll_back(self, fixtures: Fixtures) -> bool:
-        """Undo what changed since the install (:meth:`UserStore.rollback`), if the tenant
-        holds these very fixtures and a checkpoint of each table; False: install instead."""
-        if fixtures is not self._installed:
-            return False
-        with self.store.lock:
-            stores = (self.store, self.groups, self.roles)
-            if not all(store.can_roll_back for store in stores):
-                return False
-            memberships_changed = self.groups.changed or self.roles.changed
-            for store in stores:
-                store.rollback()
-            if memberships_changed:
-                self.memberships.index()
-            return True
 
     def stamp(self, resource: User) -> None:
         """Move ``meta.lastModified``/``version`` of a changed resource to now (:func:`stamp`)."""
@@ -253,48 +223,17 @@ class Tenant:
         self.oauth.reset()
         self.scenarios.clear()
         self.journal.clear()
-        if not self._roll_back(fixtures):
-            self._install(fixtures)
+        if not self._installer.roll_back(fixtures):
+            self._installer.install(fixtures)
         self.scenarios.add_all(self.base_scenarios)
 
     def load_users(self, records: list[Any]) -> list[User]:
         """Add users given in the fixture format (validated as fixtures are); returns them stored.
 
         A record whose ``id`` or ``userName`` is taken, or that fails validation, is a
-        :class:`~mockscim.fixtures.FixtureError` and nothing is added.
+        :class:`~mockscim.tenant.fixtures.FixtureError` and nothing is added.
         """
-        users = validate_users(
-            records,
-            list(self.directories),
-            known_ids=set(self.store.ids()),
-            custom=self.fixtures.schemas,
-        )
-        stored = [self._normalize_fixture_user(u) for u in users]
-        with self.store.lock:
-            for index, user in enumerate(stored):
-                label = f"userName {user['userName']!r}"
-                if self.store.get(user["id"]) is not None:
-                    raise FixtureError(
-                        "users",
-                        "The tenant has a user with this id.",
-                        record=index,
-                        label=label,
-                        field="id",
-                    )
-                if self.store.id_for_username(user["userName"]) is not None:
-                    raise FixtureError(
-                        "users",
-                        "The tenant has a user with this userName.",
-                        record=index,
-                        label=label,
-                        field="userName",
-                    )
-            self.store.insert_many(stored)
-        return stored
-
-    def _normalize_fixture_user(self, record: User, now: str | None = None) -> User:
-        now = now or format_timestamp(self.clock.now())
-        return stored_user(record, self.name, self.memberships, self.directories, now)
+        return self._installer.load_users(records, self.fixtures.schemas)
 
     # -- directories ----------------------------------------------------------------------------
 
