@@ -369,7 +369,7 @@ def _banner(
     dashboard = dashboard_url(host, port, control or ControlSettings(), scheme=scheme)
     if dashboard is not None:
         lines.append(f"  dashboard:  {dashboard}")
-    lines.append(f"  users:      {len(tenant.store)}")
+    lines.append(f"  users:      {tenant.user_count()}")
     if not tenant.profile.auth_required:
         lines.append("  auth:       off (--no-auth)")
         lines.append(f"  try:        {curl} '{root}{SCIM_BASE}/Users?count=2'")
