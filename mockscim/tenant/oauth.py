@@ -45,8 +45,8 @@ Issuer = str | None
 
 class OAuth:
     """One tenant's OAuth clients, token issuer and authorization codes, and the rules that use
-    them. :meth:`reset` starts them again (a tenant's reset: new clients, a new token session,
-    no codes)."""
+    them. A tenant's reset loads its clients again (:meth:`load_clients`) and starts a new token
+    session with no codes (:meth:`reset`)."""
 
     def __init__(
         self,
@@ -63,7 +63,7 @@ class OAuth:
         self._clock = clock
         self._key = key
         self._rng = rng
-        #: The tenant's clients by id, as the fixtures define them (:meth:`reset`).
+        #: The tenant's clients by id, as the fixtures define them (:meth:`load_clients`).
         self.clients: dict[str, Client] = {}
         self.tokens = self._new_issuer()
         #: Outstanding OpenID Connect authorization codes (:mod:`.oidc`).
@@ -72,15 +72,13 @@ class OAuth:
     def _new_issuer(self) -> TokenIssuer:
         return TokenIssuer(self._clock, self._key, self._rng)
 
-    def reset(self, clients: list[Client] | None = None) -> None:
-        """A new token issuer (every earlier token stops checking) and no codes; ``clients``
-        (copies) replace the tenant's clients when given."""
-        if clients is not None:
-            self.load_clients(clients)
+    def reset(self) -> None:
+        """A new token issuer (every earlier token stops checking) and no codes."""
         self.tokens = self._new_issuer()
         self.codes = Codes(self._clock, self.tokens.new_id)
 
     def load_clients(self, clients: list[Client]) -> None:
+        """Hold copies of these clients, and only these, from now on."""
         self.clients = {c["clientId"]: clone(c) for c in clients}
 
     def expire_tokens(self, after_seconds: int | None) -> None:
