@@ -316,7 +316,7 @@ def _banner(
 ) -> str:
     tenant = tenants[0]
     root = root_url(scheme, connect_host(host), port)
-    client = next(iter(tenant.clients.values()), None)
+    client = tenant.oauth.default_client()
     curl = f"curl -s --cacert '{ca_file}'" if ca_file else "curl -s"
     lines = [f"mockscim {__version__}: a Workspace ONE Access SCIM 1.1 tenant ({tenant.name})"]
     lines.append(f"  SCIM base:  {root}{SCIM_BASE}")
@@ -328,7 +328,7 @@ def _banner(
     dashboard = dashboard_url(host, port, control or ControlSettings(), scheme=scheme)
     if dashboard is not None:
         lines.append(f"  dashboard:  {dashboard}")
-    lines.append(f"  users:      {len(tenant.store)}")
+    lines.append(f"  users:      {tenant.user_count()}")
     if not tenant.profile.auth_required:
         lines.append("  auth:       off (--no-auth)")
         lines.append(f"  try:        {curl} '{root}{SCIM_BASE}/Users?count=2'")

@@ -32,7 +32,8 @@ from hypothesis import strategies as st
 
 from mockscim import ControlSettings, Fixtures, LiveServer, create_app
 from mockscim.http import control, dashboard
-from mockscim.tenant import Tenant, oauth, tokens
+from mockscim.tenant import Tenant, tokens
+from mockscim.tenant.oauth import OAuth as oauth
 
 USERS = "/SAAS/jersey/manager/api/scim/Users"
 TOKEN_PATH = "/SAAS/auth/oauthtoken"

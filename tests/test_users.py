@@ -13,7 +13,6 @@ from flask.testing import FlaskClient
 from mockscim import Profile, Tenant
 from mockscim.dialect.attributes import WORKSPACE
 from mockscim.dialect.rules import ALL_USERS_GROUP_ID, USER_ROLE_ID
-from mockscim.tenant import oauth
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
@@ -209,7 +208,7 @@ def test_create_reply(client: FlaskClient, auth: dict[str, str], tenant: Tenant)
     ]
     user.pop("groups")
     assert again == user
-    assert oauth.system_user(tenant, "test-user-10", "123456") is not None
+    assert tenant.oauth.system_user("test-user-10", "123456") is not None
 
 
 def test_create_without_password_and_mail_gives_a_first_login_url(

@@ -20,6 +20,7 @@ SPELLINGS = {
     "/jersey/manager/api": "API_PATH, SCIM_PATH, HEALTH_PATH or SCIM_BASE",
     "/auth/oauthtoken": "TOKEN_SUFFIX or TOKEN_PATH",
     "/API/1.0/REST": "REST_PATH, LOGIN_PATH or KEYS_PATH",
+    "/auth/password/activate": "PASSWORD_ACTIVATE_PATH",
 }
 
 

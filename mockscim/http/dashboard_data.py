@@ -15,7 +15,6 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -130,7 +129,7 @@ def user_row(tenant: Tenant, user: dict[str, Any]) -> dict[str, Any]:
 
 def user_page(tenant: Tenant, uid: str) -> dict[str, Any] | None:
     """Everything the page of one user shows; None when the tenant has no such user."""
-    user = tenant.store.get(uid)
+    user = tenant.find_user(uid)
     if user is None:
         return None
     query = JournalQuery(user=user["userName"])
@@ -148,14 +147,7 @@ def user_page(tenant: Tenant, uid: str) -> dict[str, Any] | None:
 
 
 def directory_rows(tenant: Tenant) -> list[dict[str, Any]]:
-    counts: Counter[str] = Counter()
-
-    def tally(users: list[dict[str, Any]]) -> tuple[int, list[dict[str, Any]]]:
-        # Read in place under the store's lock (select copies only what it returns: nothing).
-        counts.update(u.get(WORKSPACE, {}).get("userStoreUuid", "") for u in users)
-        return len(users), []
-
-    tenant.store.select(lambda _u: True, tally)
+    counts = tenant.users_per_directory()
     return [
         {**d, "local": tenant.directories.is_local(d["id"]), "users": counts.get(d["id"], 0)}
         for d in tenant.directories
@@ -164,12 +156,10 @@ def directory_rows(tenant: Tenant) -> list[dict[str, Any]]:
 
 def containers(tenant: Tenant, *, roles: bool = False) -> list[dict[str, Any]]:
     """The groups (or roles), by name, each with its members as the API renders them."""
-    store = tenant.roles if roles else tenant.groups
     memberships = tenant.memberships
+    found = memberships.all_roles() if roles else memberships.all_groups()
     out = []
-    for resource in sorted(
-        store.scan(lambda _r: True), key=lambda r: str(r["displayName"]).casefold()
-    ):
+    for resource in sorted(found, key=lambda r: str(r["displayName"]).casefold()):
         members = memberships.members_of(resource)
         workspace = resource.get(WORKSPACE, {})
         out.append(
@@ -223,10 +213,7 @@ def _needles(tenant: Tenant, text: str) -> set[str]:
     wanted = text.strip()
     if not wanted:
         return set()
-    user = tenant.store.get(wanted)
-    if user is None:
-        uid = tenant.store.id_for_username(wanted)
-        user = tenant.store.get(uid) if uid else None
+    user = tenant.find_user(wanted) or tenant.find_user_by_name(wanted)
     if user is None:
         return {wanted.casefold()}
     return {user["id"].casefold(), str(user["userName"]).casefold()}

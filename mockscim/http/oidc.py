@@ -1,7 +1,7 @@
 """OpenID Connect, as the tenant serves it (``docs/dialect.md#openid-connect``): discovery, the
 authorization endpoint with its login page, and the token's public key. The rules (which client,
-which redirect, which code) are the tenant's, in :mod:`mockscim.tenant.oidc`; the token endpoint
-is :mod:`.service`'s.
+which redirect, which code) are the tenant's, asked through its ``oauth``
+(:mod:`mockscim.tenant.oauth`, :mod:`mockscim.tenant.oidc`); the token endpoint is :mod:`.service`'s.
 
 Routes, below ``/SAAS`` and ``/SAAS/t/{tenant}``:
 
@@ -22,8 +22,7 @@ from flask import Blueprint, Response, render_template_string, request
 from mockscim.dialect.errors import OAuthError
 from mockscim.dialect.paths import AUTHORIZE_PATH, DISCOVERY_PATH, KEYS_PATH, TOKEN_SUFFIX
 from mockscim.http.context import issuer, json_response, saas_root, state, tenant
-from mockscim.tenant import oauth
-from mockscim.tenant.oidc import PKCE_METHODS, Authorization, RedirectError, check_authorization
+from mockscim.tenant.oidc import PKCE_METHODS, Authorization, RedirectError
 
 __all__ = ["AUTHORIZE_PATH", "DISCOVERY_PATH", "KEYS_PATH", "issuer", "oidc"]
 
@@ -138,7 +137,7 @@ def authorize() -> Response:
         params.update(request.form.items())
     current = tenant()
     try:
-        authorization = check_authorization(current, params)
+        authorization = current.oauth.authorize(params)
     except RedirectError as exc:
         uri = params["redirect_uri"].strip()
         state = {"state": params["state"]} if params.get("state") else {}
@@ -146,16 +145,16 @@ def authorize() -> Response:
         return _redirect(uri + ("&" if "?" in uri else "?") + urlencode(answer))
     if request.method == "GET" or "username" not in params:
         hint = params.get("login_hint") or params.get("u")
-        user = oauth.active_user(current, hint) if hint else None
+        user = current.oauth.active_user(hint) if hint else None
         if user is None:
             return _page(params, 200)
     else:
-        user = oauth.system_user(
-            current, params.get("username", ""), params.get("password", ""), params.get("domain")
+        user = current.oauth.system_user(
+            params.get("username", ""), params.get("password", ""), params.get("domain")
         )
         if user is None:
             return _page(params, 401, "Invalid username or password")
-    return _back(authorization, code=current.codes.issue(authorization, user))
+    return _back(authorization, code=current.oauth.issue_code(authorization, user))
 
 
 @oidc.get(KEYS_PATH, strict_slashes=False)
@@ -181,5 +180,5 @@ def token_info() -> Response:
     header = request.headers.get("Authorization", "")
     token = header.partition(" ")[2].strip()
     if attribute == "isValid":
-        return json_response(current.tokens.check(token) is not None)
-    return json_response(current.tokens.is_revoked(token))
+        return json_response(current.oauth.is_valid(token))
+    return json_response(current.oauth.is_revoked(token))

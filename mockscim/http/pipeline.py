@@ -116,8 +116,7 @@ def request_info(*, with_user_name: bool = True) -> RequestInfo:
     if not with_user_name:
         pass
     elif uid:
-        user = tenant().store.get(uid)
-        user_name = user["userName"] if user else None
+        user_name = tenant().user_name_of(uid)
     else:
         user_name = _user_name_named()
     return RequestInfo(request.method, relative or "/", path, uid, user_name)
@@ -240,7 +239,7 @@ def _findings(raw: bytes) -> list[dict[str, str]]:
             canonical = None
     query = {k: v for k, v in request.args.items()}
     uid = (request.view_args or {}).get("uid")
-    stored = tenant().store.get(uid) if operation == "patchUser" and uid else None
+    stored = tenant().find_user(uid) if operation == "patchUser" and uid else None
     found = check_request(
         method,
         operation,

@@ -246,7 +246,7 @@ class Sandbox:
 
     def info(self) -> dict[str, Any]:
         """What a client needs, as the ready file holds it."""
-        client = next(iter(self.tenant.clients.values()), None) or {}
+        client = self.tenant.oauth.default_client() or {}
         return {
             "url": self.url,
             "scim_url": self.url + SCIM_BASE,

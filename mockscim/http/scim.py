@@ -33,7 +33,6 @@ from mockscim.dialect.errors import (
 from mockscim.dialect.render import render, shape
 from mockscim.dialect.rules import ADMIN_SCOPE
 from mockscim.http.context import NO_BODY, host_root, json_response, read_json, tenant
-from mockscim.tenant import oauth
 
 __all__ = [
     "body_params",
@@ -68,10 +67,11 @@ def _authenticate(needed: str | None) -> None:
         return
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.strip().partition(" ")
-    grant = current.tokens.check(token.strip()) if scheme.lower() in ("bearer", "hzn") else None
-    scope = oauth.token_scope(current, grant) if grant is not None else None
-    if grant is None or scope is None:
+    bearer = scheme.lower() in ("bearer", "hzn")
+    found = current.oauth.authenticate(token.strip()) if bearer else None
+    if found is None:
         raise NotAuthorized("missing, unknown or expired token, or its user is gone or disabled")
+    grant, scope = found
     if needed is not None and needed not in scope.split():
         # The SCIM operations need the admin scope (vendor API description: oauth2 [admin]). The
         # token is valid, its holder is not allowed: 403 whatever the unauthenticated status.

@@ -18,7 +18,6 @@ from mockscim.http.context import (
     read_json,
     tenant,
 )
-from mockscim.tenant import oauth
 from mockscim.tenant.packaged import openapi_text
 
 __all__ = ["HEALTH_PATH", "LOGIN_PATH", "service"]
@@ -37,7 +36,7 @@ def oauth_token() -> Response:
     if request.mimetype == "application/x-www-form-urlencoded":
         params.update(request.form.items())
     client_id, secret = _client_credentials(params)
-    reply = oauth.issue_token(tenant(), client_id, secret, params, issuer=issuer())
+    reply = tenant().oauth.issue_token(client_id, secret, params, issuer=issuer())
     return json_response(reply)
 
 
@@ -68,8 +67,7 @@ def system_login() -> Response:
         )
     except wire.ValidationError as exc:
         raise InvalidJson(str(exc.messages)) from exc
-    token = oauth.system_login(
-        tenant(),
+    token = tenant().oauth.system_login(
         data["username"],
         data["password"],
         data.get("domain"),

@@ -7,10 +7,11 @@ Which directory a user or a group belongs to decides whether SCIM may change it
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from mockscim.dialect.copying import clone
+from mockscim.dialect.errors import InvalidUser
 from mockscim.dialect.rules import LOCAL_DIRECTORY_TYPES
 
 __all__ = ["Directories"]
@@ -19,9 +20,18 @@ Directory = dict[str, Any]
 
 
 class Directories:
-    """The directories of one tenant, by id (as the fixtures define them)."""
+    """The directories of one tenant, by id (as the fixtures define them).
 
-    def __init__(self, records: list[Directory]) -> None:
+    One object for the tenant's life: a reset loads the fixtures' directories into it
+    (:meth:`load`), so the parts that were handed it (memberships, OAuth) see them at once.
+    """
+
+    def __init__(self, records: Iterable[Directory] = ()) -> None:
+        self._by_id: dict[str, Directory] = {}
+        self.load(records)
+
+    def load(self, records: Iterable[Directory]) -> None:
+        """Hold these directories (copies), and only these, from now on."""
         self._by_id = {d["id"]: clone(d) for d in records}
 
     def __iter__(self) -> Iterator[Directory]:
@@ -54,3 +64,19 @@ class Directories:
         """May SCIM change what this directory holds? (System and "Other" directories.)"""
         directory = self._by_id.get(directory_id)
         return directory is not None and directory["type"] in LOCAL_DIRECTORY_TYPES
+
+    def for_new_user(self, user_type: str, domain: str | None) -> Directory:
+        """The directory a ``POST /Users`` of this ``internalUserType`` and ``domain`` goes to:
+        LOCAL users to the system directory (whose domain it must be, if one is named),
+        PROVISIONED ones to the "Other" directory of their domain; anything else is 400
+        (``docs/dialect.md#reading-creating-and-deleting-users``)."""
+        if user_type == "LOCAL":
+            if domain is not None and not self.is_system_domain(domain):
+                raise InvalidUser(f"domain {domain!r} is not the system directory's")
+            return self.system()
+        if user_type == "PROVISIONED":
+            directory = self.for_domain(domain or "")
+            if directory is None or directory["type"] != "OTHER":
+                raise InvalidUser(f"domain {domain!r} is not the domain of an 'Other' directory")
+            return directory
+        raise InvalidUser(f"internalUserType {user_type!r} cannot be created through SCIM")

@@ -61,7 +61,7 @@ from mockscim.dialect.rules import (
 from mockscim.tenant.clock import version_of
 from mockscim.tenant.directories import Directories
 from mockscim.tenant.fixtures import Fixtures
-from mockscim.tenant.store import UserStore
+from mockscim.tenant.store import ResourceStore
 
 __all__ = ["Memberships"]
 
@@ -80,9 +80,9 @@ class Memberships:
 
     def __init__(
         self,
-        users: UserStore,
-        groups: UserStore,
-        roles: UserStore,
+        users: ResourceStore,
+        groups: ResourceStore,
+        roles: ResourceStore,
         directories: Directories,
         *,
         stamp: Callable[[Resource], None],
@@ -201,6 +201,35 @@ class Memberships:
         if role is None:
             raise RoleNotFound(f"no role with id {rid!r}")
         return role
+
+    def find_group(self, gid: str) -> Resource | None:
+        """A copy of the stored group with this id, or None."""
+        return self.groups.get(gid)
+
+    def find_group_by_name(self, display_name: str) -> Resource | None:
+        """A copy of the stored group with this displayName (any case), or None."""
+        gid = self.groups.id_for_name(display_name)
+        return self.groups.get(gid) if gid else None
+
+    def all_groups(self) -> list[Resource]:
+        """Copies of every stored group, in creation order."""
+        return self.groups.scan(_everything)
+
+    def all_roles(self) -> list[Resource]:
+        """Copies of every stored role, in creation order."""
+        return self.roles.scan(_everything)
+
+    def name_of(self, rid: str) -> str | None:
+        """The displayName of the group or role with this id (read in place), or None."""
+        for table in (self.groups, self.roles):
+            name = table.read(rid, _display_name)
+            if name is not None:
+                return str(name)
+        return None
+
+    def ids(self) -> list[str]:
+        """The ids of every group, then of every role."""
+        return self.groups.ids() + self.roles.ids()
 
     def search_groups(self, params: search.SearchParams) -> tuple[int, list[Resource]]:
         return self.groups.select(search.matcher(params.filter), lambda g: search.select(g, params))
@@ -402,6 +431,14 @@ class Memberships:
             change.removed = [r for r in change.removed if before.get(r, "User") == "User"]
             self.refresh_users(self._apply_membership(self._roles_of, rid, change, before))
             return updated
+
+
+def _everything(_resource: Resource) -> bool:
+    return True
+
+
+def _display_name(resource: Resource) -> Any:
+    return resource["displayName"]
 
 
 def _user_display(user: Resource) -> str:

@@ -14,6 +14,9 @@ The HTTP layer shows the login page and redirects; the rules live here:
 * A code is good once, for 60 seconds of the tenant's clock, for the client, redirect URI and
   PKCE challenge it was made for; anything else is 400 ``invalid_grant``.
 * An ID token (RS256, the tenant's key) goes with the tokens when ``openid`` was asked for.
+
+Nothing here knows the tenant: :class:`~mockscim.tenant.oauth.OAuth` (which the tenant owns) holds
+the clients, the codes and the token issuer, and hands these functions what they read.
 """
 
 from __future__ import annotations
@@ -22,17 +25,14 @@ import base64
 import hashlib
 import hmac
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from mockscim.dialect.attributes import WORKSPACE
 from mockscim.dialect.errors import OAuthError
 from mockscim.tenant.clock import Clock
-
-if TYPE_CHECKING:  # the tenant owns the codes; only the functions below take a tenant
-    from mockscim.tenant.tenant import Tenant
 
 __all__ = [
     "CODE_TTL",
@@ -42,7 +42,7 @@ __all__ = [
     "Codes",
     "RedirectError",
     "check_authorization",
-    "id_token",
+    "id_claims",
 ]
 
 #: How long a code is good for, in seconds of the tenant's clock.
@@ -96,13 +96,16 @@ def _redirect_matches(registered: str, given: str) -> bool:
     )
 
 
-def check_authorization(tenant: Tenant, params: dict[str, str]) -> Authorization:
-    """The checks of ``/auth/oauth2/authorize``: :class:`OAuthError` (400, shown to the user)
-    before the redirect URI is known good, :class:`RedirectError` after."""
+def check_authorization(
+    clients: Mapping[str, dict[str, Any]], params: dict[str, str]
+) -> Authorization:
+    """The checks of ``/auth/oauth2/authorize`` against the tenant's ``clients`` (by id):
+    :class:`OAuthError` (400, shown to the user) before the redirect URI is known good,
+    :class:`RedirectError` after."""
     client_id = params.get("client_id", "").strip()
     if not client_id:
         raise OAuthError(400, "invalid_request", "No client_id has been specified.")
-    client = tenant.clients.get(client_id)
+    client = clients.get(client_id)
     if client is None or "authorization_code" not in client.get("grantTypes", []):
         raise OAuthError(400, "invalid_client", "The client_id does not exist.")
     redirect_uri = params.get("redirect_uri", "").strip()
@@ -184,10 +187,12 @@ def _pkce_ok(request: Authorization, verifier: str | None) -> bool:
     return hmac.compare_digest(expected, request.code_challenge or "")
 
 
-def id_token(tenant: Tenant, grant: CodeGrant, issuer: str, ttl: int) -> str:
-    """The ID token of a code's user for its client."""
-    user: dict[str, Any] = tenant.store.get(grant.user_id) or {}
-    now = int(tenant.clock.now().timestamp())
+def id_claims(
+    user: dict[str, Any], grant: CodeGrant, *, issuer: str, ttl: int, now: int, jti: str
+) -> dict[str, Any]:
+    """The claims of the ID token of a code's ``user`` (as stored; {} when it is gone) for its
+    client, issued at ``now`` (epoch seconds of the tenant's clock); members without a value
+    are left out."""
     name: dict[str, Any] = user["name"] if isinstance(user.get("name"), dict) else {}
     emails = [e for e in user.get("emails") or [] if isinstance(e, dict)]
     email = next((e for e in emails if e.get("primary")), emails[0] if emails else {})
@@ -198,7 +203,7 @@ def id_token(tenant: Tenant, grant: CodeGrant, issuer: str, ttl: int) -> str:
         "iat": now,
         "exp": now + ttl,
         "auth_time": int(grant.issued_at),
-        "jti": tenant.tokens.new_id(),
+        "jti": jti,
         "preferred_username": grant.user_name,
         "name": user.get("displayName") or grant.user_name,
         "given_name": name.get("givenName"),
@@ -208,4 +213,4 @@ def id_token(tenant: Tenant, grant: CodeGrant, issuer: str, ttl: int) -> str:
     }
     if grant.authorization.nonce is not None:
         claims["nonce"] = grant.authorization.nonce
-    return tenant.tokens.sign({k: v for k, v in claims.items() if v is not None})
+    return {k: v for k, v in claims.items() if v is not None}

@@ -1,8 +1,9 @@
 """One tenant: its directories, users, OAuth clients, tokens and clock, and the rules that change them.
 
-Views call these methods and nothing below them; this module knows no HTTP. The rules come from
-``docs/dialect.md``: "Directories and local users", "Reading, creating and deleting users"
-and "Patching users" (order of checks: body 400 -> unknown id 404 -> not local 403 -> apply).
+Views call these methods (and those of the parts the tenant names: memberships, oauth, ...) and
+nothing below them; this module knows no HTTP. The rules come from ``docs/dialect.md``:
+"Directories and local users", "Reading, creating and deleting users" and "Patching users" (order
+of checks: body 400 -> unknown id 404 -> not local 403 -> apply).
 """
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ from __future__ import annotations
 import random
 import secrets
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any, TypeVar, overload
 
 from mockscim.dialect import search
@@ -27,6 +30,7 @@ from mockscim.dialect.errors import (
 )
 from mockscim.dialect.filter import Compare, Node
 from mockscim.dialect.patch import apply_patch
+from mockscim.dialect.paths import PASSWORD_ACTIVATE_PATH, tenant_saas
 from mockscim.dialect.rules import (
     LOCAL_USER_TYPES,
     check_manager,
@@ -35,19 +39,19 @@ from mockscim.dialect.rules import (
     provisioned_missing,
 )
 from mockscim.dialect.search import SearchParams
-from mockscim.tenant.clock import Clock, format_timestamp, stamp
+from mockscim.tenant.clock import Clock, stamp
 from mockscim.tenant.custom import users_catalogue
 from mockscim.tenant.directories import Directories
-from mockscim.tenant.fixture_errors import PROGRESS_EVERY
-from mockscim.tenant.fixtures import FixtureError, Fixtures, collector_paused, validate_users
+from mockscim.tenant.fixtures import Fixtures
+from mockscim.tenant.installer import Installer
 from mockscim.tenant.journal import DEFAULT_SIZE as DEFAULT_JOURNAL_SIZE
 from mockscim.tenant.journal import Journal
 from mockscim.tenant.keys import SigningKey, signing_key
 from mockscim.tenant.memberships import Memberships
+from mockscim.tenant.oauth import OAuth
 from mockscim.tenant.oidc import Codes
 from mockscim.tenant.scenarios import Scenarios
-from mockscim.tenant.store import UserStore
-from mockscim.tenant.stored import stored_user
+from mockscim.tenant.store import ResourceStore
 from mockscim.tenant.tokens import TokenIssuer
 
 __all__ = ["CreateResult", "Profile", "Tenant"]
@@ -90,7 +94,17 @@ def new_uuid() -> str:
 
 
 class Tenant:
-    """All state of one emulated tenant."""
+    """All state of one emulated tenant, and the face the layers above use.
+
+    What a view, the dashboard, the test kit or the CLI needs is a method here, or on a part the
+    tenant owns and names: :attr:`memberships` (groups and roles), :attr:`oauth` (clients, tokens,
+    codes, sign-ins), :attr:`scenarios`, :attr:`journal`, :attr:`clock`, and :attr:`directories`
+    (to read). The parts with rules of their own, and the installer that fills the tables
+    (:mod:`.installer`), are handed what they read and never call back into the tenant. The tables (:attr:`users`, :attr:`groups`, :attr:`roles`) are read and changed
+    here and by those parts only: no module of the package above ``tenant/`` reaches into them
+    (``tests/test_tenant_face.py``). Tests and scripts may; read-only aliases keep the names
+    they used (:attr:`store`, :attr:`tokens`, :attr:`codes`, :attr:`clients`).
+    """
 
     def __init__(
         self,
@@ -119,26 +133,46 @@ class Tenant:
         self.seed = seed
         self.rng: random.Random | None = random.Random(seed) if seed is not None else None
         self._id_factory = id_factory
-        self.tokens = self._token_issuer()
-        #: Outstanding OpenID Connect authorization codes (:mod:`.oidc`).
-        self.codes = Codes(self.clock, self._new_code)
         self.scenarios = Scenarios(seed)
-        self.scenarios.on_token_expiry = self._token_expiry
         self.journal = Journal(journal_size)
-        self.store = UserStore(data_path)
-        self.groups = UserStore(share=self.store, table="groups", name_key="displayName")
-        self.roles = UserStore(share=self.store, table="roles", name_key="displayName")
+        #: The tables: users, groups and roles, in one TinyDB behind one lock (:mod:`.store`).
+        self.users = ResourceStore(data_path)
+        self.groups = ResourceStore(share=self.users, table="groups", name_key="displayName")
+        self.roles = ResourceStore(share=self.users, table="roles", name_key="displayName")
         self.fixtures = fixtures
         #: The user attributes of this tenant: the vendor's, and its custom ones (_load_config).
         self.catalogue: Catalogue
-        self.directories = Directories(fixtures.directories)
-        self.clients: dict[str, dict[str, Any]] = {}
-        self.memberships = self._memberships()
-        #: The fixtures the tables were installed from (a reset to them can roll back).
-        self._installed: Fixtures | None = None
+        #: One for the tenant's life, shared with its parts; _load_config fills it.
+        self.directories = Directories()
+        self.memberships = Memberships(
+            self.users,
+            self.groups,
+            self.roles,
+            self.directories,
+            stamp=self.stamp,
+            new_id=self.new_id,
+        )
+        self.oauth = OAuth(
+            self.users,
+            self.directories,
+            self.memberships,
+            self.clock,
+            lambda: self.signing_key,
+            self.rng,
+        )
+        self.scenarios.on_token_expiry = self.oauth.expire_tokens
+        self._installer = Installer(
+            self.users,
+            self.groups,
+            self.roles,
+            self.memberships,
+            self.directories,
+            self.clock,
+            name,
+        )
         self._load_config(fixtures)
-        if not self.store.persistent or self.store.is_empty_on_disk():
-            self._install(fixtures, progress)
+        if not self.users.persistent or self.users.is_empty_on_disk():
+            self._installer.install(fixtures, progress)
         else:
             self.memberships.index()
         #: Scenarios every reset starts with (a scenarios file, CLI flags).
@@ -147,68 +181,15 @@ class Tenant:
 
     # -- set-up ---------------------------------------------------------------------------------
 
-    def _new_code(self) -> str:
-        return self.tokens.new_id()
-
-    def _token_issuer(self) -> TokenIssuer:
-        return TokenIssuer(self.clock, lambda: self.signing_key, self.rng)
-
     @property
     def signing_key(self) -> SigningKey:
         """This tenant's RS256 key (:mod:`.keys`): its own, deterministic under a seed."""
         return signing_key(self.name, self.seed)
 
-    def _memberships(self) -> Memberships:
-        return Memberships(
-            self.store,
-            self.groups,
-            self.roles,
-            self.directories,
-            stamp=self.stamp,
-            new_id=self.new_id,
-        )
-
     def _load_config(self, fixtures: Fixtures) -> None:
         self.catalogue = users_catalogue(self.name, fixtures.schemas)
-        self.directories = Directories(fixtures.directories)
-        self.memberships.directories = self.directories
-        self.clients = {c["clientId"]: clone(c) for c in fixtures.clients}
-
-    def _install(
-        self, fixtures: Fixtures, progress: Callable[[int, int], None] | None = None
-    ) -> None:
-        """Groups and roles, then users (whose groups/roles attributes need the memberships);
-        then a checkpoint, which the next reset rolls back to if the fixtures are the same."""
-        with self.store.lock, collector_paused():
-            self.memberships.install(fixtures)
-            now = format_timestamp(self.clock.now())
-            normalize = self._normalize_fixture_user
-            records = fixtures.users
-            users: list[User] = []
-            for start in range(0, len(records), PROGRESS_EVERY):
-                users += [normalize(u, now) for u in records[start : start + PROGRESS_EVERY]]
-                if progress is not None:
-                    progress(len(users), len(records))
-            self.store.replace_all(users, copy=False)
-            for store in (self.store, self.groups, self.roles):
-                store.checkpoint()
-            self._installed = fixtures
-
-    def _roll_back(self, fixtures: Fixtures) -> bool:
-        """Undo what changed since the install (:meth:`UserStore.rollback`), if the tenant
-        holds these very fixtures and a checkpoint of each table; False: install instead."""
-        if fixtures is not self._installed:
-            return False
-        with self.store.lock:
-            stores = (self.store, self.groups, self.roles)
-            if not all(store.can_roll_back for store in stores):
-                return False
-            memberships_changed = self.groups.changed or self.roles.changed
-            for store in stores:
-                store.rollback()
-            if memberships_changed:
-                self.memberships.index()
-            return True
+        self.directories.load(fixtures.directories)
+        self.oauth.load_clients(fixtures.clients)
 
     def stamp(self, resource: User) -> None:
         """Move ``meta.lastModified``/``version`` of a changed resource to now (:func:`stamp`)."""
@@ -246,58 +227,20 @@ class Tenant:
             self.rng.seed(self.seed)
         self.clock.set(self._clock_start)
         self._load_config(fixtures)
-        self.tokens = self._token_issuer()
-        self.codes = Codes(self.clock, self._new_code)
+        self.oauth.reset()
         self.scenarios.clear()
         self.journal.clear()
-        if not self._roll_back(fixtures):
-            self._install(fixtures)
+        if not self._installer.roll_back(fixtures):
+            self._installer.install(fixtures)
         self.scenarios.add_all(self.base_scenarios)
 
     def load_users(self, records: list[Any]) -> list[User]:
         """Add users given in the fixture format (validated as fixtures are); returns them stored.
 
         A record whose ``id`` or ``userName`` is taken, or that fails validation, is a
-        :class:`~mockscim.fixtures.FixtureError` and nothing is added.
+        :class:`~mockscim.tenant.fixtures.FixtureError` and nothing is added.
         """
-        users = validate_users(
-            records,
-            list(self.directories),
-            known_ids=set(self.store.ids()),
-            custom=self.fixtures.schemas,
-        )
-        stored = [self._normalize_fixture_user(u) for u in users]
-        with self.store.lock:
-            for index, user in enumerate(stored):
-                label = f"userName {user['userName']!r}"
-                if self.store.get(user["id"]) is not None:
-                    raise FixtureError(
-                        "users",
-                        "The tenant has a user with this id.",
-                        record=index,
-                        label=label,
-                        field="id",
-                    )
-                if self.store.id_for_username(user["userName"]) is not None:
-                    raise FixtureError(
-                        "users",
-                        "The tenant has a user with this userName.",
-                        record=index,
-                        label=label,
-                        field="userName",
-                    )
-            self.store.insert_many(stored)
-        return stored
-
-    def _token_expiry(self, after_seconds: int | None) -> None:
-        if after_seconds is None:
-            self.tokens.expire_all()
-        else:
-            self.tokens.limit_lifetime(after_seconds)
-
-    def _normalize_fixture_user(self, record: User, now: str | None = None) -> User:
-        now = now or format_timestamp(self.clock.now())
-        return stored_user(record, self.name, self.memberships, self.directories, now)
+        return self._installer.load_users(records, self.fixtures.schemas)
 
     # -- directories ----------------------------------------------------------------------------
 
@@ -320,7 +263,7 @@ class Tenant:
 
     def get_user(self, uid: str, *, message: str | None = None) -> User:
         """The stored user, or 404; a ``missing`` scenario hides it here but not from searches."""
-        user = self.store.get(uid)
+        user = self.users.get(uid)
         if user is None:
             raise UserNotFound(f"no user with id {uid!r}", message=message)
         hidden = self.scenarios.is_missing(uid, user["userName"])
@@ -329,10 +272,10 @@ class Tenant:
         return user
 
     def read_user(self, uid: str, use: Callable[[User], T]) -> T:
-        """``use`` on the stored user without a copy (see :meth:`UserStore.read`); 404 as
+        """``use`` on the stored user without a copy (see :meth:`ResourceStore.read`); 404 as
         :meth:`get_user` (a ``missing`` scenario included)."""
-        with self.store.lock:
-            found = self.store.read(uid, lambda user: (user["userName"], use(user)))
+        with self.users.lock:
+            found = self.users.read(uid, lambda user: (user["userName"], use(user)))
             if found is None:
                 raise UserNotFound(f"no user with id {uid!r}")
             user_name, result = found
@@ -351,10 +294,11 @@ class Tenant:
         """Filter, sort and page the users: (totalResults, ``use(page)``).
 
         ``use`` defaults to copies of the page; any other ``use`` runs on the stored users
-        themselves under the store's lock (:meth:`UserStore.select_into`) and must neither change
-        nor keep them (render and serialise, say): a search page then costs no copy at all."""
+        themselves under the table's lock (:meth:`ResourceStore.select_into`) and must neither
+        change nor keep them (render and serialise, say): a search page then costs no copy at all.
+        """
         ids = self._indexed_ids(params.filter)
-        return self.store.select_into(
+        return self.users.select_into(
             search.matcher(params.filter), lambda users: search.select(users, params), use, ids
         )
 
@@ -368,11 +312,78 @@ class Tenant:
         if name == "id":
             return [node.value]
         if name == "userName":
-            found = self.store.id_for_username(node.value)
+            found = self.users.id_for_username(node.value)
             return [found] if found else []
         if name == "externalId":
-            return self.store.ids_for_external_id(node.value)
+            return self.users.ids_for_external_id(node.value)
         return None
+
+    # -- what the layers above read: copies or single values, never the tables ------------------
+    # None of these is a request: no ``missing`` or ``non_local`` scenario is asked or counted.
+
+    def find_user(self, uid: str) -> User | None:
+        """A copy of the stored user with this id (the caller may change it), or None."""
+        return self.users.get(uid)
+
+    def find_user_by_name(self, user_name: str) -> User | None:
+        """A copy of the stored user called ``user_name`` (any case), or None."""
+        uid = self.users.id_for_username(user_name)
+        return self.users.get(uid) if uid else None
+
+    def user_name_of(self, uid: str) -> str | None:
+        """The userName of the user with this id, or None (read in place: no copy)."""
+        return self.users.read(uid, _user_name)
+
+    def all_users(self) -> list[User]:
+        """Copies of every stored user, in creation order."""
+        return self.users.scan(_everyone)
+
+    def user_count(self) -> int:
+        """How many users the tenant holds."""
+        return len(self.users)
+
+    def users_per_directory(self) -> Counter[str]:
+        """How many users each directory holds, by its id (``userStoreUuid``); read in place."""
+        counts: Counter[str] = Counter()
+
+        def tally(users: list[User]) -> tuple[int, list[User]]:
+            counts.update(u.get(WORKSPACE, {}).get("userStoreUuid", "") for u in users)
+            return len(users), []
+
+        self.users.select(_everyone, tally)
+        return counts
+
+    def name_of(self, rid: str) -> str | None:
+        """The name of the user (``userName``), group or role (``displayName``) with this id."""
+        name = self.user_name_of(rid)
+        return name if name is not None else self.memberships.name_of(rid)
+
+    def resource_ids(self) -> list[str]:
+        """The ids of every user, then of every group and role."""
+        return self.users.ids() + self.memberships.ids()
+
+    # -- the parts by their former names: read-only aliases for tests and scripts ----------------
+
+    @property
+    def store(self) -> ResourceStore:
+        """The users' table (:attr:`users`) under its name of version 0.1: a read-only alias for
+        tests and scripts that reach into it. The layers above use the methods above instead."""
+        return self.users
+
+    @property
+    def tokens(self) -> TokenIssuer:
+        """The token issuer, :attr:`oauth`'s (a reset makes a new one): a read-only alias."""
+        return self.oauth.tokens
+
+    @property
+    def codes(self) -> Codes:
+        """The outstanding authorization codes, :attr:`oauth`'s: a read-only alias."""
+        return self.oauth.codes
+
+    @property
+    def clients(self) -> dict[str, dict[str, Any]]:
+        """The OAuth clients by id, :attr:`oauth`'s (read them; a reset replaces them)."""
+        return self.oauth.clients
 
     # -- writing --------------------------------------------------------------------------------
 
@@ -389,11 +400,11 @@ class Tenant:
             raise InvalidUser("a new user's userStatus is 1 (enabled) or 2 (disabled)")
         user_type = workspace_in.get("internalUserType") or "LOCAL"
         domain = workspace_in.get("domain")
-        directory = self._directory_for_create(user_type, domain)
+        directory = self.directories.for_new_user(user_type, domain)
         if user_type == "PROVISIONED":
             _require_provisioned_members(data)
-        with self.store.lock:
-            if self.store.id_for_username(user_name) is not None:
+        with self.users.lock:
+            if self.users.id_for_username(user_name) is not None:
                 raise UserExists(f"userName {user_name!r} is taken")
             uid = self.new_id()
             try:
@@ -410,26 +421,14 @@ class Tenant:
             user["groups"] = self.memberships.groups_attribute(uid)
             user["roles"] = self.memberships.roles_attribute(uid)
             self.stamp(user)
-            self.store.insert(user)
+            self.users.insert(user)
         result = CreateResult(user)
         if "password" not in user and not send_mail:
             token = self.rng.randbytes(18).hex() if self.rng else secrets.token_urlsafe(24)
             result.extra_workspace["firstLoginUrl"] = (
-                f"/SAAS/t/{self.name}/auth/password/activate?token={token}"
+                f"{tenant_saas(self.name)}{PASSWORD_ACTIVATE_PATH}?token={token}"
             )
         return result
-
-    def _directory_for_create(self, user_type: str, domain: str | None) -> dict[str, Any]:
-        if user_type == "LOCAL":
-            if domain is not None and not self.directories.is_system_domain(domain):
-                raise InvalidUser(f"domain {domain!r} is not the system directory's")
-            return self.directories.system()
-        if user_type == "PROVISIONED":
-            directory = self.directories.for_domain(domain or "")
-            if directory is None or directory["type"] != "OTHER":
-                raise InvalidUser(f"domain {domain!r} is not the domain of an 'Other' directory")
-            return directory
-        raise InvalidUser(f"internalUserType {user_type!r} cannot be created through SCIM")
 
     def patch_user(self, uid: str, body: Any) -> User:
         """PATCH /Users/{id}: 400 body -> 404 -> 403 not local -> apply (``docs/dialect.md#patching-users``).
@@ -438,7 +437,7 @@ class Tenant:
         never change it."""
         canonical = canonicalize(body, catalogue=self.catalogue)  # 400 before anything else
         check_manager(canonical.body, InvalidJson)
-        with self.store.lock:
+        with self.users.lock:
             # The stored user itself, read under the lock and never changed: apply_patch makes
             # the new one (a copy each way was two of a PATCH's three deep copies).
             user = self.read_user(uid, _itself)
@@ -453,7 +452,7 @@ class Tenant:
             directory = self.directories.get(user[WORKSPACE]["userStoreUuid"])
             assert directory is not None  # is_local said so
             check_user(updated, directory["domains"], InvalidJson)
-            holder = self.store.id_for_username(new_name)
+            holder = self.users.id_for_username(new_name)
             if holder is not None and holder != uid:
                 raise UserExists(f"userName {new_name!r} is taken")
             for readonly in ("id", "roles", "groups"):
@@ -461,22 +460,29 @@ class Tenant:
                     updated[readonly] = user[readonly]
             updated["meta"] = dict(user["meta"])
             self.stamp(updated)
-            self.store.replace(updated, copy=False)
+            self.users.replace(updated, copy=False)
             return updated
 
     def delete_user(self, uid: str) -> None:
         """DELETE /Users/{id}: 404 unknown, 403 not local [decided], else gone."""
-        with self.store.lock:
+        with self.users.lock:
             # The vendor's DELETE text has no final period (spec), unlike PATCH's.
             user = self.get_user(uid, message=DELETE_NOT_FOUND)
             if not self.is_local(user):
                 raise NotLocalUser(f"user {uid} is not in a system or 'Other' directory")
-            self.store.delete(uid)
+            self.users.delete(uid)
             self.memberships.drop_member(uid)
 
 
 def _itself(user: User) -> User:
     return user
+
+
+def _everyone(_user: User) -> bool:
+    return True
+
+
+_user_name: Callable[[User], str] = itemgetter("userName")
 
 
 def _require_provisioned_members(data: dict[str, Any]) -> None:

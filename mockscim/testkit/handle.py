@@ -12,7 +12,6 @@ socket); it is plain Python and works outside pytest too::
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from operator import itemgetter
 from typing import Any
 
 import requests
@@ -26,7 +25,6 @@ from mockscim.http.context import SAAS, SCIM_PATH, TOKEN_SUFFIX, MockState
 from mockscim.tenant import Clock, Tenant
 from mockscim.tenant.journal import Entry
 from mockscim.tenant.scenarios import Scenarios
-from mockscim.tenant.tokens import Grant
 from mockscim.testkit.assertions import Recorded
 
 __all__ = ["MockScim"]
@@ -43,15 +41,9 @@ class _Names(Mapping[str, str]):
         self._entries = entries
 
     def __getitem__(self, rid: str) -> str:
-        tenant = self._tenant
-        for store, key in (
-            (tenant.store, "userName"),
-            (tenant.groups, "displayName"),
-            (tenant.roles, "displayName"),
-        ):
-            name = store.read(rid, itemgetter(key))
-            if name is not None:
-                return str(name)
+        name = self._tenant.name_of(rid)
+        if name is not None:
+            return str(name)
         for entry in self._entries:
             reply = entry.response
             if isinstance(reply, Mapping) and str(reply.get("id")) == rid:
@@ -59,8 +51,7 @@ class _Names(Mapping[str, str]):
         raise KeyError(rid)
 
     def _ids(self) -> dict[str, None]:
-        tenant = self._tenant
-        found = dict.fromkeys(tenant.store.ids() + tenant.groups.ids() + tenant.roles.ids())
+        found = dict.fromkeys(self._tenant.resource_ids())
         for entry in self._entries:
             if isinstance(entry.response, Mapping) and "id" in entry.response:
                 found.setdefault(str(entry.response["id"]))
@@ -133,7 +124,10 @@ class MockScim:
 
     @property
     def _client(self) -> dict[str, Any]:
-        return next(iter(self.tenant.clients.values()))
+        client = self.tenant.oauth.default_client()
+        if client is None:
+            raise LookupError(f"tenant {self.tenant.name!r} has no OAuth client")
+        return client
 
     @property
     def client_id(self) -> str:
@@ -148,14 +142,8 @@ class MockScim:
         """An admin access token for the default client, issued without a request (so it is not
         in the journal)."""
         if self._token is None:
-            client = self._client
-            grant = Grant(
-                client["clientId"],
-                client.get("scope", "admin"),
-                None,
-                int(client.get("accessTokenTTL", 21599)),
-            )
-            self._token = str(self.tenant.tokens.issue(grant)["access_token"])
+            reply = self.tenant.oauth.client_token(self.client_id)
+            self._token = str(reply["access_token"])
         return self._token
 
     def new_session(self, *, authenticated: bool = True) -> requests.Session:
@@ -196,14 +184,12 @@ class MockScim:
 
     def user(self, id_or_user_name: str) -> dict[str, Any] | None:
         """A user as the API shows it, by id or userName (any case); None if there is none."""
-        store = self.tenant.store
-        uid = id_or_user_name if store.get(id_or_user_name) else None
-        uid = uid or store.id_for_username(id_or_user_name)
-        stored = store.get(uid) if uid else None
+        tenant = self.tenant
+        stored = tenant.find_user(id_or_user_name) or tenant.find_user_by_name(id_or_user_name)
         return render(stored, self.users_url) if stored else None
 
     def users(self) -> list[dict[str, Any]]:
-        return [render(u, self.users_url) for u in self.tenant.store.scan(lambda _u: True)]
+        return [render(u, self.users_url) for u in self.tenant.all_users()]
 
     @property
     def groups_url(self) -> str:
@@ -222,11 +208,11 @@ class MockScim:
 
     def group(self, id_or_display_name: str) -> dict[str, Any] | None:
         """A group as the API shows it, by id or displayName (any case); None if there is none."""
-        groups = self.tenant.groups
-        gid = id_or_display_name if groups.get(id_or_display_name) else None
-        gid = gid or groups.id_for_name(id_or_display_name)
-        stored = groups.get(gid) if gid else None
-        return self.tenant.memberships.render(stored, self.groups_url) if stored else None
+        memberships = self.tenant.memberships
+        stored = memberships.find_group(id_or_display_name) or memberships.find_group_by_name(
+            id_or_display_name
+        )
+        return memberships.render(stored, self.groups_url) if stored else None
 
     @property
     def journal(self) -> Recorded:

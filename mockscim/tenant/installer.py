@@ -1,0 +1,124 @@
+"""What fills a tenant's tables: the fixtures' install, the rollback a reset does when it can, and
+users added later in the fixture format (the control API's user load).
+
+The tenant owns one :class:`Installer` and hands it its tables, memberships, directories, clock and
+name; it never calls back into the tenant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from mockscim.tenant.clock import Clock, format_timestamp
+from mockscim.tenant.directories import Directories
+from mockscim.tenant.fixture_errors import PROGRESS_EVERY
+from mockscim.tenant.fixtures import FixtureError, Fixtures, collector_paused, validate_users
+from mockscim.tenant.memberships import Memberships
+from mockscim.tenant.store import ResourceStore
+from mockscim.tenant.stored import stored_user
+
+__all__ = ["Installer"]
+
+User = dict[str, Any]
+
+
+class Installer:
+    """Puts fixtures into one tenant's users, groups and roles tables."""
+
+    def __init__(
+        self,
+        users: ResourceStore,
+        groups: ResourceStore,
+        roles: ResourceStore,
+        memberships: Memberships,
+        directories: Directories,
+        clock: Clock,
+        tenant_name: str,
+    ) -> None:
+        self._users = users
+        self._tables = (users, groups, roles)
+        self._memberships = memberships
+        self._directories = directories
+        self._clock = clock
+        self._tenant_name = tenant_name
+        #: The fixtures the tables were installed from (a reset to them can roll back).
+        self._installed: Fixtures | None = None
+
+    def install(
+        self, fixtures: Fixtures, progress: Callable[[int, int], None] | None = None
+    ) -> None:
+        """Groups and roles, then users (whose groups/roles attributes need the memberships);
+        then a checkpoint, which the next reset rolls back to if the fixtures are the same.
+        ``progress(done, total)`` hears how many users have been installed."""
+        with self._users.lock, collector_paused():
+            self._memberships.install(fixtures)
+            now = format_timestamp(self._clock.now())
+            normalize = self.stored_user
+            records = fixtures.users
+            users: list[User] = []
+            for start in range(0, len(records), PROGRESS_EVERY):
+                users += [normalize(u, now) for u in records[start : start + PROGRESS_EVERY]]
+                if progress is not None:
+                    progress(len(users), len(records))
+            self._users.replace_all(users, copy=False)
+            for table in self._tables:
+                table.checkpoint()
+            self._installed = fixtures
+
+    def roll_back(self, fixtures: Fixtures) -> bool:
+        """Undo what changed since the install (:meth:`ResourceStore.rollback`), if the tables
+        hold these very fixtures and a checkpoint of each table; False: install instead."""
+        if fixtures is not self._installed:
+            return False
+        with self._users.lock:
+            _, groups, roles = self._tables
+            if not all(table.can_roll_back for table in self._tables):
+                return False
+            memberships_changed = groups.changed or roles.changed
+            for table in self._tables:
+                table.rollback()
+            if memberships_changed:
+                self._memberships.index()
+            return True
+
+    def load_users(self, records: list[Any], custom: list[dict[str, Any]]) -> list[User]:
+        """Add users given in the fixture format (validated as fixtures are, ``custom`` the
+        tenant's custom attributes); returns them stored.
+
+        A record whose ``id`` or ``userName`` is taken, or that fails validation, is a
+        :class:`~mockscim.tenant.fixtures.FixtureError` and nothing is added.
+        """
+        users = validate_users(
+            records,
+            list(self._directories),
+            known_ids=set(self._users.ids()),
+            custom=custom,
+        )
+        stored = [self.stored_user(u) for u in users]
+        with self._users.lock:
+            for index, user in enumerate(stored):
+                label = f"userName {user['userName']!r}"
+                if self._users.get(user["id"]) is not None:
+                    raise FixtureError(
+                        "users",
+                        "The tenant has a user with this id.",
+                        record=index,
+                        label=label,
+                        field="id",
+                    )
+                if self._users.id_for_username(user["userName"]) is not None:
+                    raise FixtureError(
+                        "users",
+                        "The tenant has a user with this userName.",
+                        record=index,
+                        label=label,
+                        field="userName",
+                    )
+            self._users.insert_many(stored)
+        return stored
+
+    def stored_user(self, record: User, now: str | None = None) -> User:
+        """A fixture user as the users' table holds it (:func:`~.stored.stored_user`)."""
+        now = now or format_timestamp(self._clock.now())
+        return stored_user(record, self._tenant_name, self._memberships, self._directories, now)
