@@ -6,7 +6,8 @@ the body reader (:mod:`.body`), SCIM 1.1 partial update (:mod:`.patch`), group a
 membership PATCH (:mod:`.membership`), search parameters, sorting and paging (:mod:`.search`),
 the vendor's vocabulary and every user/group rule (:mod:`.rules`), the wire form of resources
 (:mod:`.render`), fast JSON copies (:mod:`.copying`), the vendor's paths, spelled once
-(:mod:`.paths`), and strict mode's findings (:mod:`.findings`). Each rule cites
+(:mod:`.paths`), the authorization endpoint's redirect URIs and PKCE parameters
+(:mod:`.redirects`), and strict mode's findings (:mod:`.findings`). Each rule cites
 ``docs/dialect.md``.
 
 What it may import: the standard library and ``mockscim.dialect`` only. No Flask, no TinyDB, no

@@ -15,14 +15,13 @@ the tenant approves at once **[decided]**; a real tenant would show its login pa
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from flask import Blueprint, Response, render_template_string, request
 
 from mockscim.dialect.errors import OAuthError
 from mockscim.dialect.paths import AUTHORIZE_PATH, DISCOVERY_PATH, KEYS_PATH, TOKEN_SUFFIX
+from mockscim.dialect.redirects import redirect_location
 from mockscim.http.context import issuer, json_response, saas_root, state, tenant
-from mockscim.tenant.oidc import PKCE_METHODS, Authorization, RedirectError
+from mockscim.tenant.oidc import PKCE_METHODS, RedirectError
 
 __all__ = ["AUTHORIZE_PATH", "DISCOVERY_PATH", "KEYS_PATH", "issuer", "oidc"]
 
@@ -117,17 +116,13 @@ def _page(params: dict[str, str], status: int, error: str | None = None) -> Resp
     return Response(html, status=status, mimetype="text/html")
 
 
-def _back(authorization: Authorization, **answer: str) -> Response:
-    """A redirect to the client with ``answer`` (a code, or an error) and its ``state``."""
-    if authorization.state is not None:
-        answer["state"] = authorization.state
-    uri = authorization.redirect_uri
-    target = uri + ("&" if "?" in uri else "?") + urlencode(answer)
-    return _redirect(target)
-
-
-def _redirect(target: str) -> Response:
-    return Response(status=302, headers={"Location": target})
+def _back(uri: str, state: str | None, **answer: str) -> Response:
+    """A redirect to the client's checked redirect URI with ``answer`` (a code, or an error) and
+    its ``state``, built by :func:`mockscim.dialect.redirects.redirect_location` (never raises)."""
+    location = redirect_location(uri, {**answer, **({"state": state} if state else {})})
+    if location is None:  # not reached: check_authorization accepted the URI
+        raise OAuthError(400, "invalid_request", "The redirect_uri does not match.")
+    return Response(status=302, headers={"Location": location})
 
 
 @oidc.route(AUTHORIZE_PATH, methods=["GET", "POST"], strict_slashes=False)
@@ -139,10 +134,8 @@ def authorize() -> Response:
     try:
         authorization = current.oauth.authorize(params)
     except RedirectError as exc:
-        uri = params["redirect_uri"].strip()
-        state = {"state": params["state"]} if params.get("state") else {}
-        answer = {"error": exc.error, "error_description": exc.description, **state}
-        return _redirect(uri + ("&" if "?" in uri else "?") + urlencode(answer))
+        uri, state = params["redirect_uri"].strip(), params.get("state")
+        return _back(uri, state, error=exc.error, error_description=exc.description)
     if request.method == "GET" or "username" not in params:
         hint = params.get("login_hint") or params.get("u")
         user = current.oauth.active_user(hint) if hint else None
@@ -154,7 +147,8 @@ def authorize() -> Response:
         )
         if user is None:
             return _page(params, 401, "Invalid username or password")
-    return _back(authorization, code=current.oauth.issue_code(authorization, user))
+    code = current.oauth.issue_code(authorization, user)
+    return _back(authorization.redirect_uri, authorization.state, code=code)
 
 
 @oidc.get(KEYS_PATH, strict_slashes=False)

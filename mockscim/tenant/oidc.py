@@ -5,14 +5,16 @@ The HTTP layer shows the login page and redirects; the rules live here:
 
 * ``/auth/oauth2/authorize`` needs a known ``client_id`` whose grant types include
   ``authorization_code`` and a ``redirect_uri`` registered for it (exact, except that a loopback
-  URI may use any port, RFC 8252 section 7.3); otherwise a 400 ``{"error", "error_description"}``
+  URI may use any port, RFC 8252 section 7.3; what parses and matches is
+  :mod:`mockscim.dialect.redirects`); otherwise a 400 ``{"error", "error_description"}``
   (the vendor's text: "no client_id has been specified, the client_id does not exist, the
   redirect_uri has not been specified or does not match"). Once the redirect URI is known good,
   other errors go back to it (``?error=...&state=...``, RFC 6749 section 4.1.2.1):
-  ``response_type`` other than ``code``, a PKCE ``code_challenge_method`` other than ``S256`` or
-  ``plain``.
+  ``response_type`` other than ``code``, PKCE parameters that are not RFC 7636's (a method
+  other than ``S256`` or ``plain``, a challenge not 43 to 128 characters of its alphabet).
 * A code is good once, for 60 seconds of the tenant's clock, for the client, redirect URI and
-  PKCE challenge it was made for; anything else is 400 ``invalid_grant``.
+  PKCE challenge it was made for (a ``code_verifier`` of RFC 7636's form that answers it);
+  anything else is 400 ``invalid_grant``.
 * An ID token (RS256, the tenant's key) goes with the tokens when ``openid`` was asked for.
 
 Nothing here knows the tenant: :class:`~mockscim.tenant.oauth.OAuth` (which the tenant owns) holds
@@ -28,10 +30,10 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from mockscim.dialect.attributes import WORKSPACE
 from mockscim.dialect.errors import OAuthError
+from mockscim.dialect.redirects import PKCE_METHODS, pkce_problem, redirect_matches, verifier_ok
 from mockscim.tenant.clock import Clock
 
 __all__ = [
@@ -47,8 +49,6 @@ __all__ = [
 
 #: How long a code is good for, in seconds of the tenant's clock.
 CODE_TTL = 60
-PKCE_METHODS = ("S256", "plain")
-_LOOPBACK = frozenset({"127.0.0.1", "localhost", "[::1]", "::1"})
 
 
 class RedirectError(Exception):
@@ -83,19 +83,6 @@ class CodeGrant:
     issued_at: float
 
 
-def _redirect_matches(registered: str, given: str) -> bool:
-    if registered == given:
-        return True
-    want, got = urlsplit(registered), urlsplit(given)
-    if want.hostname not in _LOOPBACK or got.hostname != want.hostname:
-        return False
-    # A native app's loopback redirect may use any port (RFC 8252, section 7.3).
-    host = f"[{got.hostname}]" if ":" in (got.hostname or "") else got.hostname
-    return urlunsplit((got.scheme, host or "", got.path, got.query, "")) == urlunsplit(
-        (want.scheme, host or "", want.path, want.query, "")
-    )
-
-
 def check_authorization(
     clients: Mapping[str, dict[str, Any]], params: dict[str, str]
 ) -> Authorization:
@@ -111,14 +98,15 @@ def check_authorization(
     redirect_uri = params.get("redirect_uri", "").strip()
     if not redirect_uri:
         raise OAuthError(400, "invalid_request", "The redirect_uri has not been specified.")
-    if not any(_redirect_matches(r, redirect_uri) for r in client.get("redirectUris", [])):
+    if not any(redirect_matches(r, redirect_uri) for r in client.get("redirectUris", [])):
         raise OAuthError(400, "invalid_request", "The redirect_uri does not match.")
     if params.get("response_type", "").strip() != "code":
         raise RedirectError("unsupported_response_type", "Only 'code' is supported.")
     challenge = params.get("code_challenge") or None
     method = params.get("code_challenge_method") or ("plain" if challenge else None)
-    if method is not None and (challenge is None or method not in PKCE_METHODS):
-        raise RedirectError("invalid_request", "code_challenge_method is S256 or plain.")
+    problem = pkce_problem(challenge, method)
+    if problem is not None:
+        raise RedirectError("invalid_request", problem)
     scope = params.get("scope") or client.get("scope", "")
     return Authorization(
         client_id,
@@ -177,7 +165,7 @@ class Codes:
 
 
 def _pkce_ok(request: Authorization, verifier: str | None) -> bool:
-    if not verifier:
+    if not verifier or not verifier_ok(verifier):
         return False
     if request.code_challenge_method == "S256":
         digest = hashlib.sha256(verifier.encode("ascii", "replace")).digest()
