@@ -67,8 +67,8 @@ class Key:
     ``text``: a string with a character that is not white space (``forbidden`` characters
     refused); ``method``: the same, stored upper-case; ``integer``: an integer >= ``minimum``;
     ``status``: an HTTP error status, 400 to 599 (``default`` when absent); ``choice``: one of
-    ``choices``. A null value passes every check but ``status`` and a required ``choice`` (which
-    says "must be one of" when it is missing too).
+    ``choices``. A member given as null is refused as a value of the wrong type is (no schema of
+    ``openapi.yaml`` admits a null member): a member is left out for its default, never null.
     """
 
     name: str
@@ -96,21 +96,24 @@ class Key:
     def check(self, spec: dict[str, Any], out: dict[str, Any]) -> None:
         """Raise :func:`invalid` when ``spec`` holds a value this key refuses; normalise ``out``."""
         name = self.name
+        given = name in spec
         if self.type in ("text", "method"):
-            value = spec.get(name)
-            if value is not None and (not isinstance(value, str) or not value.strip()):
+            if not given:
+                return
+            value = spec[name]
+            if not isinstance(value, str) or not value.strip():
                 raise invalid(f"{name!r} must be a non-empty string")
-            if value is not None and self.forbidden and self.forbidden in value:
+            if self.forbidden and self.forbidden in value:
                 raise invalid(f"{name!r} must not contain {self.forbidden!r}")
-            if value is not None and self.type == "method":
+            if self.type == "method":
                 out[name] = value.strip().upper()
         elif self.type == "choice":
             value = spec.get(name)
-            if (value is not None or self.required) and value not in self.choices:
+            if (given or self.required) and value not in self.choices:
                 raise invalid(f"{name!r} must be one of {', '.join(self.choices)}")
         else:
-            value = spec.get(name, self.default)
-            if value is not None and (
+            value = spec[name] if given else self.default
+            if (value is not None or (given and self.type == "integer")) and (
                 isinstance(value, bool) or not isinstance(value, int) or value < self.minimum
             ):
                 raise invalid(f"{name!r} must be an integer >= {self.minimum}")
