@@ -17,8 +17,9 @@ import pytest
 from conftest import USERS, error_code
 from flask.testing import FlaskClient
 
-from mockscim import Tenant
+from mockscim import Tenant, create_app
 from mockscim.tenant.scenario_kinds import REGISTRY
+from mockscim.testkit.handle import MockScim
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = (ROOT / "docs" / "scenarios.md").read_text("utf-8")
@@ -40,6 +41,115 @@ def search(client: FlaskClient, auth: dict[str, str], **query: Any) -> list[str]
 
 def patch_status(client: FlaskClient, auth: dict[str, str], uid: str) -> int:
     return client.patch(f"{USERS}/{uid}", json={"title": "x"}, headers=auth).status_code
+
+
+# -- missing: a search that shows the user is a request about it ----------------------------------
+
+
+def test_the_docs_example_search_then_patch_gets_404(
+    tenant: Tenant, client: FlaskClient, auth: dict[str, str]
+) -> None:
+    """docs/scenarios.md: ``after: 1``, deleted between the search and the update."""
+    scenario = tenant.scenarios.add({"kind": "missing", "user": "jdoe", "after": 1})
+    (uid,) = search(client, auth, filter=JDOE_FILTER)
+    reply = client.patch(f"{USERS}/{uid}", json={"title": "x"}, headers=auth)
+    assert (reply.status_code, error_code(reply)) == (404, "user.not.found")
+    assert (scenario.hits, scenario.passed) == (1, 1)
+    assert search(client, auth, filter=JDOE_FILTER) == [uid]  # still shown, counted for nothing
+    assert (scenario.hits, scenario.passed) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    "how",
+    ["GET userName", "GET by another attribute", "GET no filter", "POST .search", "user by id"],
+)
+def test_any_search_whose_page_shows_the_user_counts(
+    how: str, tenant: Tenant, client: FlaskClient, auth: dict[str, str]
+) -> None:
+    uid = jdoe(tenant)
+    tenant.scenarios.missing(uid if how == "user by id" else "JDOE", after=1)
+    if how == "POST .search":
+        reply = client.post(f"{USERS}/.search", json={"filter": JDOE_FILTER}, headers=auth)
+        assert uid in [u["id"] for u in reply.get_json()["Resources"]]
+    elif how == "GET by another attribute":
+        assert uid in search(client, auth, filter='name.familyName eq "Doe"')
+    elif how == "GET no filter":
+        assert uid in search(client, auth, count=100)
+    else:
+        assert search(client, auth, filter=JDOE_FILTER) == [uid]
+    assert patch_status(client, auth, uid) == 404
+
+
+def test_a_search_that_pages_past_the_user_does_not_count(
+    tenant: Tenant, client: FlaskClient, auth: dict[str, str]
+) -> None:
+    uid = jdoe(tenant)
+    tenant.scenarios.missing("jdoe", after=1)
+    assert search(client, auth, filter=JDOE_FILTER, startIndex=2) == []  # matched, not shown
+    assert search(client, auth, filter=JDOE_FILTER, count=0) == []
+    assert search(client, auth, filter='userName eq "ines.costa"') != []  # another user
+    assert tenant.scenarios.unused() != []
+    assert patch_status(client, auth, uid) == 204  # the one request let through
+    assert patch_status(client, auth, uid) == 404
+
+
+def test_one_search_counts_once(tenant: Tenant, client: FlaskClient, auth: dict[str, str]) -> None:
+    uid = jdoe(tenant)
+    scenario = tenant.scenarios.missing("jdoe", after=2)
+    assert search(client, auth, filter=JDOE_FILTER) == [uid]
+    assert scenario.passed == 1
+    assert patch_status(client, auth, uid) == 204
+    assert patch_status(client, auth, uid) == 404
+    assert (scenario.hits, scenario.passed) == (1, 2)
+
+
+def test_get_by_id_still_uses_the_grace(
+    tenant: Tenant, client: FlaskClient, auth: dict[str, str]
+) -> None:
+    uid = jdoe(tenant)
+    tenant.scenarios.missing("jdoe", after=1)
+    assert client.get(f"{USERS}/{uid}", headers=auth).status_code == 200
+    assert patch_status(client, auth, uid) == 404
+
+
+def test_the_dashboard_search_does_not_count(tenant: Tenant, client: FlaskClient) -> None:
+    scenario = tenant.scenarios.missing("jdoe", after=1)
+    page = client.get("/_mockscim/ui", query_string={"filter": JDOE_FILTER})
+    assert page.status_code == 200 and b"jdoe" in page.data
+    assert scenario.passed == 0
+
+
+# -- hits and passed: what unused() and the reports say -------------------------------------------
+
+
+def test_unused_lists_only_scenarios_that_neither_acted_nor_let_through(
+    tenant: Tenant, client: FlaskClient, auth: dict[str, str]
+) -> None:
+    tenant.scenarios.missing("jdoe", after=2)  # s1: one request let through, never acts
+    tenant.scenarios.missing("ines.costa")  # s2: never asked about
+    search(client, auth, filter=JDOE_FILTER)
+    listed = client.get("/_mockscim/scenarios").get_json()["scenarios"]
+    assert [(s["id"], s["hits"], s["passed"]) for s in listed] == [("s1", 0, 1), ("s2", 0, 0)]
+    unused = client.get("/_mockscim/scenarios?unused=true").get_json()["scenarios"]
+    assert [s["id"] for s in unused] == ["s2"]
+    assert [s["id"] for s in tenant.scenarios.unused()] == ["s2"]
+
+
+def test_the_report_tells_never_matched_from_let_through(
+    tenant: Tenant, client: FlaskClient, auth: dict[str, str]
+) -> None:
+    tenant.scenarios.missing("jdoe", after=2)
+    tenant.scenarios.missing("ines.costa")
+    tenant.scenarios.error("DELETE", "/Users/*")
+    search(client, auth, filter=JDOE_FILTER)
+    report = MockScim.inprocess(tenant, client.application).report()
+    never = report.split("scenarios that never matched a request:\n", 1)[1].split("\n\n")[0]
+    assert never.splitlines() == [
+        "  s2: kind=missing, user=ines.costa",
+        "  s3: kind=error, method=DELETE, path=/Users/*, status=500",
+    ]
+    idle = report.split("scenarios that let requests through, then never acted:\n", 1)[1]
+    assert idle.splitlines() == ["  s1: kind=missing, user=jdoe, after=2: let 1 request through"]
 
 
 # -- null members ----------------------------------------------------------------------------------
@@ -78,3 +188,35 @@ def test_the_latency_of_the_review_is_refused_and_nothing_breaks(
     assert client.get(USERS, headers=auth).status_code == 200
     client.post("/_mockscim/scenarios", json={"kind": "latency", "min_ms": 1, "max_ms": 2})
     assert client.get(USERS, headers=auth).status_code == 200
+
+
+# -- the plugin, as the README's example is written -----------------------------------------------
+
+
+def test_the_plugin_search_then_patch_gets_404(pytester: pytest.Pytester) -> None:
+    readme = (ROOT / "README.md").read_text("utf-8")
+    example = readme.split("<!-- readme-plugin:start -->\n```python\n", 1)[1]
+    client_code = example.split("\n\n\ndef test_", 1)[0]
+    assert "def set_title(" in client_code
+    pytester.makepyfile(
+        test_missing=client_code
+        + """
+
+
+def test_the_user_vanished_between_search_and_patch(mockscim):
+    mockscim.scenarios.missing("jdoe", after=1)  # the search is the one request let through
+    assert set_title(mockscim.url, mockscim.client_id, mockscim.client_secret, "jdoe", "x") == 404
+    assert mockscim.scenarios.unused() == []
+"""
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", timeout=120)
+    result.assert_outcomes(passed=1)
+
+
+def test_create_app_is_what_the_plugin_serves(tenant: Tenant) -> None:
+    """The in-process handle answers as the plugin's: a quick guard for the test above."""
+    handle = MockScim.inprocess(tenant, create_app(tenant))
+    tenant.scenarios.missing("jdoe", after=1)
+    found = handle.session.get(handle.users_url, params={"filter": JDOE_FILTER}).json()
+    uid = found["Resources"][0]["id"]
+    assert handle.session.patch(f"{handle.users_url}/{uid}", json={"title": "x"}).status_code == 404

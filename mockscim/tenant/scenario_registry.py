@@ -174,16 +174,20 @@ class RequestInfo:
 
 @dataclass
 class Scenario:
-    """One scenario as added: its checked spec (with its id), its hits and what is left of
-    ``times``, and the state its kind keeps."""
+    """One scenario as added: its checked spec (with its id), the requests it acted on (``hits``)
+    and those it let through (``passed``), what is left of ``times``, and the state its kind
+    keeps."""
 
     id: str
     kind: str
     spec: dict[str, Any]
+    #: Requests it acted on (answered, delayed, refused, hid the user from).
     hits: int = 0
     remaining: int | None = None
     #: For ``missing``: requests about the user that still succeed before it goes missing.
     grace: int = 0
+    #: Requests it matched and let through on purpose (``missing``: its ``after`` grace requests).
+    passed: int = 0
     _rng: random.Random | None = field(default=None, repr=False)
     #: Its kind's definition (what the matching asks: where it acts, how).
     definition: Kind | None = field(default=None, repr=False, compare=False, kw_only=True)
@@ -197,6 +201,7 @@ class Scenario:
             **self.spec,
             "id": self.id,
             "hits": self.hits,
+            "passed": self.passed,
             "remaining": self.remaining,
             "spent": self.spent,
         }
@@ -319,6 +324,9 @@ class UserKind(Kind):
     #: Does it act on this request about its user? (``count``: the request happens, so state such
     #: as a grace count may be used up.)
     act: Callable[[Scenario, bool], bool]
+    #: What a search through the API whose page shows the user does to the scenario (``missing``:
+    #: uses one of its grace requests); None: a search is not a request about the user for it.
+    on_search: Callable[[Scenario], None] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
