@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import USERS, error_code
+from conftest import USERS, error_code, users_of
 from flask.testing import FlaskClient
 
 from mockscim import Tenant, create_app
+from mockscim.tenant.not_local import directory_reason
 from mockscim.tenant.scenario_kinds import REGISTRY
 from mockscim.testkit.handle import MockScim
 
@@ -150,6 +151,108 @@ def test_the_report_tells_never_matched_from_let_through(
     ]
     idle = report.split("scenarios that let requests through, then never acted:\n", 1)[1]
     assert idle.splitlines() == ["  s1: kind=missing, user=jdoe, after=2: let 1 request through"]
+
+
+# -- the journal's notes name the scenario and say the rule truthfully ----------------------------
+
+
+def last_note(tenant: Tenant) -> tuple[list[str], str | None]:
+    entry = tenant.journal.entries()[-1]
+    return entry.scenarios, entry.error
+
+
+def test_non_local_notes(tenant: Tenant, client: FlaskClient, auth: dict[str, str]) -> None:
+    uid = jdoe(tenant)
+    tenant.scenarios.non_local("jdoe")
+    assert patch_status(client, auth, uid) == 403
+    note = f"user.not.local: user {uid} is treated as not local (scenario s1)"
+    assert last_note(tenant) == (["s1"], note)
+    assert client.delete(f"{USERS}/{uid}", headers=auth).status_code == 403
+    assert last_note(tenant) == (["s1"], note)
+    directory_user = users_of(tenant, "ACTIVE_DIRECTORY")[0]["id"]
+    assert patch_status(client, auth, directory_user) == 403
+    assert last_note(tenant) == (
+        [],
+        f"user.not.local: user {directory_user} is not in a system or 'Other' directory",
+    )
+    operator = users_of(tenant, "SYSTEM", "OPERATOR")[0]["id"]
+    assert patch_status(client, auth, operator) == 403
+    assert last_note(tenant) == (
+        [],
+        f"user.not.local: user {operator} has internalUserType OPERATOR (in directory 'System "
+        "Domain'): only LOCAL and PROVISIONED users are local",
+    )
+    tenant.scenarios.non_local(directory_user)
+    assert patch_status(client, auth, directory_user) == 403
+    assert last_note(tenant) == (
+        ["s2"],
+        f"user.not.local: user {directory_user} is treated as not local (scenario s2); it also "
+        "is not in a system or 'Other' directory",
+    )
+
+
+def test_the_directory_reason_is_the_tenants_rule(tenant: Tenant) -> None:
+    for user in tenant.store.scan(lambda _u: True):
+        local = directory_reason(user, tenant.directories) is None
+        assert local == tenant.in_local_directory(user), user["userName"]
+
+
+@pytest.mark.parametrize(
+    ("spec", "status", "note"),
+    [
+        (
+            {"kind": "missing", "user": "jdoe"},
+            404,
+            "user.not.found: user {uid} is missing (scenario s1)",
+        ),
+        ({"kind": "error", "path": "/Users/*"}, 500, "internal.error: injected by scenario s1"),
+        (
+            {"kind": "fault", "fault": "throttle", "path": "/Users/*"},
+            429,
+            "too.many.requests: throttled by scenario s1",
+        ),
+        (
+            {"kind": "fault", "fault": "unavailable", "path": "/Users/*"},
+            503,
+            "service.unavailable: made unavailable by scenario s1",
+        ),
+        (
+            {"kind": "fault", "fault": "truncate", "path": "/Users/*"},
+            200,
+            "fault: truncate (scenario s1)",
+        ),
+        ({"kind": "latency", "ms": 1, "path": "/Users/*"}, 200, None),
+    ],
+)
+def test_each_kinds_note_names_its_scenario(
+    spec: dict[str, Any],
+    status: int,
+    note: str | None,
+    tenant: Tenant,
+    client: FlaskClient,
+    auth: dict[str, str],
+) -> None:
+    uid = jdoe(tenant)
+    tenant.scenarios.add(spec)
+    reply = client.get(f"{USERS}/{uid}", headers=auth)
+    assert reply.status_code == status
+    wanted = None if note is None else note.format(uid=uid)
+    assert last_note(tenant) == (["s1"], wanted)
+
+
+def test_a_dropped_request_names_its_scenario(
+    tenant: Tenant, client: FlaskClient, auth: dict[str, str]
+) -> None:
+    tenant.scenarios.latency(1, path="/Users")  # acts first, answers nothing
+    tenant.scenarios.fault("drop", path="/Users")
+    with pytest.raises(ConnectionResetError):
+        client.get(USERS, headers=auth)
+    entry = tenant.journal.entries()[-1]
+    assert (entry.status, entry.scenarios, entry.error) == (
+        0,
+        ["s1", "s2"],
+        "fault: drop (scenario s2)",
+    )
 
 
 # -- null members ----------------------------------------------------------------------------------

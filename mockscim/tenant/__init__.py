@@ -3,8 +3,8 @@
 What lives here: the :class:`Tenant` (users and the rules that change them, in the order the
 service checks them), its :class:`~.memberships.Memberships` (groups, roles and who belongs to
 what), its directories, the store (TinyDB behind one lock), the fixtures that seed it, OAuth
-clients and tokens, the clock, scenarios and the journal; and where the packaged default data
-lives (:mod:`.packaged`).
+clients and tokens, the clock, scenarios and the journal; why a user is not local, the detail of
+a 403 (:mod:`.not_local`); and where the packaged default data lives (:mod:`.packaged`).
 
 What it may import: the standard library, :mod:`mockscim.dialect`, TinyDB, marshmallow and
 PyYAML. Never Flask, werkzeug, waitress or requests: a tenant knows no HTTP, so a test or a

@@ -321,10 +321,10 @@ def _fault(scenario: Scenario, effect: Effect) -> bool:
     fault = scenario.spec["fault"]
     retry = scenario.spec.get("retry_after")
     if fault == "throttle":
-        effect.error = TooManyRequests(f"scenario {scenario.id}")
+        effect.error = TooManyRequests(f"throttled by scenario {scenario.id}")
         effect.headers["Retry-After"] = str(retry if retry is not None else 30)
     elif fault == "unavailable":
-        effect.error = ServiceUnavailable(f"scenario {scenario.id}")
+        effect.error = ServiceUnavailable(f"made unavailable by scenario {scenario.id}")
         if retry is not None:
             effect.headers["Retry-After"] = str(retry)
     else:  # drop, truncate: below the API (http.pipeline's FaultMiddleware)

@@ -217,6 +217,13 @@ class Action:
     error: ScimError | None = None
     headers: dict[str, str] = field(default_factory=dict)
     scenario_ids: tuple[str, ...] = ()
+    #: The scenario whose fault or error took the request.
+    answered_by: str | None = None
+
+    @property
+    def fault_note(self) -> str:
+        """The journal's note for a ``drop`` or ``truncate`` (no error body says it)."""
+        return f"fault: {self.fault} (scenario {self.answered_by})"
 
 
 @dataclass
@@ -227,6 +234,8 @@ class Effect:
     fault: str | None = None
     error: ScimError | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    #: The scenario whose fault or error took the request (set by whoever asks the kinds).
+    answered_by: str | None = None
 
     @property
     def answered(self) -> bool:
@@ -234,7 +243,9 @@ class Effect:
         return self.fault is not None or self.error is not None
 
     def action(self, scenario_ids: tuple[str, ...]) -> Action:
-        return Action(self.delay_seconds, self.fault, self.error, self.headers, scenario_ids)
+        return Action(
+            self.delay_seconds, self.fault, self.error, self.headers, scenario_ids, self.answered_by
+        )
 
 
 class TokenHooks(Protocol):

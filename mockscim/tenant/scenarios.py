@@ -306,9 +306,12 @@ class Scenarios:
             for scenario in self._on_requests:
                 definition = scenario.definition
                 assert isinstance(definition, RequestKind)
+                answered = effect.answered
                 if self._selects(scenario, info) and definition.act(scenario, effect):
                     self._hit(scenario)
                     ids.append(scenario.id)
+                    if effect.answered and not answered:
+                        effect.answered_by = scenario.id
         return effect.action(tuple(ids))
 
     def in_search(self, use: Callable[[Page], T]) -> Callable[[Page], T]:
