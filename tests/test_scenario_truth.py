@@ -10,6 +10,9 @@ helper's signature and the default users SCIM may not change, both held to the c
 
 from __future__ import annotations
 
+import inspect
+import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +20,11 @@ import pytest
 from conftest import USERS, error_code, users_of
 from flask.testing import FlaskClient
 
-from mockscim import Tenant, create_app
+from mockscim import Fixtures, Tenant, create_app
+from mockscim.dialect.attributes import WORKSPACE
 from mockscim.tenant.not_local import directory_reason
 from mockscim.tenant.scenario_kinds import REGISTRY
+from mockscim.tenant.scenarios import Scenarios
 from mockscim.testkit.handle import MockScim
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -291,6 +296,63 @@ def test_the_latency_of_the_review_is_refused_and_nothing_breaks(
     assert client.get(USERS, headers=auth).status_code == 200
     client.post("/_mockscim/scenarios", json={"kind": "latency", "min_ms": 1, "max_ms": 2})
     assert client.get(USERS, headers=auth).status_code == 200
+
+
+# -- the docs: the helpers' signatures, the read-only default users -------------------------------
+
+
+def signature_text(method: Any) -> str:
+    """A helper's signature as the docs write it: names, ``*`` and defaults, no annotations."""
+    parts: list[str] = []
+    star = False
+    for parameter in list(inspect.signature(method).parameters.values())[1:]:
+        if parameter.kind is inspect.Parameter.KEYWORD_ONLY and not star:
+            parts.append("*")
+            star = True
+        default = parameter.default
+        parts.append(parameter.name + ("" if default is parameter.empty else f"={default!r}"))
+    return ", ".join(parts)
+
+
+def test_the_docs_list_each_helpers_signature() -> None:
+    section = DOCS.split("### The helpers", 1)[1].split("\n## ", 1)[0]
+    documented = dict(re.findall(r"^scenarios\.([a-z_]+)\((.*)\)$", section, re.MULTILINE))
+    helpers = {k.name: getattr(Scenarios, k.name) for k in REGISTRY if hasattr(Scenarios, k.name)}
+    assert list(documented) == list(helpers)
+    for name, method in helpers.items():
+        assert documented[name] == signature_text(method), name
+
+
+def test_each_helper_takes_its_kinds_members() -> None:
+    for kind in REGISTRY:
+        if not hasattr(Scenarios, kind.name):
+            continue  # a helper is optional
+        taken = set(list(inspect.signature(getattr(Scenarios, kind.name)).parameters)[1:])
+        assert taken == {key.name for key in kind.keys}, kind.name
+
+
+#: A row of the read-only users' table: directory (type), internalUserType, userNames.
+READ_ONLY_ROW = re.compile(r"^\| (.+) \((\w+)\) \| (\w+) \| (`.+`) \|$", re.MULTILINE)
+
+
+def test_the_docs_list_the_read_only_default_users(default_fixtures: Fixtures) -> None:
+    tenant = Tenant(default_fixtures)
+    derived = set()
+    for record in json.loads((ROOT / "fixtures" / "users.json").read_text("utf-8")):
+        stored = tenant.store.get(tenant.store.id_for_username(record["userName"]) or "")
+        assert stored is not None
+        if not tenant.in_local_directory(stored):
+            directory = tenant.directories.get(stored[WORKSPACE]["userStoreUuid"])
+            assert directory is not None
+            user_type = stored[WORKSPACE]["internalUserType"]
+            derived.add((record["userName"], directory["name"], directory["type"], user_type))
+    section = DOCS.split("## Read-only users in the default fixtures", 1)[1].split("\n## ", 1)[0]
+    documented = set()
+    for name, directory_type, user_type, users in READ_ONLY_ROW.findall(section):
+        for user_name in re.findall(r"`([^`]+)`", users):
+            documented.add((user_name, name, directory_type, user_type))
+    assert documented == derived
+    assert len(derived) > 0
 
 
 # -- the plugin, as the README's example is written -----------------------------------------------

@@ -162,11 +162,13 @@ class Scenarios:
         seed: int | None = None,
         method: str | None = None,
         path: str | None = None,
+        user: str | None = None,
         times: int | None = None,
     ) -> Scenario:
+        """Matching requests are answered ``ms`` late, or between ``min_ms`` and ``max_ms``."""
         return self.add(
             _spec("latency", ms=ms, min_ms=min_ms, max_ms=max_ms, seed=seed)
-            | _spec("latency", method=method, path=path, times=times)
+            | _spec("latency", method=method, path=path, user=user, times=times)
         )
 
     def fault(
