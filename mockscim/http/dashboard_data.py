@@ -325,7 +325,11 @@ def scenario_rows(tenant: Tenant) -> list[dict[str, Any]]:
                 "spent": described["spent"],
                 "summary": summary,
                 "spec": pretty(
-                    {k: v for k, v in described.items() if k not in ("hits", "spent", "remaining")}
+                    {
+                        k: v
+                        for k, v in described.items()
+                        if k not in ("hits", "passed", "spent", "remaining")
+                    }
                 ),
                 "unused": described["hits"] == 0,
             }

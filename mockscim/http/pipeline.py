@@ -153,6 +153,7 @@ def before() -> Response | None:
         time.sleep(action.delay_seconds)
     if action.fault is not None:
         request.environ[FAULT_KEY] = action.fault
+        g.fault_note = action.fault_note
         if action.fault == "drop":
             return Response(status=599)  # never sent: FaultMiddleware drops the connection
     if action.error is not None:
@@ -197,7 +198,7 @@ def after(response: Response) -> Response:
         duration_ms=round((time.perf_counter() - context.get("journal_started", now)) * 1000, 3),
     )
     if fault:
-        entry.error = f"fault: {fault}"
+        entry.error = context.get("fault_note", f"fault: {fault}")
     if current.strict:
         entry.findings = _findings(raw)
     current.journal.record(entry)

@@ -44,7 +44,8 @@ def _search_response(params: search.SearchParams) -> Response:
         # user's values whole), so it stays a true snapshot after the lock is let go.
         return [shape(render(u, url), params.attributes, params.excluded) for u in page]
 
-    total, shown = tenant().search(params, resources)
+    current = tenant()  # a page that shows a user is a request about it (missing's ``after``)
+    total, shown = current.search(params, current.scenarios.in_search(resources))
     return json_response(search.list_response(total, params.start_index, shown))
 
 

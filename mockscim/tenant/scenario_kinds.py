@@ -121,12 +121,22 @@ def _keep_grace(scenario: Scenario, seed: int | None) -> None:
 
 
 def _after_grace(scenario: Scenario, count: bool) -> bool:
-    """Missing once its ``after`` grace requests are used up (each request about it uses one)."""
+    """Missing once its ``after`` grace requests are used up (each request about it uses one and
+    is counted as let through)."""
     if scenario.grace > 0:
         if count:
-            scenario.grace -= 1
+            _use_grace(scenario)
         return False
     return True
+
+
+def _use_grace(scenario: Scenario) -> None:
+    """One request about the user let through: a GET, PATCH or DELETE by id, or a search whose
+    page shows the user (once however the search names it). After the grace, a search neither
+    acts nor counts: the user stays in searches."""
+    if scenario.grace > 0:
+        scenario.grace -= 1
+        scenario.passed += 1
 
 
 MISSING = UserKind(
@@ -137,7 +147,8 @@ MISSING = UserKind(
         Key(
             "after",
             "integer",
-            "Requests about the user (GET, PATCH, DELETE by id) that still succeed first.",
+            "Requests about the user that still succeed first: GET, PATCH, DELETE by id, and "
+            "searches whose page shows the user.",
             "Requests before it goes missing",
         ),
     ),
@@ -150,6 +161,7 @@ MISSING = UserKind(
     ),
     prepare=_keep_grace,
     act=_after_grace,
+    on_search=_use_grace,
 )
 
 # -- error ----------------------------------------------------------------------------------------
@@ -309,10 +321,10 @@ def _fault(scenario: Scenario, effect: Effect) -> bool:
     fault = scenario.spec["fault"]
     retry = scenario.spec.get("retry_after")
     if fault == "throttle":
-        effect.error = TooManyRequests(f"scenario {scenario.id}")
+        effect.error = TooManyRequests(f"throttled by scenario {scenario.id}")
         effect.headers["Retry-After"] = str(retry if retry is not None else 30)
     elif fault == "unavailable":
-        effect.error = ServiceUnavailable(f"scenario {scenario.id}")
+        effect.error = ServiceUnavailable(f"made unavailable by scenario {scenario.id}")
         if retry is not None:
             effect.headers["Retry-After"] = str(retry)
     else:  # drop, truncate: below the API (http.pipeline's FaultMiddleware)

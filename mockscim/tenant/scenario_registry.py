@@ -67,8 +67,8 @@ class Key:
     ``text``: a string with a character that is not white space (``forbidden`` characters
     refused); ``method``: the same, stored upper-case; ``integer``: an integer >= ``minimum``;
     ``status``: an HTTP error status, 400 to 599 (``default`` when absent); ``choice``: one of
-    ``choices``. A null value passes every check but ``status`` and a required ``choice`` (which
-    says "must be one of" when it is missing too).
+    ``choices``. A member given as null is refused as a value of the wrong type is (no schema of
+    ``openapi.yaml`` admits a null member): a member is left out for its default, never null.
     """
 
     name: str
@@ -96,21 +96,24 @@ class Key:
     def check(self, spec: dict[str, Any], out: dict[str, Any]) -> None:
         """Raise :func:`invalid` when ``spec`` holds a value this key refuses; normalise ``out``."""
         name = self.name
+        given = name in spec
         if self.type in ("text", "method"):
-            value = spec.get(name)
-            if value is not None and (not isinstance(value, str) or not value.strip()):
+            if not given:
+                return
+            value = spec[name]
+            if not isinstance(value, str) or not value.strip():
                 raise invalid(f"{name!r} must be a non-empty string")
-            if value is not None and self.forbidden and self.forbidden in value:
+            if self.forbidden and self.forbidden in value:
                 raise invalid(f"{name!r} must not contain {self.forbidden!r}")
-            if value is not None and self.type == "method":
+            if self.type == "method":
                 out[name] = value.strip().upper()
         elif self.type == "choice":
             value = spec.get(name)
-            if (value is not None or self.required) and value not in self.choices:
+            if (given or self.required) and value not in self.choices:
                 raise invalid(f"{name!r} must be one of {', '.join(self.choices)}")
         else:
-            value = spec.get(name, self.default)
-            if value is not None and (
+            value = spec[name] if given else self.default
+            if (value is not None or (given and self.type == "integer")) and (
                 isinstance(value, bool) or not isinstance(value, int) or value < self.minimum
             ):
                 raise invalid(f"{name!r} must be an integer >= {self.minimum}")
@@ -171,16 +174,20 @@ class RequestInfo:
 
 @dataclass
 class Scenario:
-    """One scenario as added: its checked spec (with its id), its hits and what is left of
-    ``times``, and the state its kind keeps."""
+    """One scenario as added: its checked spec (with its id), the requests it acted on (``hits``)
+    and those it let through (``passed``), what is left of ``times``, and the state its kind
+    keeps."""
 
     id: str
     kind: str
     spec: dict[str, Any]
+    #: Requests it acted on (answered, delayed, refused, hid the user from).
     hits: int = 0
     remaining: int | None = None
     #: For ``missing``: requests about the user that still succeed before it goes missing.
     grace: int = 0
+    #: Requests it matched and let through on purpose (``missing``: its ``after`` grace requests).
+    passed: int = 0
     _rng: random.Random | None = field(default=None, repr=False)
     #: Its kind's definition (what the matching asks: where it acts, how).
     definition: Kind | None = field(default=None, repr=False, compare=False, kw_only=True)
@@ -194,6 +201,7 @@ class Scenario:
             **self.spec,
             "id": self.id,
             "hits": self.hits,
+            "passed": self.passed,
             "remaining": self.remaining,
             "spent": self.spent,
         }
@@ -209,6 +217,13 @@ class Action:
     error: ScimError | None = None
     headers: dict[str, str] = field(default_factory=dict)
     scenario_ids: tuple[str, ...] = ()
+    #: The scenario whose fault or error took the request.
+    answered_by: str | None = None
+
+    @property
+    def fault_note(self) -> str:
+        """The journal's note for a ``drop`` or ``truncate`` (no error body says it)."""
+        return f"fault: {self.fault} (scenario {self.answered_by})"
 
 
 @dataclass
@@ -219,6 +234,8 @@ class Effect:
     fault: str | None = None
     error: ScimError | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    #: The scenario whose fault or error took the request (set by whoever asks the kinds).
+    answered_by: str | None = None
 
     @property
     def answered(self) -> bool:
@@ -226,7 +243,9 @@ class Effect:
         return self.fault is not None or self.error is not None
 
     def action(self, scenario_ids: tuple[str, ...]) -> Action:
-        return Action(self.delay_seconds, self.fault, self.error, self.headers, scenario_ids)
+        return Action(
+            self.delay_seconds, self.fault, self.error, self.headers, scenario_ids, self.answered_by
+        )
 
 
 class TokenHooks(Protocol):
@@ -316,6 +335,9 @@ class UserKind(Kind):
     #: Does it act on this request about its user? (``count``: the request happens, so state such
     #: as a grace count may be used up.)
     act: Callable[[Scenario, bool], bool]
+    #: What a search through the API whose page shows the user does to the scenario (``missing``:
+    #: uses one of its grace requests); None: a search is not a request about the user for it.
+    on_search: Callable[[Scenario], None] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -5,7 +5,8 @@ its kinds are defined in :mod:`mockscim.tenant.scenario_kinds` (one definition e
 registry), what a kind is in :mod:`mockscim.tenant.scenario_registry`. This module holds one
 tenant's live scenarios (:class:`Scenarios`) and asks each its kind's behaviour, by where the kind
 acts: on a request before authentication (:meth:`Scenarios.for_request`), on a request about a
-user (:meth:`Scenarios.is_missing`, :meth:`Scenarios.is_non_local`), on tokens when it is added.
+user (:meth:`Scenarios.is_missing`, :meth:`Scenarios.is_non_local`; a search through the API
+whose page shows the user, :meth:`Scenarios.in_search`), on tokens when it is added.
 
 Selectors: ``method`` (any case; default any), ``path`` (a glob; relative to the SCIM base, so
 ``/Users/*`` matches the plain and the tenant path; a pattern that starts with ``/SAAS`` or ``/_``
@@ -13,8 +14,9 @@ is matched against the whole path), ``user`` (an id or a userName, any case: the
 about that user, by path id or by a search/create naming it), ``times`` (match at most N times,
 then the scenario is spent; default until cleared).
 
-Every scenario counts its ``hits``; :meth:`Scenarios.unused` lists those that never matched, so a
-test can warn that it set a trap its client never walked into.
+Every scenario counts the requests it acted on (``hits``) and those it let through on purpose
+(``passed``: a ``missing`` scenario's ``after`` grace requests); :meth:`Scenarios.unused` lists
+those that did neither, so a test can warn that it set a trap its client never walked into.
 
 Pure: imports nothing outside the standard library and :mod:`mockscim.dialect`.
 """
@@ -24,7 +26,7 @@ from __future__ import annotations
 import fnmatch
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from mockscim.dialect.errors import ScenarioInvalid
 from mockscim.tenant.scenario_kinds import FAULTS, REGISTRY, injected_error
@@ -59,6 +61,10 @@ KINDS = REGISTRY.names()
 _KNOWN_KEYS = {kind.name: {key.name for key in kind.keys} for kind in REGISTRY}
 _COMMON = {"kind", "id", "name"}
 
+T = TypeVar("T")
+#: A search page's users, as the store holds them.
+Page = list[dict[str, Any]]
+
 
 def parse_scenario(spec: Any) -> dict[str, Any]:
     """Check a scenario dict and return it normalised (kind lower-case, method upper-case)."""
@@ -81,6 +87,8 @@ class Scenarios:
         #: The request kinds' scenarios of ``_items``, in order (what every request asks about);
         #: replaced, never changed, so that a reader without the lock sees a whole tuple.
         self._on_requests: tuple[Scenario, ...] = ()
+        #: The user kinds' scenarios a search counts for (``missing``), the same way.
+        self._on_searches: tuple[Scenario, ...] = ()
         self._counter = 0
         self._seed = seed
         #: The ids of the user scenarios (non_local, missing) that acted during the request this
@@ -154,11 +162,13 @@ class Scenarios:
         seed: int | None = None,
         method: str | None = None,
         path: str | None = None,
+        user: str | None = None,
         times: int | None = None,
     ) -> Scenario:
+        """Matching requests are answered ``ms`` late, or between ``min_ms`` and ``max_ms``."""
         return self.add(
             _spec("latency", ms=ms, min_ms=min_ms, max_ms=max_ms, seed=seed)
-            | _spec("latency", method=method, path=path, times=times)
+            | _spec("latency", method=method, path=path, user=user, times=times)
         )
 
     def fault(
@@ -219,9 +229,10 @@ class Scenarios:
             ]
 
     def unused(self) -> list[dict[str, Any]]:
-        """Scenarios that never matched a request."""
+        """Scenarios that never matched a request: none acted on one (``hits``) or let one
+        through (``passed``)."""
         with self._lock:
-            return [s.describe() for s in self._items if s.hits == 0]
+            return [s.describe() for s in self._items if s.hits == 0 and s.passed == 0]
 
     def remove(self, sid: str) -> bool:
         with self._lock:
@@ -239,6 +250,11 @@ class Scenarios:
     def _items_changed(self) -> None:
         """Under the lock, after ``_items`` changed."""
         self._on_requests = tuple(s for s in self._items if isinstance(s.definition, RequestKind))
+        self._on_searches = tuple(
+            s
+            for s in self._items
+            if isinstance(s.definition, UserKind) and s.definition.on_search is not None
+        )
 
     # -- matching -------------------------------------------------------------------------------
 
@@ -292,10 +308,37 @@ class Scenarios:
             for scenario in self._on_requests:
                 definition = scenario.definition
                 assert isinstance(definition, RequestKind)
+                answered = effect.answered
                 if self._selects(scenario, info) and definition.act(scenario, effect):
                     self._hit(scenario)
                     ids.append(scenario.id)
+                    if effect.answered and not answered:
+                        effect.answered_by = scenario.id
         return effect.action(tuple(ids))
+
+    def in_search(self, use: Callable[[Page], T]) -> Callable[[Page], T]:
+        """``use`` for a search page through the API, counting the page as a request about each
+        user it shows for the scenarios that count searches (``missing``: one of its ``after``
+        grace requests): once per search and scenario, however the search named the user. A user
+        the search matched but paged past is not shown, so not counted. Without such a scenario
+        ``use`` itself (a search costs nothing more)."""
+        if not self._on_searches:
+            return use
+
+        def counted(page: Page) -> T:
+            self.searched(page)
+            return use(page)
+
+        return counted
+
+    def searched(self, page: Page) -> None:
+        """Count a search page that shows these users (see :meth:`in_search`)."""
+        with self._lock:
+            for scenario in self._on_searches:
+                definition = scenario.definition
+                assert isinstance(definition, UserKind) and definition.on_search is not None
+                if any(self._about(scenario, u.get("id"), u.get("userName")) for u in page):
+                    definition.on_search(scenario)
 
     def on_user(self, kind: str, user_id: str, user_name: str, *, count: bool = True) -> str | None:
         """The id of the first scenario of the user kind ``kind`` that acts on this request about

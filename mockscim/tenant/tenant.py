@@ -48,6 +48,7 @@ from mockscim.tenant.journal import DEFAULT_SIZE as DEFAULT_JOURNAL_SIZE
 from mockscim.tenant.journal import Journal
 from mockscim.tenant.keys import SigningKey, signing_key
 from mockscim.tenant.memberships import Memberships
+from mockscim.tenant.not_local import not_local_detail
 from mockscim.tenant.oauth import OAuth
 from mockscim.tenant.oidc import Codes
 from mockscim.tenant.scenarios import Scenarios
@@ -442,7 +443,7 @@ class Tenant:
             # the new one (a copy each way was two of a PATCH's three deep copies).
             user = self.read_user(uid, _itself)
             if not self.is_local(user):
-                raise NotLocalUser(f"user {uid} is not in a system or 'Other' directory")
+                raise NotLocalUser(not_local_detail(uid, user, self.scenarios, self.directories))
             updated, _ = apply_patch(user, canonical, self.catalogue)
             new_name = updated.get("userName")
             check_user_name(new_name, InvalidJson)
@@ -469,7 +470,7 @@ class Tenant:
             # The vendor's DELETE text has no final period (spec), unlike PATCH's.
             user = self.get_user(uid, message=DELETE_NOT_FOUND)
             if not self.is_local(user):
-                raise NotLocalUser(f"user {uid} is not in a system or 'Other' directory")
+                raise NotLocalUser(not_local_detail(uid, user, self.scenarios, self.directories))
             self.users.delete(uid)
             self.memberships.drop_member(uid)
 

@@ -8,8 +8,9 @@ sandbox takes no new work (new connections refused, kept-alive ones closed after
 flight on them), as ``mockscim serve`` does. The exit code is the command's (128 + N when a signal
 N ended it).
 
-When the command fails, the journal, strict mode's findings and the scenarios that never matched
-are printed (``report_on_failure``); ``journal_out`` gets the journal as JSON either way.
+When the command fails, the journal, strict mode's findings, the scenarios that never matched a
+request and those that let requests through but never acted are printed (``report_on_failure``);
+``journal_out`` gets the journal as JSON either way, with the scenarios that never matched.
 """
 
 from __future__ import annotations

@@ -221,8 +221,9 @@ class MockScim:
         return Recorded(entries, _Names(self.tenant, entries))
 
     def report(self, *, findings: bool = False) -> str:
-        """What a failed run shows: every request (and, with ``findings``, strict mode's findings)
-        and the scenarios that never matched a request."""
+        """What a failed run shows: every request (and, with ``findings``, strict mode's findings),
+        the scenarios that never matched a request, and those that let requests through but never
+        acted (a ``missing`` whose ``after`` the client did not get past)."""
         journal = self.journal
         text = journal.report()
         found = journal.findings if findings else []
@@ -233,6 +234,11 @@ class MockScim:
             text += "\n\nscenarios that never matched a request:\n" + "\n".join(
                 f"  {s['id']}: {_describe(s)}" for s in unused
             )
+        idle = [s for s in self.scenarios.all() if s["hits"] == 0 and s["passed"]]
+        if idle:
+            text += "\n\nscenarios that let requests through, then never acted:\n" + "\n".join(
+                f"  {s['id']}: {_describe(s)}: let {_requests(s['passed'])} through" for s in idle
+            )
         return text
 
     @property
@@ -242,5 +248,9 @@ class MockScim:
 
 
 def _describe(scenario: dict[str, Any]) -> str:
-    hidden = {"id", "hits", "remaining", "spent"}
+    hidden = {"id", "hits", "passed", "remaining", "spent"}
     return ", ".join(f"{k}={v}" for k, v in scenario.items() if k not in hidden and v is not None)
+
+
+def _requests(count: int) -> str:
+    return "1 request" if count == 1 else f"{count} requests"
