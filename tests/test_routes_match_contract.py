@@ -3,8 +3,8 @@
 The routes are read from the Flask URL map of an app built as ``mockscim serve`` builds it (control
 API included); the operations from the document's ``paths``. Flask's ``<uid>``/``<sid>`` are the
 document's ``{id}``; HEAD and OPTIONS are not compared (Flask adds HEAD to every GET; the app serves
-no OPTIONS). The tenant form ``/SAAS/t/<tenant>/...`` is documented in prose only, so its rules
-are checked against the plain ones instead.
+no OPTIONS). The tenant form ``/SAAS/t/<tenant>/...`` is documented in prose only, and served by
+the plain rules (the app routes it on the plain path): each rule is asked for through it.
 """
 
 from __future__ import annotations
@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from flask import Flask
+from flask import Flask, request
 
 from mockscim import Tenant, create_app, load_fixtures
-from mockscim.http.context import SCIM_BASE
+from mockscim.http.app import TENANT_ROOTS
+from mockscim.http.context import SCIM_BASE, split_tenant, with_tenant
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENT = ROOT / "openapi.yaml"
@@ -123,19 +124,66 @@ def test_the_post_rule_of_a_user_is_the_documented_method_override(
     assert [(h["name"], h["required"]) for h in headers] == [("X-HTTP-Method-Override", True)]
 
 
+def concrete(rule: str) -> str:
+    """A path the rule matches: every ``<variable>`` filled in."""
+    return re.sub(r"<(?:[^<>:]+:)?([^<>:]+)>", "x", rule)
+
+
+def routed(app: Flask, path: str, method: str) -> str | None:
+    """The endpoint ``method path`` is routed to (None: a 404 or 405)."""
+    with app.test_request_context(path, method=method):
+        rule = request.url_rule
+        return None if rule is None else rule.endpoint
+
+
 def test_the_tenant_form_serves_the_same_operations(app: Flask) -> None:
     """Everything under /SAAS is also under /SAAS/t/<tenant>, the control API under
-    /_mockscim/t/<tenant>: the same methods, and nothing more."""
-    plain: set[Route] = set()
-    tenant_form: set[Route] = set()
+    /_mockscim/t/<tenant>: the same methods, and nothing more. One rule serves both forms
+    (the app routes the tenant form on the plain path), so there is no second rule to compare:
+    each rule is asked for through its tenant form instead."""
+    served = 0
     for rule in app.url_map.iter_rules():
-        methods = (rule.methods or set()) - IGNORED_METHODS
+        methods = sorted((rule.methods or set()) - IGNORED_METHODS)
+        path = concrete(rule.rule)
         for prefix, twin in TWINS.items():
-            if rule.rule.startswith(twin):
-                tenant_form |= {(m, prefix + normalise(rule.rule[len(twin) :])) for m in methods}
+            if path == prefix or path.startswith(prefix + "/"):
+                tenant_path = twin.replace("<tenant>", "acme") + path[len(prefix) :]
+                for method in methods:
+                    assert routed(app, tenant_path, method) == rule.endpoint, (method, tenant_path)
+                    served += 1
                 break
-            if rule.rule == prefix or rule.rule.startswith(prefix + "/"):
-                plain |= {(m, normalise(rule.rule)) for m in methods}
-                break
-    assert tenant_form, "no rules for the tenant form"
-    assert sorted(tenant_form) == sorted(plain)
+        else:
+            for method in methods:  # /openapi.yaml: the server's, not a tenant's
+                assert routed(app, "/SAAS/t/acme" + path, method) is None
+                assert routed(app, "/_mockscim/t/acme" + path, method) is None
+    assert served, "no rules for the tenant form"
+    assert not [r.rule for r in app.url_map.iter_rules() if "<tenant>" in r.rule], (
+        "one rule a route"
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "plain", "name"),
+    [
+        ("/SAAS/t/acme/jersey/manager/api/health", "/SAAS/jersey/manager/api/health", "acme"),
+        ("/SAAS/t/acme", "/SAAS", "acme"),
+        ("/SAAS/t/acme/", "/SAAS/", "acme"),
+        ("/_mockscim/t/beta/ui/journal", "/_mockscim/ui/journal", "beta"),
+        ("/SAAS/t//jersey", "/SAAS/t//jersey", None),
+        ("/SAAS/jersey/manager/api/health", "/SAAS/jersey/manager/api/health", None),
+        ("/SAASt/acme/x", "/SAASt/acme/x", None),
+        ("/openapi.yaml", "/openapi.yaml", None),
+    ],
+)
+def test_the_tenant_form_is_one_rule(path: str, plain: str, name: str | None) -> None:
+    assert split_tenant(path, TENANT_ROOTS) == (plain, name)
+    if name is not None:
+        root = next(r for r in TENANT_ROOTS if plain == r or plain.startswith(r + "/"))
+        assert with_tenant(plain, name, root) == path
+
+
+def test_a_redirect_keeps_the_tenant_form(app: Flask) -> None:
+    """werkzeug merges doubled slashes by a redirect: to the tenant form it came by."""
+    reply = app.test_client().get("/SAAS/t/acme//jersey/manager/api/health?x=1")
+    assert reply.status_code == 308
+    assert reply.headers["Location"] == "http://localhost/SAAS/t/acme/jersey/manager/api/health?x=1"

@@ -3,19 +3,22 @@ error handler."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
+from urllib.parse import urlsplit, urlunsplit
 
-from flask import Flask
+from flask import Flask, Request, request
+from werkzeug.routing import MapAdapter, RequestRedirect
 
 from mockscim.http import pipeline
 from mockscim.http.context import (
     MAX_BODY,
+    PATH_TENANT,
     SAAS,
     SCIM_BASE,
-    TENANT_SAAS,
-    TENANT_SCIM_BASE,
     MockState,
+    split_tenant,
     use_tenant,
+    with_tenant,
 )
 from mockscim.http.control import CONTROL_PREFIX, ControlSettings, control
 from mockscim.http.dashboard import DASHBOARD_PATH, dashboard
@@ -27,7 +30,39 @@ from mockscim.http.service import contract, service
 from mockscim.http.users import users
 from mockscim.tenant import Tenant
 
-__all__ = ["create_app"]
+__all__ = ["TENANT_ROOTS", "create_app"]
+
+#: The roots a tenant can be named under: ``/SAAS/t/{tenant}/...`` and ``/_mockscim/t/{tenant}/...``
+#: are served by the routes of ``/SAAS/...`` and ``/_mockscim/...``.
+TENANT_ROOTS = (SAAS, CONTROL_PREFIX)
+
+
+class _App(Flask):
+    """Flask, routing the tenant form of a path as its plain form (one rule for every route)."""
+
+    def create_url_adapter(self, request: Request | None) -> MapAdapter | None:
+        adapter = super().create_url_adapter(request)
+        if request is not None and adapter is not None:
+            # Routing sees the plain path; the request keeps the path it came with (the journal,
+            # the scenarios' path globs and the 404 text see ``/SAAS/t/acme/...``).
+            plain, name = split_tenant(adapter.path_info, TENANT_ROOTS)
+            if name is not None:
+                adapter.path_info = plain
+                request.environ[PATH_TENANT] = name
+        return adapter
+
+    def raise_routing_exception(self, request: Request) -> NoReturn:
+        redirect = request.routing_exception
+        name = request.environ.get(PATH_TENANT)
+        if isinstance(redirect, RequestRedirect) and name is not None:
+            # ``/SAAS/t/acme//x`` is redirected to ``/SAAS/t/acme/x``, not to the plain ``/SAAS/x``.
+            parts = urlsplit(redirect.new_url)
+            script = request.script_root
+            path = parts.path[len(script) :] if parts.path.startswith(script) else parts.path
+            for root in TENANT_ROOTS:
+                path = with_tenant(path, name, root)  # under one root at most
+            redirect.new_url = urlunsplit(parts._replace(path=script + path))
+        super().raise_routing_exception(request)
 
 
 def create_app(
@@ -38,33 +73,26 @@ def create_app(
     """An app serving ``current`` (the default tenant, on the plain paths) and ``others`` (each
     under ``/SAAS/t/{name}``; ``current`` is there too). More tenants can be added later through
     ``app.extensions["mockscim"].tenants``."""
-    app = Flask("mockscim", static_folder=None)
+    app = _App("mockscim", static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     app.extensions["mockscim"] = MockState(current, *others)
     settings = control_settings or ControlSettings()
     app.extensions["mockscim.control"] = settings
     app.url_map.strict_slashes = False
     mounts = [
-        (users, SCIM_BASE, TENANT_SCIM_BASE),
-        (groups, SCIM_BASE, TENANT_SCIM_BASE),
-        (me, SCIM_BASE, TENANT_SCIM_BASE),
-        (schemas, SCIM_BASE, TENANT_SCIM_BASE),
-        (service, SAAS, TENANT_SAAS),
-        (oidc, SAAS, TENANT_SAAS),
+        (users, SCIM_BASE),
+        (groups, SCIM_BASE),
+        (me, SCIM_BASE),
+        (schemas, SCIM_BASE),
+        (service, SAAS),
+        (oidc, SAAS),
     ]
     if settings.enabled:
-        mounts.append((control, CONTROL_PREFIX, CONTROL_PREFIX + "/t/<tenant>"))
+        mounts.append((control, CONTROL_PREFIX))
         # The dashboard: the same guard as the control API, so the same switch.
-        mounts.append(
-            (
-                dashboard,
-                CONTROL_PREFIX + DASHBOARD_PATH,
-                CONTROL_PREFIX + "/t/<tenant>" + DASHBOARD_PATH,
-            )
-        )
-    for blueprint, plain, per_tenant in mounts:
+        mounts.append((dashboard, CONTROL_PREFIX + DASHBOARD_PATH))
+    for blueprint, plain in mounts:
         app.register_blueprint(blueprint, url_prefix=plain)
-        app.register_blueprint(blueprint, url_prefix=per_tenant, name=f"{blueprint.name}_tenant")
     app.register_blueprint(contract)
     app.url_value_preprocessor(_choose_tenant)
     for rule in app.url_map.iter_rules():
@@ -79,5 +107,8 @@ def create_app(
 
 
 def _choose_tenant(endpoint: str | None, values: dict[str, Any] | None) -> None:
-    """Every request's tenant, before any hook or view: from the path, the host, or the default."""
-    use_tenant((values or {}).pop("tenant", None))
+    """Every request's tenant, before any hook or view: from the path, the host, or the default.
+
+    A path that matched no route has the host's tenant or the default one, whatever tenant its
+    path names (a 404 or 405 is journaled there)."""
+    use_tenant(request.environ.get(PATH_TENANT) if endpoint is not None else None)

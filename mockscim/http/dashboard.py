@@ -26,7 +26,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, render_template, request, send_from_directory, url_for
 
 from mockscim.dialect.errors import ControlInvalid
-from mockscim.http.context import state, tenant
+from mockscim.http.context import state, tenant, with_tenant
 from mockscim.http.control import CONTROL_PREFIX, TOKEN_HEADER, guard, settings, token_matches
 from mockscim.http.dashboard_data import (
     METHODS,
@@ -90,9 +90,11 @@ def ui_url(endpoint: str, *, tenant_name: str | None = None, **values: Any) -> s
     """A dashboard URL: the plain path for the default tenant, ``/_mockscim/t/{name}/ui/...``
     for another one."""
     name = tenant_name or tenant().name
+    url = url_for(f"dashboard.{endpoint}", **values)
     if name.casefold() == state().tenants.default.name.casefold():
-        return url_for(f"dashboard.{endpoint}", **values)
-    return url_for(f"dashboard_tenant.{endpoint}", tenant=name, **values)
+        return url
+    script = request.script_root
+    return script + with_tenant(url[len(script) :], name, CONTROL_PREFIX)
 
 
 def _control_base() -> str:
