@@ -9,8 +9,10 @@ the plain rules (the app routes it on the plain path): each rule is asked for th
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -18,8 +20,10 @@ import yaml
 from flask import Flask, request
 
 from mockscim import Tenant, create_app, load_fixtures
-from mockscim.http.app import TENANT_ROOTS
+from mockscim.dialect.findings import SCIM_OPERATIONS
 from mockscim.http.context import SCIM_BASE, split_tenant, with_tenant
+from mockscim.http.operations import OPERATIONS, TENANT_ROOTS, Operation
+from mockscim.http.users import users
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENT = ROOT / "openapi.yaml"
@@ -37,6 +41,7 @@ OVERRIDE_ENDPOINT = "scim.patch_user_override"
 OVERRIDE_OPERATION = "patchUserOverride"
 
 Route = tuple[str, str]
+FIXTURES = load_fixtures(ROOT / "fixtures")
 
 
 @pytest.fixture(scope="module")
@@ -187,3 +192,126 @@ def test_a_redirect_keeps_the_tenant_form(app: Flask) -> None:
     reply = app.test_client().get("/SAAS/t/acme//jersey/manager/api/health?x=1")
     assert reply.status_code == 308
     assert reply.headers["Location"] == "http://localhost/SAAS/t/acme/jersey/manager/api/health?x=1"
+
+
+# -- the operations table: one row per operation of openapi.yaml, and back ---------------------
+
+#: Tags whose operations are not the vendor's, so neither journaled nor bent by scenarios: the
+#: control API with its dashboard, and ``meta`` (the document itself, the server's own).
+NOT_EMULATED_TAGS = frozenset({"control", "meta"})
+
+
+def table_routes(rows: Iterable[Operation]) -> dict[Route, str]:
+    """(METHOD, path) -> operationId, for every row of an operations table."""
+    return {(row.method, normalise(row.path)): row.operation_id for row in rows}
+
+
+def table_report(rows: Iterable[Operation], document: dict[str, object]) -> str:
+    """What the table and the document disagree on ("" when nothing): routes one has and the
+    other lacks, and routes they name differently."""
+    table, documented = table_routes(rows), operation_routes(document)
+    report = diff(table, documented)
+    renamed = [
+        f"  {method:7} {path}: the table says {table[(method, path)]}, openapi.yaml {name}"
+        for (method, path), name in sorted(documented.items())
+        if (method, path) in table and table[(method, path)] != name
+    ]
+    if renamed:
+        report += "\noperationIds that differ:\n" + "\n".join(renamed)
+    return report.strip()
+
+
+def _planted(_uid: str) -> None:
+    """A view no operation of openapi.yaml describes."""
+
+
+def _without(document: dict[str, object], path: str, method: str) -> dict[str, object]:
+    paths = copy.deepcopy(document["paths"])
+    assert isinstance(paths, dict)
+    del paths[path][method]
+    return {**document, "paths": paths}
+
+
+def test_every_row_is_an_operation_of_the_contract_and_back(document: dict[str, object]) -> None:
+    report = table_report(OPERATIONS, document)
+    assert not report, "\n" + report
+
+
+@pytest.mark.parametrize(
+    "broken",
+    ["a row without an operation", "an operation without a row", "a row named otherwise"],
+)
+def test_a_missing_or_misnamed_row_fails_the_check(
+    broken: str, document: dict[str, object]
+) -> None:
+    rows: tuple[Operation, ...] = OPERATIONS
+    if broken == "a row without an operation":
+        planted = Operation("GET", SCIM_BASE + "/Planted/<uid>", _planted, "getPlanted", users)
+        rows = (*OPERATIONS, planted)
+    elif broken == "an operation without a row":
+        document = _without(document, SCIM_BASE + "/Roles/{rid}", "patch")
+    else:
+        rows = tuple(
+            replace(row, operation_id="getAUser") if row.operation_id == "getUser" else row
+            for row in OPERATIONS
+        )
+    assert table_report(rows, document)
+
+
+def test_strict_mode_checks_the_operations_the_findings_know() -> None:
+    named = {row.strict for row in OPERATIONS if row.strict is not None}
+    assert named == SCIM_OPERATIONS
+    assert all(row.emulated for row in OPERATIONS if row.strict is not None)
+    for endpoint in {row.endpoint for row in OPERATIONS}:
+        rows = [row for row in OPERATIONS if row.endpoint == endpoint]
+        assert len({(row.emulated, row.strict) for row in rows}) == 1, endpoint
+
+
+def _operations(document: dict[str, object]) -> list[tuple[str, str, bool]]:
+    """(METHOD, path, emulated by its tags) for every operation of the document."""
+    paths = document["paths"]
+    assert isinstance(paths, dict)
+    return [
+        (method.upper(), path, not NOT_EMULATED_TAGS & set(item[method].get("tags", ())))
+        for path, item in paths.items()
+        for method in HTTP_METHODS
+        if method in item and method.upper() not in IGNORED_METHODS
+    ]
+
+
+@pytest.mark.parametrize("form", ["plain", "tenant"])
+def test_every_vendor_operation_is_journaled_and_no_other(
+    form: str, document: dict[str, object]
+) -> None:
+    """Calling an operation of openapi.yaml leaves a journal entry (the tenant's, in the tenant
+    form) exactly when it is the vendor's: every tag but the control API's and ``meta``."""
+    default, acme = Tenant(load_fixtures(ROOT / "fixtures")), Tenant(FIXTURES, name="acme")
+    app = create_app(default, acme)
+    client = app.test_client()
+    journal = acme.journal if form == "tenant" else default.journal
+    for method, path, emulated in _operations(document):
+        url = re.sub(r"\{[^{}]+\}", "x", path)
+        if form == "tenant":
+            for plain, twin in TWINS.items():
+                if url.startswith(plain + "/"):
+                    url = twin.replace("<tenant>", "acme") + url[len(plain) :]
+                    break
+        assert routed(app, url, method) is not None, (method, url)
+        client.open(url, method=method)
+        found = [(e.method, e.path) for e in journal.entries()]
+        assert ((method, url) in found) == emulated, (method, url, emulated)
+        journal.clear()
+    assert default.journal.entries() == [] or form == "plain"
+
+
+def test_a_request_that_matches_no_operation_is_journaled_under_saas_only() -> None:
+    tenant = Tenant(FIXTURES)
+    client = create_app(tenant).test_client()
+    for path in ("/SAAS/nothing", "/SAAS/t/acme/nothing", "/elsewhere", "/_mockscim/nothing"):
+        client.get(path)
+    client.put("/openapi.yaml")
+    assert [e.path for e in tenant.journal.entries()] == [
+        "/SAAS/nothing",
+        "/SAAS/t/acme/nothing",
+        "/elsewhere",
+    ]

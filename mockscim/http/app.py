@@ -1,5 +1,5 @@
-"""The app factory: the emulated API, the control API and its dashboard, the request pipeline, the
-error handler."""
+"""The app factory: the operations (:mod:`.operations`: the emulated API, the control API and its
+dashboard), routed with the tenant form as one rule, the request pipeline, the error handler."""
 
 from __future__ import annotations
 
@@ -9,32 +9,21 @@ from urllib.parse import urlsplit, urlunsplit
 from flask import Flask, Request, request
 from werkzeug.routing import MapAdapter, RequestRedirect
 
-from mockscim.http import pipeline
+from mockscim.http import operations, pipeline
 from mockscim.http.context import (
     MAX_BODY,
     PATH_TENANT,
-    SAAS,
-    SCIM_BASE,
     MockState,
     split_tenant,
     use_tenant,
     with_tenant,
 )
-from mockscim.http.control import CONTROL_PREFIX, ControlSettings, control
-from mockscim.http.dashboard import DASHBOARD_PATH, dashboard
+from mockscim.http.control import ControlSettings
 from mockscim.http.errors import handle_error
-from mockscim.http.groups import groups
-from mockscim.http.me import me, schemas
-from mockscim.http.oidc import oidc
-from mockscim.http.service import contract, service
-from mockscim.http.users import users
+from mockscim.http.operations import TENANT_ROOTS
 from mockscim.tenant import Tenant
 
-__all__ = ["TENANT_ROOTS", "create_app"]
-
-#: The roots a tenant can be named under: ``/SAAS/t/{tenant}/...`` and ``/_mockscim/t/{tenant}/...``
-#: are served by the routes of ``/SAAS/...`` and ``/_mockscim/...``.
-TENANT_ROOTS = (SAAS, CONTROL_PREFIX)
+__all__ = ["create_app"]
 
 
 class _App(Flask):
@@ -79,21 +68,8 @@ def create_app(
     settings = control_settings or ControlSettings()
     app.extensions["mockscim.control"] = settings
     app.url_map.strict_slashes = False
-    mounts = [
-        (users, SCIM_BASE),
-        (groups, SCIM_BASE),
-        (me, SCIM_BASE),
-        (schemas, SCIM_BASE),
-        (service, SAAS),
-        (oidc, SAAS),
-    ]
-    if settings.enabled:
-        mounts.append((control, CONTROL_PREFIX))
-        # The dashboard: the same guard as the control API, so the same switch.
-        mounts.append((dashboard, CONTROL_PREFIX + DASHBOARD_PATH))
-    for blueprint, plain in mounts:
-        app.register_blueprint(blueprint, url_prefix=plain)
-    app.register_blueprint(contract)
+    # The dashboard has the control API's guard, so the same switch.
+    operations.register(app, with_control=settings.enabled)
     app.url_value_preprocessor(_choose_tenant)
     for rule in app.url_map.iter_rules():
         # No automatic OPTIONS answers: the service documents none, so OPTIONS is a 405 envelope.

@@ -133,7 +133,6 @@ def _number(name: str, default: int, *, minimum: int) -> int:
     return int(raw)
 
 
-@dashboard.get("")
 def index() -> Response | str:
     offered = request.args.get("token")
     if offered is not None and settings().token is not None and token_matches(offered):
@@ -148,7 +147,6 @@ def index() -> Response | str:
     return render_template("dashboard/users.html", title="Users", found=found)
 
 
-@dashboard.get("/users/<uid>")
 def user(uid: str) -> Response | str:
     shown = user_page(tenant(), uid)
     if shown is None:
@@ -157,7 +155,6 @@ def user(uid: str) -> Response | str:
     return render_template("dashboard/user.html", title=shown["row"]["userName"], user=shown)
 
 
-@dashboard.get("/groups")
 def groups() -> str:
     current = tenant()
     return render_template(
@@ -169,7 +166,6 @@ def groups() -> str:
     )
 
 
-@dashboard.get("/journal")
 def journal() -> str:
     query = JournalQuery(
         method=request.args.get("method", ""),
@@ -192,7 +188,6 @@ def journal() -> str:
     )
 
 
-@dashboard.get("/scenarios")
 def scenarios() -> str:
     return render_template(
         "dashboard/scenarios.html",
@@ -204,7 +199,6 @@ def scenarios() -> str:
     )
 
 
-@dashboard.get("/clock")
 def clock() -> str:
     current = tenant().clock
     frozen = current.frozen_at
@@ -216,6 +210,5 @@ def clock() -> str:
     )
 
 
-@dashboard.get("/static/<path:filename>")
 def static_file(filename: str) -> Response:
     return send_from_directory(STATIC, filename)

@@ -33,7 +33,6 @@ KEYS_PATH = "/API/1.0/REST/auth/token"
 oidc = Blueprint("oidc", __name__)
 
 
-@oidc.get(DISCOVERY_PATH, strict_slashes=False)
 def discovery() -> Response:
     root = saas_root()
     return json_response(
@@ -134,7 +133,6 @@ def _redirect(target: str) -> Response:
     return Response(status=302, headers={"Location": target})
 
 
-@oidc.route(AUTHORIZE_PATH, methods=["GET", "POST"], strict_slashes=False)
 def authorize() -> Response:
     params: dict[str, str] = dict(request.args.items())
     if request.method == "POST":
@@ -161,7 +159,6 @@ def authorize() -> Response:
     return _back(authorization, code=current.codes.issue(authorization, user))
 
 
-@oidc.get(KEYS_PATH, strict_slashes=False)
 def token_info() -> Response:
     args = request.args
     attribute = args.get("attribute", "")

@@ -25,13 +25,12 @@ from mockscim.dialect import filter as scim_filter
 from mockscim.dialect.errors import BadRequest, InvalidFilter, PayloadTooLarge, ScimError
 from mockscim.dialect.findings import check_request
 from mockscim.http.context import MAX_BODY, NO_BODY, SCIM_BASE, body_reading, read_json, tenant
-from mockscim.http.control import CONTROL_PREFIX
 from mockscim.http.errors import scim_error
+from mockscim.http.operations import STRICT_OPERATIONS, is_emulated
 from mockscim.tenant.journal import Entry
 from mockscim.tenant.scenarios import RequestInfo
 
 __all__ = [
-    "EMULATED_BLUEPRINTS",
     "FAULT_KEY",
     "SOCKET_KEY",
     "FaultMiddleware",
@@ -40,12 +39,6 @@ __all__ = [
     "check_query_string",
 ]
 
-#: The blueprints of the emulated API (scenarios and the journal apply to these only).
-EMULATED_BLUEPRINTS = frozenset(
-    f"{name}{form}"
-    for name in ("scim", "groups", "me", "schemas", "service", "oidc")
-    for form in ("", "_tenant")
-)
 FAULT_KEY = "mockscim.fault"
 #: The connection's socket, where the server hands it to the app (the HTTPS server does; werkzeug
 #: says ``werkzeug.socket``): what a ``drop`` fault shuts.
@@ -55,15 +48,7 @@ SOCKET_KEY = "mockscim.socket"
 def _emulated(req: Request | None = None) -> bool:
     """Is this a request to the emulated API (unknown paths included), not to the control API?"""
     req = req or _current()
-    blueprint = req.blueprint
-    if blueprint is not None:
-        return blueprint in EMULATED_BLUEPRINTS
-    path = req.path
-    return (
-        not path.startswith(CONTROL_PREFIX + "/")
-        and path != CONTROL_PREFIX
-        and path != "/openapi.yaml"
-    )
+    return is_emulated(req.endpoint, req.path)
 
 
 def _current() -> Request:
@@ -202,22 +187,9 @@ def after(response: Response) -> Response:
     return response
 
 
-#: Flask endpoint -> the operation the findings rules know.
-_OPERATIONS = {
-    "list_users": "listUsers",
-    "search_users": "searchUsers",
-    "create_user": "createUser",
-    "get_user": "getUser",
-    "patch_user": "patchUser",
-    "patch_user_override": "patchUser",
-    "delete_user": "deleteUser",
-}
-
-
 def _findings(raw: bytes) -> list[dict[str, str]]:
     """Strict mode: check the request against the contract the real service applies."""
-    endpoint = (request.endpoint or "").rpartition(".")[2]
-    operation = _OPERATIONS.get(endpoint)
+    operation = STRICT_OPERATIONS.get(request.endpoint or "")
     if operation is None:
         return []
     method = "PATCH" if operation == "patchUser" else request.method

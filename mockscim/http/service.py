@@ -12,7 +12,6 @@ from flask import Blueprint, Response, request
 from mockscim.dialect.errors import InvalidJson, OAuthError
 from mockscim.http.context import (
     NO_BODY,
-    TOKEN_SUFFIX,
     issuer,
     json_response,
     read_json,
@@ -23,7 +22,7 @@ from mockscim.tenant.packaged import openapi_text
 
 __all__ = ["HEALTH_PATH", "LOGIN_PATH", "service"]
 
-#: Below ``/SAAS`` (or ``/SAAS/t/{tenant}``): the blueprint is mounted under both.
+#: Below ``/SAAS`` (and so below ``/SAAS/t/{tenant}``): the operations table (:mod:`.operations`).
 LOGIN_PATH = "/API/1.0/REST/auth/system/login"
 HEALTH_PATH = "/jersey/manager/api/health"
 
@@ -32,7 +31,6 @@ service = Blueprint("service", __name__)
 contract = Blueprint("contract", __name__)
 
 
-@service.post(TOKEN_SUFFIX, strict_slashes=False)
 def oauth_token() -> Response:
     params: dict[str, str] = dict(request.args.items())
     if request.mimetype == "application/x-www-form-urlencoded":
@@ -58,7 +56,6 @@ def _client_credentials(params: dict[str, str]) -> tuple[str, str]:
     return params.get("client_id", ""), params.get("client_secret", "")
 
 
-@service.post(LOGIN_PATH, strict_slashes=False)
 def system_login() -> Response:
     body = read_json(InvalidJson)
     from mockscim.http import wire  # marshmallow, imported by the first login, not by a start
@@ -79,11 +76,9 @@ def system_login() -> Response:
     return json_response({"sessionToken": token})
 
 
-@service.get(HEALTH_PATH, strict_slashes=False)
 def health() -> Response:
     return json_response({"allOk": True, "serviceName": "mockscim", "tenant": tenant().name})
 
 
-@contract.get("/openapi.yaml")
 def openapi() -> Response:
     return Response(openapi_text(), mimetype="application/yaml")
