@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, request
+from flask import Response, g, request
 
 from mockscim.dialect import search
 from mockscim.dialect.errors import InvalidJson, InvalidUser
@@ -34,6 +34,7 @@ def search_users() -> Response:
 
 
 def _search_response(params: search.SearchParams) -> Response:
+    g.search_params = params  # strict mode reads them (mockscim.http.pipeline.strict)
     url = resource_url("Users")
 
     def resources(page: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -75,6 +76,7 @@ def get_user(uid: str) -> Response:
 def patch_user(uid: str) -> Response:
     current = tenant()
     updated = current.patch_user(uid, body_reading(InvalidJson).canonical(current.catalogue))
+    g.patched_user = updated  # strict mode reads it: the store is not read again after the write
     version = updated["meta"]["version"]
     if current.profile.patch_returns_user:
         return json_response(render(updated, resource_url("Users")), 200, {"ETag": version})
