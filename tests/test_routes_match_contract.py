@@ -315,3 +315,16 @@ def test_a_request_that_matches_no_operation_is_journaled_under_saas_only() -> N
         "/SAAS/t/acme/nothing",
         "/elsewhere",
     ]
+
+
+def test_every_rule_builds_its_url(app: Flask) -> None:
+    """The URL builders are compiled on first use (a start does not pay for them): each builds
+    the path it matches, with and without values it does not know, and again from its cache."""
+    adapter = app.url_map.bind("localhost")
+    for rule in app.url_map.iter_rules():
+        values = {name: "x" for name in rule.arguments}
+        method = sorted((rule.methods or set()) - IGNORED_METHODS)[0]
+        for _ in range(2):
+            assert adapter.build(rule.endpoint, values, method) == concrete(rule.rule)
+            built = adapter.build(rule.endpoint, {**values, "q": "1"}, method)
+            assert built == concrete(rule.rule) + "?q=1"

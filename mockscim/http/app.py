@@ -3,11 +3,12 @@ dashboard), routed with the tenant form as one rule, the request pipeline, the e
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, NoReturn
 from urllib.parse import urlsplit, urlunsplit
 
 from flask import Flask, Request, request
-from werkzeug.routing import MapAdapter, RequestRedirect
+from werkzeug.routing import MapAdapter, RequestRedirect, Rule
 
 from mockscim.http import operations, pipeline
 from mockscim.http.context import (
@@ -26,8 +27,25 @@ from mockscim.tenant import Tenant
 __all__ = ["create_app"]
 
 
+class _Rule(Rule):
+    """A URL rule whose two URL builders (``url_for``'s code, compiled when a rule is added) are
+    compiled when first used: compiling them was most of :func:`create_app`'s time, and only the
+    dashboard builds URLs. The builders are werkzeug's own; the rule matches as any rule does."""
+
+    def _compile_builder(self, append_unknown: bool = True) -> Callable[..., tuple[str, str]]:
+        def build(rule: Rule, *args: Any, **kwargs: Any) -> tuple[str, str]:
+            compiled = Rule._compile_builder(rule, append_unknown).__get__(rule, None)
+            setattr(rule, "_build_unknown" if append_unknown else "_build", compiled)
+            found: tuple[str, str] = compiled(*args, **kwargs)
+            return found
+
+        return build
+
+
 class _App(Flask):
     """Flask, routing the tenant form of a path as its plain form (one rule for every route)."""
+
+    url_rule_class = _Rule
 
     def create_url_adapter(self, request: Request | None) -> MapAdapter | None:
         adapter = super().create_url_adapter(request)
