@@ -1,4 +1,5 @@
-"""The shortcuts taken for speed (issue 15) answer exactly what the long way answers.
+"""The shortcuts taken for speed (issue 15) answer exactly what the long way answers, and the
+request pipeline does no work for what is off (issue 21).
 
 Each fast path is checked against the code it bypasses, on generated inputs: orjson against
 ``json.dumps``, the one-match reading of ``attr op "value"`` against the tokenizer, and a search
@@ -12,6 +13,7 @@ import copy
 import json
 from typing import Any
 
+import pytest
 from flask.testing import FlaskClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -20,9 +22,13 @@ from mockscim import Tenant
 from mockscim.dialect import filter as scim_filter
 from mockscim.dialect import filter_tokens
 from mockscim.dialect.attributes import USERS
+from mockscim.dialect.findings import check_request
 from mockscim.dialect.render import render, shape
 from mockscim.dialect.search import parse_attribute_list
 from mockscim.http.context import encode_json
+from mockscim.http.pipeline import scenarios as pipeline_scenarios
+from mockscim.http.pipeline import strict as pipeline_strict
+from mockscim.tenant.scenarios import Scenarios
 from tests.conftest import USERS as USERS_PATH
 
 JSON = st.recursive(
@@ -142,3 +148,91 @@ def test_a_search_with_trimmed_members_leaves_the_tenant_alone(
         )
         assert reply.status_code == 200
     assert tenant.store.scan(lambda _u: True) == before
+
+
+# -- the pipeline pays only for what is on (issue 21) ------------------------------------------
+
+
+class Calls:
+    """Counts the calls of the pipeline's scenario and strict-mode work, and its store reads."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.counts: dict[str, int] = {}
+        self._patch = monkeypatch
+        self.count(Scenarios, "for_request")
+        self.count(Scenarios, "selects_users")
+        self.count(pipeline_scenarios, "request_info")
+        self.count(pipeline_strict, "check_request")
+        for module in (pipeline_scenarios, pipeline_strict):
+            self.count(module, "stored_user", name="stored_user")
+
+    def count(self, owner: Any, attribute: str, *, name: str | None = None) -> None:
+        real = getattr(owner, attribute)
+        key = name or attribute
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            self.counts[key] = self.counts.get(key, 0) + 1
+            return real(*args, **kwargs)
+
+        self._patch.setattr(owner, attribute, counted)
+
+
+def _requests(client: FlaskClient, tenant: Tenant, auth: dict[str, str]) -> None:
+    tenant.journal.clear()
+    uid = tenant.store.id_for_username("jdoe")
+    assert client.get(f"{USERS_PATH}/{uid}", headers=auth).status_code == 200
+    query = {"filter": 'userName eq "jdoe"'}
+    assert client.get(USERS_PATH, query_string=query, headers=auth).status_code == 200
+    reply = client.patch(f"{USERS_PATH}/{uid}", json={"title": "T", "id": uid}, headers=auth)
+    assert reply.status_code in (200, 204)
+
+
+def test_no_scenarios_and_no_strict_mode_cost_no_such_work(
+    tenant: Tenant, client: FlaskClient, auth: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = Calls(monkeypatch)
+    _requests(client, tenant, auth)
+    assert calls.counts == {}
+    assert len(tenant.journal.entries()) == 3
+
+
+def test_strict_mode_reads_what_the_view_left(
+    tenant: Tenant, client: FlaskClient, auth: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One check a request; a PATCH's user is the one the view wrote, not read again."""
+    tenant.strict = True
+    calls = Calls(monkeypatch)
+    given: list[dict[str, Any]] = []
+    real = check_request
+
+    def check(*args: Any, **kwargs: Any) -> Any:
+        given.append(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline_strict, "check_request", check)
+    _requests(client, tenant, auth)
+    assert calls.counts == {}  # no scenario work, no store read (given counts the checks)
+    assert len(given) == 3
+    assert [e.findings for e in tenant.journal.entries()] == [[], [], []]
+    assert given[1]["params"] is not None  # the search parameters GET /Users read
+    uid = tenant.store.id_for_username("jdoe")
+    assert uid is not None
+    assert given[2]["stored"] == tenant.store.read(uid, lambda user: user)  # as written
+
+
+def test_a_patch_reads_its_user_once_whatever_is_on(
+    tenant: Tenant, client: FlaskClient, auth: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A scenario that selects by user reads the user before the view; strict mode takes that
+    reading when the PATCH wrote nothing (a 400)."""
+    tenant.strict = True
+    tenant.scenarios.add({"kind": "latency", "ms": 0, "user": "jdoe"})
+    calls = Calls(monkeypatch)
+    uid = tenant.store.id_for_username("jdoe")
+    tenant.journal.clear()
+    reply = client.patch(f"{USERS_PATH}/{uid}", json={"active": "yes"}, headers=auth)
+    assert reply.status_code == 400
+    assert calls.counts["stored_user"] == 1
+    assert calls.counts["for_request"] == calls.counts["request_info"] == 1
+    assert calls.counts["check_request"] == 1
+    assert tenant.journal.entries()[0].findings

@@ -381,6 +381,46 @@ def test_list_rejections_agree_with_parse_params(
 
 
 @settings(max_examples=300, deadline=None)
+@given(
+    query=st.fixed_dictionaries(
+        {},
+        optional={
+            "filter": _filters,
+            "startIndex": _paging,
+            "count": _paging,
+            "sortBy": _sorting,
+            "sortOrder": _sorting,
+            "pageSize": _paging,
+        },
+    ),
+    full=st.booleans(),
+    cap=st.none() | st.sampled_from([1, 20, 1000]),
+)
+def test_the_views_search_parameters_change_no_finding(
+    query: dict[str, str], full: bool, cap: int | None
+) -> None:
+    """Strict mode takes the parameters the view read (its paging and sorting are then not parsed
+    again): what it finds is what it finds reading the query string alone."""
+    try:
+        params = search.parse_params(
+            filter_text=query.get("filter"),
+            start_index=query.get("startIndex"),
+            count=query.get("count"),
+            sort_by=query.get("sortBy"),
+            sort_order=query.get("sortOrder"),
+            full_filter_grammar=full,
+            page_size_cap=cap,
+        )
+    except ScimError:
+        return
+    alone = check_request("GET", "listUsers", query, None, {}, full_filter_grammar=full)
+    given = check_request(
+        "GET", "listUsers", query, None, {}, full_filter_grammar=full, params=params
+    )
+    assert [f.to_dict() for f in given] == [f.to_dict() for f in alone]
+
+
+@settings(max_examples=300, deadline=None)
 @given(body=_bodies)
 def test_body_rejections_agree_with_canonicalize(body: Any) -> None:
     try:

@@ -6,6 +6,10 @@ Paths (``docs/dialect.md#paths``): everything under ``/SAAS`` is served for the 
 under ``/SAAS/t/{tenant}``, for the tenant of that name (an unknown name is a 404). A request on
 the plain paths whose ``Host`` starts with a tenant's name (``acme.localhost``) is that tenant's:
 the tenant-in-host form of a real tenant's URL. :func:`use_tenant` decides, once per request.
+
+The tenant form is one rule, not a second copy of every route: :func:`split_tenant` takes
+``/t/{tenant}`` out of the path the app routes on (the request keeps its path as sent), and
+:func:`with_tenant` puts it back into a URL the app builds.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from mockscim.tenant.tenants import TENANT_NAME, Tenants
 __all__ = [
     "MAX_BODY",
     "NO_BODY",
+    "PATH_TENANT",
     "SAAS",
     "SCIM_BASE",
     "SCIM_PATH",
@@ -51,9 +56,11 @@ __all__ = [
     "json_response",
     "read_json",
     "saas_root",
+    "split_tenant",
     "state",
     "tenant",
     "use_tenant",
+    "with_tenant",
 ]
 
 #: Bodies larger than this get 413 payload.too.large **[decided]**.
@@ -100,6 +107,34 @@ def use_tenant(name: str | None) -> Tenant:
     g.tenant = found
     g.scim_base = g.saas_base + SCIM_PATH
     return found
+
+
+#: The WSGI environ key of the tenant named in the request's path (:func:`split_tenant`).
+PATH_TENANT = "mockscim.path_tenant"
+
+
+def split_tenant(path: str, roots: tuple[str, ...]) -> tuple[str, str | None]:
+    """``/SAAS/t/acme/jersey/...`` -> (``/SAAS/jersey/...``, ``acme``): the path without the
+    tenant form, and the tenant it names (None, and ``path`` as it is, when it names none).
+
+    ``roots`` are the prefixes a tenant can follow (``/SAAS``, the control API's). A name is one
+    path segment, as a URL rule's ``<tenant>`` was; whether it is a tenant is
+    :func:`use_tenant`'s question.
+    """
+    for root in roots:
+        form = root + "/t/"
+        if path.startswith(form):
+            name, slash, rest = path[len(form) :].partition("/")
+            if name:
+                return root + slash + rest, name
+    return path, None
+
+
+def with_tenant(path: str, name: str, root: str) -> str:
+    """:func:`split_tenant` undone: ``/_mockscim/ui`` -> ``/_mockscim/t/acme/ui``."""
+    if path == root or path.startswith(root + "/"):
+        return f"{root}/t/{name}{path[len(root) :]}"
+    return path
 
 
 def tenant() -> Tenant:

@@ -139,13 +139,11 @@ def _body(default: Any = None) -> Any:
     return default if body is NO_BODY else body
 
 
-@control.post("/reset", strict_slashes=False)
 def reset() -> Response:
     tenant().reset()
     return Response(status=204)
 
 
-@control.post("/users", strict_slashes=False)
 def add_users() -> Response:
     body = _body([])
     records: Any = body.get("users") if isinstance(body, dict) else body
@@ -157,26 +155,22 @@ def add_users() -> Response:
     return json_response({"users": [render(u, users_url) for u in stored]}, 201)
 
 
-@control.get("/scenarios", strict_slashes=False)
 def list_scenarios() -> Response:
     scenarios = tenant().scenarios
     unused = request.args.get("unused", "").lower() in ("1", "true", "yes")
     return json_response({"scenarios": scenarios.unused() if unused else scenarios.all()})
 
 
-@control.post("/scenarios", strict_slashes=False)
 def add_scenarios() -> Response:
     added = tenant().scenarios.add_all(_body())
     return json_response({"scenarios": [s.describe() for s in added]}, 201)
 
 
-@control.delete("/scenarios", strict_slashes=False)
 def clear_scenarios() -> Response:
     tenant().scenarios.clear()
     return Response(status=204)
 
 
-@control.delete("/scenarios/<sid>", strict_slashes=False)
 def remove_scenario(sid: str) -> Response:
     if not tenant().scenarios.remove(sid):
         raise ScenarioNotFound(f"no scenario {sid!r}")
@@ -188,7 +182,6 @@ def _clock_state() -> dict[str, Any]:
     return {"now": format_timestamp(clock.now()), "frozen": clock.frozen_at is not None}
 
 
-@control.get("/clock", strict_slashes=False)
 def get_clock() -> Response:
     return json_response(_clock_state())
 
@@ -198,7 +191,6 @@ MAX_ADVANCE_SECONDS = 100 * 366 * 24 * 3600
 MAX_YEAR = 9000
 
 
-@control.post("/clock", strict_slashes=False)
 def set_clock() -> Response:
     body = _body()
     if not isinstance(body, dict) or not ({"now", "advance"} & set(body)):
@@ -235,12 +227,10 @@ def set_clock() -> Response:
     return json_response(_clock_state())
 
 
-@control.get("/journal", strict_slashes=False)
 def get_journal() -> Response:
     return json_response({"entries": [e.to_dict() for e in tenant().journal.entries()]})
 
 
-@control.get("/findings", strict_slashes=False)
 def get_findings() -> Response:
     """Strict mode's findings, one per problem, with the request that had it."""
     out = []
@@ -250,7 +240,6 @@ def get_findings() -> Response:
     return json_response({"strict": tenant().strict, "findings": out})
 
 
-@control.delete("/journal", strict_slashes=False)
 def clear_journal() -> Response:
     tenant().journal.clear()
     return Response(status=204)

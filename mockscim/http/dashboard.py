@@ -26,7 +26,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, render_template, request, send_from_directory, url_for
 
 from mockscim.dialect.errors import ControlInvalid
-from mockscim.http.context import state, tenant
+from mockscim.http.context import state, tenant, with_tenant
 from mockscim.http.control import CONTROL_PREFIX, TOKEN_HEADER, guard, settings, token_matches
 from mockscim.http.dashboard_data import (
     METHODS,
@@ -90,9 +90,11 @@ def ui_url(endpoint: str, *, tenant_name: str | None = None, **values: Any) -> s
     """A dashboard URL: the plain path for the default tenant, ``/_mockscim/t/{name}/ui/...``
     for another one."""
     name = tenant_name or tenant().name
+    url = url_for(f"dashboard.{endpoint}", **values)
     if name.casefold() == state().tenants.default.name.casefold():
-        return url_for(f"dashboard.{endpoint}", **values)
-    return url_for(f"dashboard_tenant.{endpoint}", tenant=name, **values)
+        return url
+    script = request.script_root
+    return script + with_tenant(url[len(script) :], name, CONTROL_PREFIX)
 
 
 def _control_base() -> str:
@@ -131,7 +133,6 @@ def _number(name: str, default: int, *, minimum: int) -> int:
     return int(raw)
 
 
-@dashboard.get("")
 def index() -> Response | str:
     offered = request.args.get("token")
     if offered is not None and settings().token is not None and token_matches(offered):
@@ -146,7 +147,6 @@ def index() -> Response | str:
     return render_template("dashboard/users.html", title="Users", found=found)
 
 
-@dashboard.get("/users/<uid>")
 def user(uid: str) -> Response | str:
     shown = user_page(tenant(), uid)
     if shown is None:
@@ -155,7 +155,6 @@ def user(uid: str) -> Response | str:
     return render_template("dashboard/user.html", title=shown["row"]["userName"], user=shown)
 
 
-@dashboard.get("/groups")
 def groups() -> str:
     current = tenant()
     return render_template(
@@ -167,7 +166,6 @@ def groups() -> str:
     )
 
 
-@dashboard.get("/journal")
 def journal() -> str:
     query = JournalQuery(
         method=request.args.get("method", ""),
@@ -190,7 +188,6 @@ def journal() -> str:
     )
 
 
-@dashboard.get("/scenarios")
 def scenarios() -> str:
     return render_template(
         "dashboard/scenarios.html",
@@ -200,7 +197,6 @@ def scenarios() -> str:
     )
 
 
-@dashboard.get("/clock")
 def clock() -> str:
     current = tenant().clock
     frozen = current.frozen_at
@@ -212,6 +208,5 @@ def clock() -> str:
     )
 
 
-@dashboard.get("/static/<path:filename>")
 def static_file(filename: str) -> Response:
     return send_from_directory(STATIC, filename)

@@ -91,21 +91,18 @@ def _patched(resource: dict[str, Any], *, role: bool) -> Response:
     return Response(status=204, headers={"ETag": version})
 
 
-@groups.get("/Groups", strict_slashes=False)
 def list_groups() -> Response:
     with vendor_texts(GROUP_TEXTS):
         params = query_params(GROUPS, InvalidSortBy)
     return _list(params, role=False)
 
 
-@groups.post("/Groups/.search", strict_slashes=False)
 def search_groups() -> Response:
     with vendor_texts(GROUP_TEXTS):
         params = body_params(GROUPS, InvalidSortBy)
     return _list(params, role=False)
 
 
-@groups.post("/Groups", strict_slashes=False)
 def create_group() -> Response:
     refs = search.parse_attribute_list(request.args.get("attributes"), GROUPS)  # 400 first
     body = body_reading(InvalidGroup).canonical(GROUPS, InvalidGroup)
@@ -113,48 +110,40 @@ def create_group() -> Response:
     return _reply(created, role=False, status=201, refs=refs)
 
 
-@groups.get("/Groups/<gid>", strict_slashes=False)
 def get_group(gid: str) -> Response:
     return _reply(tenant().memberships.get_group(gid), role=False)
 
 
-@groups.route("/Groups/<gid>", methods=["PATCH"], strict_slashes=False)
 def patch_group(gid: str) -> Response:
     body = body_reading(InvalidJson).canonical(GROUPS)
     return _patched(tenant().memberships.patch_group(gid, body), role=False)
 
 
-@groups.post("/Groups/<gid>", strict_slashes=False)
 def patch_group_override(gid: str) -> Response:
     require_override()
     return patch_group(gid)
 
 
-@groups.delete("/Groups/<gid>", strict_slashes=False)
 def delete_group(gid: str) -> Response:
     tenant().memberships.delete_group(gid)
     return Response(status=204)
 
 
-@groups.get("/Roles", strict_slashes=False)
 def list_roles() -> Response:
     with vendor_texts(ROLE_TEXTS):
         params = query_params(ROLES, sortable=False)
     return _list(params, role=True)
 
 
-@groups.get("/Roles/<rid>", strict_slashes=False)
 def get_role(rid: str) -> Response:
     return _reply(tenant().memberships.get_role(rid), role=True)
 
 
-@groups.route("/Roles/<rid>", methods=["PATCH"], strict_slashes=False)
 def patch_role(rid: str) -> Response:
     body = body_reading(InvalidJson).canonical(ROLES)
     return _patched(tenant().memberships.patch_role(rid, body), role=True)
 
 
-@groups.post("/Roles/<rid>", strict_slashes=False)
 def patch_role_override(rid: str) -> Response:
     require_override(("GET", "PATCH"))
     return patch_role(rid)

@@ -24,7 +24,6 @@ schemas = scim_blueprint("schemas", __name__)
 ME_ATTRIBUTES_400 = 'The specified "attributes" parameter is invalid'
 
 
-@me.get("/Me", strict_slashes=False)
 def get_me() -> Response:
     current = tenant()
     with vendor_texts({InvalidAttributes: ME_ATTRIBUTES_400}):
@@ -36,7 +35,6 @@ def get_me() -> Response:
     return user_response(uid, refs)
 
 
-@schemas.get("/Schemas", strict_slashes=False)
 def get_schema() -> Response:
     name = schema_name(request.args.get("filter"))
     return json_response(describe(name, tenant().catalogue))

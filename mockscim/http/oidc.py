@@ -28,7 +28,6 @@ __all__ = ["AUTHORIZE_PATH", "DISCOVERY_PATH", "KEYS_PATH", "issuer", "oidc"]
 oidc = Blueprint("oidc", __name__)
 
 
-@oidc.get(DISCOVERY_PATH, strict_slashes=False)
 def discovery() -> Response:
     root = saas_root()
     return json_response(
@@ -125,7 +124,6 @@ def _back(uri: str, state: str | None, **answer: str) -> Response:
     return Response(status=302, headers={"Location": location})
 
 
-@oidc.route(AUTHORIZE_PATH, methods=["GET", "POST"], strict_slashes=False)
 def authorize() -> Response:
     params: dict[str, str] = dict(request.args.items())
     if request.method == "POST":
@@ -151,7 +149,6 @@ def authorize() -> Response:
     return _back(authorization.redirect_uri, authorization.state, code=code)
 
 
-@oidc.get(KEYS_PATH, strict_slashes=False)
 def token_info() -> Response:
     args = request.args
     attribute = args.get("attribute", "")

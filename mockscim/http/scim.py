@@ -1,10 +1,10 @@
 """What every SCIM view shares: the tenant-path preprocessor, authentication, and search
 parameters read from a query string or a ``.search`` body.
 
-The SCIM blueprints (:mod:`.users`, :mod:`.groups`) are each mounted twice
-(``docs/dialect.md#paths``): under ``/SAAS/jersey/manager/api/scim`` for the default tenant and
-under ``/SAAS/t/<tenant>/jersey/manager/api/scim`` for the named one; :func:`scim_blueprint` gives
-a blueprint these hooks.
+The SCIM blueprints (:mod:`.users`, :mod:`.groups`) serve ``/SAAS/jersey/manager/api/scim``, for
+the default tenant and, by the app's one tenant-form rule, under
+``/SAAS/t/<tenant>/jersey/manager/api/scim`` for the named one (``docs/dialect.md#paths``);
+:func:`scim_blueprint` gives a blueprint these hooks.
 
 Flask runs URL value preprocessors (the app's picks the tenant, :func:`.context.use_tenant`)
 before the app's ``before_request`` hooks, so :mod:`.pipeline` sees the request's tenant already

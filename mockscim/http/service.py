@@ -10,7 +10,7 @@ import binascii
 from flask import Blueprint, Response, request
 
 from mockscim.dialect.errors import InvalidJson, OAuthError
-from mockscim.dialect.paths import HEALTH_PATH, LOGIN_PATH, TOKEN_SUFFIX
+from mockscim.dialect.paths import HEALTH_PATH, LOGIN_PATH
 from mockscim.http.context import (
     NO_BODY,
     issuer,
@@ -22,15 +22,14 @@ from mockscim.tenant.packaged import openapi_text
 
 __all__ = ["HEALTH_PATH", "LOGIN_PATH", "service"]
 
-# LOGIN_PATH, HEALTH_PATH (mockscim.dialect.paths): below ``/SAAS`` (or ``/SAAS/t/{tenant}``),
-# the blueprint is mounted under both.
+# LOGIN_PATH, HEALTH_PATH (mockscim.dialect.paths) are below ``/SAAS`` (and so below
+# ``/SAAS/t/{tenant}``): the operations table (:mod:`.operations`) routes them.
 
 service = Blueprint("service", __name__)
 #: The contract is the server's, not a tenant's: ``/openapi.yaml`` only.
 contract = Blueprint("contract", __name__)
 
 
-@service.post(TOKEN_SUFFIX, strict_slashes=False)
 def oauth_token() -> Response:
     params: dict[str, str] = dict(request.args.items())
     if request.mimetype == "application/x-www-form-urlencoded":
@@ -56,7 +55,6 @@ def _client_credentials(params: dict[str, str]) -> tuple[str, str]:
     return params.get("client_id", ""), params.get("client_secret", "")
 
 
-@service.post(LOGIN_PATH, strict_slashes=False)
 def system_login() -> Response:
     body = read_json(InvalidJson)
     from mockscim.http import wire  # marshmallow, imported by the first login, not by a start
@@ -76,11 +74,9 @@ def system_login() -> Response:
     return json_response({"sessionToken": token})
 
 
-@service.get(HEALTH_PATH, strict_slashes=False)
 def health() -> Response:
     return json_response({"allOk": True, "serviceName": "mockscim", "tenant": tenant().name})
 
 
-@contract.get("/openapi.yaml")
 def openapi() -> Response:
     return Response(openapi_text(), mimetype="application/yaml")

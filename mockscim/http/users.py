@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, request
+from flask import Response, g, request
 
 from mockscim.dialect import search
 from mockscim.dialect.errors import InvalidJson, InvalidUser
@@ -25,17 +25,16 @@ __all__ = ["users"]
 users = scim_blueprint("scim", __name__)
 
 
-@users.get("/Users", strict_slashes=False)
 def list_users() -> Response:
     return _search_response(query_params(tenant().catalogue))
 
 
-@users.post("/Users/.search", strict_slashes=False)
 def search_users() -> Response:
     return _search_response(body_params(tenant().catalogue))
 
 
 def _search_response(params: search.SearchParams) -> Response:
+    g.search_params = params  # strict mode reads them (mockscim.http.pipeline.strict)
     url = resource_url("Users")
 
     def resources(page: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -49,7 +48,6 @@ def _search_response(params: search.SearchParams) -> Response:
     return json_response(search.list_response(total, params.start_index, shown))
 
 
-@users.post("/Users", strict_slashes=False)
 def create_user() -> Response:
     current = tenant()
     refs = search.parse_attribute_list(request.args.get("attributes"), current.catalogue)
@@ -71,30 +69,27 @@ def _query_bool(name: str, *, default: bool) -> bool:
     raise InvalidUser(f"{name}: {raw!r} is not true or false")
 
 
-@users.get("/Users/<uid>", strict_slashes=False)
 def get_user(uid: str) -> Response:
     refs = search.parse_attribute_list(request.args.get("attributes"), tenant().catalogue)
     return user_response(uid, refs)
 
 
-@users.route("/Users/<uid>", methods=["PATCH"], strict_slashes=False)
 def patch_user(uid: str) -> Response:
     current = tenant()
     updated = current.patch_user(uid, body_reading(InvalidJson).canonical(current.catalogue))
+    g.patched_user = updated  # strict mode reads it: the store is not read again after the write
     version = updated["meta"]["version"]
     if current.profile.patch_returns_user:
         return json_response(render(updated, resource_url("Users")), 200, {"ETag": version})
     return Response(status=204, headers={"ETag": version})
 
 
-@users.post("/Users/<uid>", strict_slashes=False)
 def patch_user_override(uid: str) -> Response:
     """``POST`` with ``X-HTTP-Method-Override: PATCH`` is a PATCH."""
     require_override()
     return patch_user(uid)
 
 
-@users.delete("/Users/<uid>", strict_slashes=False)
 def delete_user(uid: str) -> Response:
     tenant().delete_user(uid)
     return Response(status=204)

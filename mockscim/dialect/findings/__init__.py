@@ -29,7 +29,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from mockscim.dialect.attributes import USERS, Catalogue
 from mockscim.dialect.body import Canonical
@@ -45,23 +46,46 @@ from mockscim.dialect.findings.catalogue import (
 from mockscim.dialect.findings.hints import OTHER_SCHEMES
 from mockscim.dialect.findings.searches import SearchChecks
 from mockscim.dialect.paths import TOKEN_PATH
+from mockscim.dialect.search import SearchParams
 
 __all__ = [
     "MISREAD",
+    "OPERATION_CHECKS",
     "REJECTED",
     "RULES",
     "SCIM_OPERATIONS",
     "SEVERITY",
     "Finding",
+    "OperationChecks",
     "check_request",
 ]
 
 log = logging.getLogger(__name__)
 
-#: The operations strict mode checks.
-SCIM_OPERATIONS = frozenset(
-    {"listUsers", "searchUsers", "createUser", "getUser", "patchUser", "deleteUser"}
-)
+
+@dataclass(frozen=True)
+class OperationChecks:
+    """What strict mode reads in a request of one operation, beside its ``Authorization``."""
+
+    #: The search parameters: in the query string (``GET /Users``) or the JSON body (``.search``).
+    search: Literal["query", "body"] | None = None
+    #: The body, as a user to create or a partial user to PATCH.
+    body: Literal["create", "patch"] | None = None
+    #: The ``attributes`` query parameter (what a single user's answer holds).
+    attributes: bool = False
+
+
+#: The operations strict mode checks (the ``operationId`` of ``openapi.yaml``), and how. The app's
+#: operations table (``mockscim.http.operations``) names the one each of its routes is checked as.
+OPERATION_CHECKS: Mapping[str, OperationChecks] = {
+    "listUsers": OperationChecks(search="query"),
+    "searchUsers": OperationChecks(search="body"),
+    "createUser": OperationChecks(body="create", attributes=True),
+    "getUser": OperationChecks(attributes=True),
+    "patchUser": OperationChecks(body="patch"),
+    "deleteUser": OperationChecks(),
+}
+SCIM_OPERATIONS = frozenset(OPERATION_CHECKS)
 
 
 def check_request(
@@ -75,15 +99,18 @@ def check_request(
     canonical: Canonical | None = None,
     stored: dict[str, Any] | None = None,
     catalogue: Catalogue = USERS,
+    params: SearchParams | None = None,
 ) -> list[Finding]:
     """Every problem with one request to the SCIM API, as :class:`Finding` s (``[]``: none).
 
     ``method`` is already resolved (a POST with ``X-HTTP-Method-Override: PATCH`` arrives as
-    ``PATCH``); ``operation`` is one of ``listUsers``, ``searchUsers``, ``createUser``,
-    ``getUser``, ``patchUser``, ``deleteUser`` or ``other`` (not checked). ``query`` holds the
-    decoded query parameters, ``body`` the parsed JSON body (None: no body; a ``str``: not JSON),
-    ``canonical`` the body as the server read it, if it did, and ``stored`` the user a PATCH was
-    about, if known (read-only members sent back unchanged are then no finding).
+    ``PATCH``); ``operation`` is a key of :data:`OPERATION_CHECKS` (``listUsers``,
+    ``searchUsers``, ``createUser``, ``getUser``, ``patchUser``, ``deleteUser``); anything else
+    is not checked. ``query`` holds the decoded query parameters, ``body`` the parsed JSON body
+    (None: no body; a ``str``: not JSON), ``canonical`` the body as the server read it, if it did,
+    and ``stored`` the user a PATCH was about, if known (read-only members sent back unchanged are
+    then no finding). ``params`` are the search parameters the server read from ``query``, if it
+    accepted them (``listUsers``): its paging and sorting values are then not read again.
     ``full_filter_grammar`` is the tenant's filter profile and ``catalogue`` its user attributes
     (custom ones included). Never raises.
     """
@@ -99,6 +126,7 @@ def check_request(
             canonical,
             stored,
             catalogue,
+            params,
         )
     except Exception:  # never fail the request being checked; keep what was found
         log.exception("mockscim.findings: a check failed on %s %s", method, operation)
@@ -115,20 +143,22 @@ def _check(
     canonical: Canonical | None,
     stored: dict[str, Any] | None,
     catalogue: Catalogue,
+    params: SearchParams | None,
 ) -> None:
-    if not isinstance(operation, str) or operation not in SCIM_OPERATIONS:
+    checks = OPERATION_CHECKS.get(operation) if isinstance(operation, str) else None
+    if checks is None:
         return
     _check_auth(report, _header(headers, "Authorization"))
-    searches = SearchChecks(report, query, body, full, catalogue)
-    if operation == "listUsers":
+    searches = SearchChecks(report, query, body, full, catalogue, accepted=params)
+    if checks.search == "query":
         searches.check_list_query()
-    elif operation == "searchUsers":
+    elif checks.search == "body":
         searches.check_search()
-    elif operation in ("patchUser", "createUser"):
-        create = operation == "createUser"
-        checks = BodyChecks(report, body, canonical, None if create else stored, catalogue)
-        checks.check_body(create=create)
-    if operation in ("getUser", "createUser"):
+    if checks.body is not None:
+        create = checks.body == "create"
+        reading = BodyChecks(report, body, canonical, None if create else stored, catalogue)
+        reading.check_body(create=create)
+    if checks.attributes:
         text = searches.query_get("attributes")
         if text is not None:
             searches.check_attribute_list("attributes", text, "query parameter")

@@ -46,6 +46,8 @@ class SearchChecks(Checks):
         body: Any,
         full: bool,
         catalogue: Catalogue = USERS,
+        *,
+        accepted: search.SearchParams | None = None,
     ) -> None:
         super().__init__(report)
         self.query = query
@@ -53,6 +55,9 @@ class SearchChecks(Checks):
         self.full = bool(full)
         self.catalogue = catalogue
         self.filters = FilterChecks(report, full, catalogue)
+        #: What the service read from ``query``, when it accepted it: the paging and sorting
+        #: values of the query string are then known good, and not parsed a second time.
+        self.accepted = accepted
 
     def query_items(self) -> Iterator[tuple[str, str]]:
         try:
@@ -83,6 +88,7 @@ class SearchChecks(Checks):
             sort_by=self.query_get("sortBy"),
             sort_order=self.query_get("sortOrder"),
             where="query parameter",
+            accepted=self.accepted is not None,
         )
 
     def unknown_parameter(self, key: str, where: str, *, get: bool) -> None:
@@ -201,9 +207,16 @@ class SearchChecks(Checks):
         sort_by: str | None,
         sort_order: str | None,
         where: str,
+        accepted: bool = False,
     ) -> None:
-        first = self.paging_value("startIndex", start_index)
-        size = self.paging_value("count", count)
+        """``accepted``: the service parsed these very values without an error (so paging and
+        sorting hold nothing to find but an overlap)."""
+        if accepted:
+            first = _whole(start_index)
+            size = search.DEFAULT_COUNT if count is None else _whole(count)
+        else:
+            first = self.paging_value("startIndex", start_index)
+            size = self.paging_value("count", count)
         shown_count = f"count={size}" if count is not None else f"count={size} (the default)"
         if (
             first is not None
@@ -220,9 +233,9 @@ class SearchChecks(Checks):
                 "gets the last user of each page again on the next page",
                 f"start at 1 and step by count: 1, {1 + size}, {1 + 2 * size}...",
             )
-        if sort_by is not None:
+        if sort_by is not None and not accepted:
             self.check_sort_by(sort_by)
-        if sort_order is not None:
+        if sort_order is not None and not accepted:
             try:
                 search.parse_params(sort_order=sort_order)
             except ScimError:
@@ -301,3 +314,8 @@ class SearchChecks(Checks):
                     f"{where} {name} names the unknown attribute {show(item.strip())}",
                     fix,
                 )
+
+
+def _whole(raw: str | int | None) -> int | None:
+    """A paging value the service accepted, as the number it stands for."""
+    return None if raw is None else int(raw)

@@ -1,0 +1,52 @@
+"""The pipeline's journal step: one entry per emulated request, after the view answered (raw;
+secrets are redacted when an entry is read, ``mockscim.tenant.journal``)."""
+
+from __future__ import annotations
+
+import time
+
+from flask import Request, Response, g
+
+from mockscim.http.pipeline.faults import FAULT_KEY
+from mockscim.tenant import Tenant
+from mockscim.tenant.journal import Entry
+
+__all__ = ["entry_for"]
+
+
+def entry_for(req: Request, response: Response, current: Tenant) -> Entry:
+    """The journal entry of ``req`` and its ``response`` (not recorded yet): with the request's
+    scenarios (``g.scenario_ids``, and the user scenarios that acted in the tenant), its error,
+    a fault, and how long it took since ``g.journal_started``."""
+    now = time.perf_counter()
+    raw = b""
+    headers = req.headers
+    if req.content_length or "chunked" in headers.get("Transfer-Encoding", ""):
+        try:
+            raw = req.get_data(cache=True)
+        except Exception:  # a body over the size limit: keep what the journal may hold
+            raw = b""
+    fault = req.environ.get(FAULT_KEY)
+    response_raw = b""
+    if not response.is_streamed:
+        response_raw = response.get_data()
+    context = g._get_current_object()
+    entry = Entry(
+        seq=0,
+        instant=current.clock.now(),
+        method=req.method,
+        path=req.path,
+        query_raw=req.query_string.decode("latin-1"),
+        header_pairs=list(headers.items()),
+        body_raw=raw,
+        body_type=req.mimetype or "",
+        status=0 if fault == "drop" else response.status_code,
+        response_raw=response_raw,
+        response_type=response.mimetype or "",
+        scenarios=list(context.get("scenario_ids", [])) + current.scenarios.acted(),
+        error=context.get("scim_error_detail"),
+        duration_ms=round((time.perf_counter() - context.get("journal_started", now)) * 1000, 3),
+    )
+    if fault:
+        entry.error = context.get("fault_note", f"fault: {fault}")
+    return entry
