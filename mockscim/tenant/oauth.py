@@ -2,7 +2,10 @@
 who gets which token, for which grant, with which scope (``docs/dialect.md#authentication``,
 ``#openid-connect``). A client credentials token has its client's scope; a user token (password
 grant, system login, authorization code) has ``admin`` only when the user holds an administrator
-role (:data:`~mockscim.dialect.rules.ADMIN_ROLE_NAMES`), else ``user``.
+role (:data:`~mockscim.dialect.rules.ADMIN_ROLE_NAMES`), else ``user``. Every use of a token
+(a SCIM call, a refresh, ``isValid``, ``isRevoked``) asks :mod:`.sessions` whether its user and
+client still stand behind it, and for which scope: a deleted or disabled user's session, or a
+removed client's, is over.
 
 The tenant owns one :class:`OAuth` and hands it what it reads (the users' table, the directories,
 the memberships, the clock, the signing key); it never calls back into the tenant. The HTTP layer
@@ -28,6 +31,7 @@ from mockscim.tenant.directories import Directories
 from mockscim.tenant.keys import SigningKey
 from mockscim.tenant.memberships import Memberships
 from mockscim.tenant.oidc import Authorization, Codes, check_authorization, id_claims
+from mockscim.tenant.sessions import Sessions, is_enabled
 from mockscim.tenant.store import ResourceStore
 from mockscim.tenant.tokens import Grant, TokenIssuer
 
@@ -68,14 +72,18 @@ class OAuth:
         self.tokens = self._new_issuer()
         #: Outstanding OpenID Connect authorization codes (:mod:`.oidc`).
         self.codes = Codes(clock, self.tokens.new_id)
+        #: Whether a token's user and client still stand behind it (:mod:`.sessions`).
+        self.sessions = Sessions(users, memberships)
 
     def _new_issuer(self) -> TokenIssuer:
         return TokenIssuer(self._clock, self._key, self._rng)
 
     def reset(self) -> None:
-        """A new token issuer (every earlier token stops checking) and no codes."""
+        """A new token issuer (every earlier token stops checking), no codes, and no memory of
+        removed clients (the new issuer's tokens are all newer)."""
         self.tokens = self._new_issuer()
         self.codes = Codes(self._clock, self.tokens.new_id)
+        self.sessions.clear()
 
     def load_clients(self, clients: list[Client]) -> None:
         """Hold copies of these clients, and only these, from now on."""
@@ -89,6 +97,17 @@ class OAuth:
             self.tokens.limit_lifetime(after_seconds)
 
     # -- clients --------------------------------------------------------------------------------
+
+    def remove_client(self, client_id: str) -> Client:
+        """Take a client out of the tenant (what the client API to come calls): it no longer
+        authenticates, its outstanding codes are dropped, and every token and refresh token
+        issued to it so far is ended as a deleted user's are (``isValid`` false, ``isRevoked``
+        true, a refresh 400 ``invalid_grant``). A client added later under the same id starts
+        afresh. Returns the removed client; KeyError for an unknown one."""
+        removed = self.clients.pop(client_id)
+        self.sessions.end_client(client_id, self.tokens.new_generation())
+        self.codes.discard(client_id)
+        return removed
 
     def find_client(self, client_id: str, secret: str) -> Client | None:
         """The client with this id and secret (compared in constant time), or None."""
@@ -142,7 +161,12 @@ class OAuth:
             raise OAuthError(
                 400, "unsupported_grant_type", f"The grant type {grant_type!r} is not supported."
             )
-        return handler(client, params, ttl, issuer)
+        reply = handler(client, params, ttl, issuer)
+        if self.clients.get(client_id) is not client:
+            # Removed while this token was made (remove_client pops it, then ends its tokens):
+            # a token made before that end is ended with them; one made after is refused here.
+            raise OAuthError(401, "invalid_client", "The client authentication failed.")
+        return reply
 
     def _client_credentials(
         self, client: Client, params: dict[str, str], ttl: int, issuer: Issuer
@@ -201,7 +225,13 @@ class OAuth:
         grant = self.tokens.redeem_refresh(refresh)
         if grant is None or grant.client_id != client["clientId"]:
             raise OAuthError(400, "invalid_grant", "The refresh token is invalid.")
-        return self.tokens.issue(grant, refresh=False, issuer=issuer) | {"refresh_token": refresh}
+        scope = self.scope_for(grant)  # the scope the user holds now, if the session lives
+        if scope is None:
+            raise OAuthError(
+                400, "invalid_grant", "The refresh token's user or client is no longer active."
+            )
+        reply = self.tokens.issue(replace(grant, scope=scope), refresh=False, issuer=issuer)
+        return reply | {"refresh_token": refresh}
 
     def system_login(
         self, user_name: str, password: str, domain: str | None, *, issuer: Issuer = None
@@ -223,38 +253,38 @@ class OAuth:
 
     def authenticate(self, token: str) -> tuple[Grant, str] | None:
         """The grant behind a valid access token and the scope it has now (:meth:`scope_for`);
-        None for a token that is unknown, expired, or whose user is gone or disabled. Every SCIM
-        call asks."""
+        None for a token that is unknown, expired, or whose session has ended. Every SCIM call
+        asks."""
         grant = self.tokens.check(token)
         if grant is None:
             return None
-        # A client's token (most calls) has its scope: no second call on the hot path.
-        scope = grant.scope if grant.user_name is None else self.scope_for(grant)
+        scope = self.sessions.scope(grant)
         return None if scope is None else (grant, scope)
 
     def scope_for(self, grant: Grant) -> str | None:
-        """What a token may do now: a client's token its scope; a user's token its scope less
-        ``admin`` once the user holds no administrator role, and nothing (None) once the user
-        is gone or disabled (``docs/dialect.md#authentication``). The user is read in place, not
-        copied."""
-        if grant.user_name is None:
-            return grant.scope
-        uid = grant.user_id or self._users.id_for_username(grant.user_name)
-        if not uid or not self._users.read(uid, _is_enabled):
-            return None
-        return granted_scope(grant.scope, self._memberships.is_administrator(uid))
+        """What a token may do now: a client's token its scope; a user's token its scope with
+        ``admin`` only while the user holds an administrator role; nothing (None) once the user
+        (by id) is gone or disabled, or the client removed (:meth:`.sessions.Sessions.scope`,
+        ``docs/dialect.md#authentication``)."""
+        return self.sessions.scope(grant)
 
     def _user_scope(self, requested: str | None, uid: str) -> str:
         """The scope a user's token gets: ``admin`` only for a holder of an administrator role."""
         return granted_scope(requested, self._memberships.is_administrator(uid))
 
     def is_valid(self, token: str) -> bool:
-        """Is this an access token of the tenant that has not expired nor been ended?"""
-        return self.tokens.check(token) is not None
+        """Is this an access token of the tenant that has not expired, nor been ended, and whose
+        session lives (its user and client still stand behind it)?"""
+        return self.authenticate(token) is not None
 
     def is_revoked(self, token: str) -> bool:
-        """Was this token of the tenant's key ended early (:meth:`TokenIssuer.is_revoked`)?"""
-        return self.tokens.is_revoked(token)
+        """Was this access token of the tenant's key ended before its ``exp``: by a reset or a
+        ``token_expiry`` scenario (:meth:`TokenIssuer.is_revoked`), or because its user was
+        deleted or disabled or its client removed? A token that only lost ``admin`` is not."""
+        if self.tokens.is_revoked(token):
+            return True
+        grant = self.tokens.check(token)
+        return grant is not None and self.sessions.scope(grant) is None
 
     # -- users who sign in ----------------------------------------------------------------------
 
@@ -262,7 +292,7 @@ class OAuth:
         """A copy of the enabled user called ``user_name`` (any case, any directory), or None."""
         uid = self._users.id_for_username(user_name)
         user = self._users.get(uid) if uid else None
-        return user if user is not None and _is_enabled(user) else None
+        return user if user is not None and is_enabled(user) else None
 
     def system_user(self, user_name: str, password: str, domain: str | None = None) -> User | None:
         """A copy of the enabled system-directory user with this password (compared in constant
@@ -277,7 +307,7 @@ class OAuth:
         stored = user.get("password")
         if (
             user.get(WORKSPACE, {}).get("userStoreUuid") != system["id"]
-            or not _is_enabled(user)
+            or not is_enabled(user)
             or not isinstance(stored, str)
             or not hmac.compare_digest(stored.encode(), password.encode("utf-8", "replace"))
         ):
@@ -293,8 +323,3 @@ class OAuth:
     def issue_code(self, authorization: Authorization, user: User) -> str:
         """A one-time code for ``user`` (who signed in) under this authorization."""
         return self.codes.issue(authorization, user)
-
-
-def _is_enabled(user: User) -> bool:
-    """userStatus "1" (or none): the vendor's enabled user."""
-    return bool(user.get(WORKSPACE, {}).get("userStatus", "1") == "1")

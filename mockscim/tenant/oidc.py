@@ -139,6 +139,15 @@ class Codes:
             self._codes[code] = CodeGrant(authorization, user["id"], user["userName"], now)
         return code
 
+    def discard(self, client_id: str) -> None:
+        """Drop the outstanding codes of ``client_id`` (a client removed from the tenant)."""
+        with self._lock:
+            self._codes = {
+                code: grant
+                for code, grant in self._codes.items()
+                if grant.authorization.client_id != client_id
+            }
+
     def redeem(
         self, code: str, client_id: str, redirect_uri: str | None, verifier: str | None
     ) -> CodeGrant:

@@ -8,9 +8,11 @@ signature alone: the issuer keeps no per-token state, so a client that asks for 
 request does not grow the sandbox. An access token is valid until ``exp`` on the tenant's clock;
 a refresh token does not expire **[decided]**. ``expire_all`` and ``limit_lifetime`` act on
 generations: every token issued before the call belongs to an older one, and its generation's
-deadline ends it. A reset makes a new issuer with a new ``ses`` (session) claim: the key stays,
-older tokens no longer check here. PyJWT signs and verifies (it is what applications verify
-with; measured: 0.5 ms to sign, 0.1 ms to verify, as joserfc and Authlib within noise).
+deadline ends it. Whether a token's user and client still stand behind it is not the issuer's
+business: :mod:`.sessions` asks the tenant's tables. A reset makes a new issuer with a new
+``ses`` (session) claim: the key stays, older tokens no longer check here. PyJWT signs and
+verifies (it is what applications verify with; measured: 0.5 ms to sign, 0.1 ms to verify, as
+joserfc and Authlib within noise).
 """
 
 from __future__ import annotations
@@ -42,8 +44,13 @@ class Grant:
     #: The user a password grant or a system login was made for; None for client credentials.
     user_name: str | None
     ttl: int
-    #: That user's id (its userName may change; its id does not).
+    #: That user's id (its userName may change; its id does not). A user's token is its user's
+    #: by this id alone: a newcomer who takes the userName is someone else.
     user_id: str | None = None
+    #: The issuer's generation of the token this grant was read from (:meth:`TokenIssuer.check`,
+    #: :meth:`~TokenIssuer.redeem_refresh`); None for a grant about to be issued, which
+    #: :meth:`~TokenIssuer.issue` gives the current generation.
+    generation: int | None = None
 
 
 class TokenIssuer:
@@ -103,6 +110,15 @@ class TokenIssuer:
             self._max_ttl = seconds
             if seconds is not None:
                 self._close_generation(self._clock.now().timestamp() + seconds)
+
+    def new_generation(self) -> int:
+        """Start a new generation, with no deadline for the old ones; returns the last old one.
+        Every token issued so far belongs to it or an earlier one, every later token to a newer
+        one: what :meth:`OAuth.remove_client <mockscim.tenant.oauth.OAuth.remove_client>` ends
+        a client's tokens by."""
+        with self._lock:
+            self._generation += 1
+            return self._generation - 1
 
     def expire_all(self) -> None:
         """Every token issued so far is expired from now on."""
@@ -216,6 +232,7 @@ class TokenIssuer:
                 None if user is None else str(user),
                 ttl,
                 None if uid is None else str(uid),
+                generation,
             )
             expires = float("inf") if refresh else float(claims["exp"])
         except (ValueError, KeyError, TypeError):
