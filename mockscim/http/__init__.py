@@ -5,7 +5,9 @@ with their shared hooks in :mod:`.scim`), the service views beside them (:mod:`.
 system login, health, the contract), the control API (:mod:`.control`), the request pipeline
 (:mod:`.pipeline`: journal, scenarios, strict mode), the one error handler (:mod:`.errors`),
 request and response helpers (:mod:`.context`), wire shapes (:mod:`.wire`), the servers
-(:mod:`.servers`: waitress for the sandbox, werkzeug on port 0 for tests) and the in-process
+(:mod:`.servers`: waitress for the sandbox, werkzeug on port 0 for tests; :mod:`.tls_server`:
+HTTPS on cheroot, its certificates from :mod:`.tls`, each TLS handshake and request head taken
+off the worker threads by :mod:`.tls_gate` into :mod:`.tls_head`'s reader) and the in-process
 ``requests`` transport (:mod:`.adapter`: the app without a socket, for the test kit and for
 ``mockscim drift``).
 

@@ -3,27 +3,29 @@
 waitress speaks no TLS; cheroot does, and is maintained (CherryPy's server). Three things are
 changed from cheroot as it comes:
 
-* **The handshake runs in a worker thread**, not in the accept loop: cheroot's own adapter
-  completes each TLS handshake inside ``accept``, so one client that connects and sends nothing
-  stalls every other client for the socket timeout (cherrypy/cheroot#748). Here ``wrap`` hands the
-  plain socket on, and the connection's first ``communicate`` (in a worker) does the handshake.
+* **A worker gets only a whole request head.** cheroot hands a worker thread each new connection
+  and each kept-alive one as soon as it is readable, and the worker does the TLS handshake and
+  reads the head, blocking: ten silent or slowloris clients held all ten workers (and cheroot's
+  own adapter even does the handshake inside ``accept``, cherrypy/cheroot#748). Here the serve
+  thread's selector loop is :class:`~mockscim.http.tls_gate.Gate`: it accepts, does each
+  handshake and reads each head without blocking, each within its deadline, and hands a worker a
+  connection whose head is all there.
 * **Plain HTTP to the HTTPS port** gets an immediate ``400`` in the vendor envelope naming the
   mistake (the first byte of a TLS connection is a handshake record, 0x16; a plain request starts
   with a method), never a hang nor a reset without a word.
 * **Every error cheroot answers itself** (a bad request line, a header without a colon, 408, 503
   when overloaded) is the vendor envelope ``{"errors":[{"code","message","parameters":null}]}``
   with ``Content-Type: application/json``, as the waitress server does. cheroot already keeps the
-  connection after a ``204`` (it ends at its headers).
+  connection after a ``204`` (it ends at its headers). What cheroot would print on stderr goes to
+  the ``mockscim.https`` logger instead, a connection that breaks as one line, no traceback.
 """
 
 from __future__ import annotations
 
-import contextlib
 import io
-import socket
 import ssl
+import sys
 import threading
-import time
 from typing import Any
 
 from cheroot import errors, wsgi
@@ -33,17 +35,17 @@ from cheroot.ssl import Adapter
 from flask import Flask
 
 from mockscim.http.pipeline import SOCKET_KEY
-from mockscim.http.servers import ThreadedServer, error_envelope
-
-__all__ = ["PLAIN_HTTP_MESSAGE", "TlsServer"]
-
-#: The first byte of every TLS connection: a handshake record (RFC 8446, section 5.1).
-_TLS_HANDSHAKE = b"\x16"
-#: How long a client may take over its handshake, in its own worker thread.
-HANDSHAKE_TIMEOUT = 10.0
-PLAIN_HTTP_MESSAGE = (
-    "This port speaks HTTPS only: the client sent a plain HTTP request (use an https:// URL)"
+from mockscim.http.servers import ThreadedServer
+from mockscim.http.tls_gate import (
+    HANDSHAKE_TIMEOUT,
+    HEAD_TIMEOUT,
+    PLAIN_HTTP_MESSAGE,
+    Gate,
+    log,
 )
+from mockscim.http.tls_head import answer_bytes
+
+__all__ = ["HANDSHAKE_TIMEOUT", "HEAD_TIMEOUT", "PLAIN_HTTP_MESSAGE", "TlsServer"]
 
 
 class _JsonRequest(HTTPRequest):
@@ -61,22 +63,19 @@ class _JsonRequest(HTTPRequest):
     def simple_response(self, status: Any, msg: Any = "") -> None:
         status = str(status)
         text = msg.decode("latin-1") if isinstance(msg, bytes) else str(msg or "")
-        body = error_envelope(int(status[:3]), f"{status[4:]}: {text}".strip(": "))
         # cheroot closes the connection after each of these (bad input, timeout, overload).
         self.close_connection = True
-        head = (
-            f"{self.server.protocol} {status}\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
-        )
+        answer = answer_bytes(self.server.protocol, status, f"{status[4:]}: {text}".strip(": "))
         try:
-            self.conn.wfile.write(head.encode("latin-1") + body)
+            self.conn.wfile.write(answer)
         except OSError as exc:
             if exc.args[0] not in errors.socket_errors_to_ignore:
                 raise
 
 
 class _ContextAdapter(Adapter):
-    """Serves an :class:`ssl.SSLContext` made elsewhere; wraps nothing at accept time."""
+    """Serves an :class:`ssl.SSLContext` made elsewhere; wraps nothing at accept time (the gate
+    does the handshake)."""
 
     def __init__(self, context: ssl.SSLContext) -> None:
         self.context = context
@@ -95,32 +94,49 @@ class _ContextAdapter(Adapter):
 
 
 class _Server(wsgi.Server):
-    """cheroot's WSGI server, knowing which connections are still in their handshake, and taking
-    no new work once :meth:`drain` was called."""
+    """cheroot's WSGI server with :class:`~mockscim.http.tls_gate.Gate` as its selector loop,
+    its messages in the ``mockscim.https`` logger, and taking no new work once :meth:`drain` was
+    called."""
 
-    _connections: Any  # cheroot's ConnectionManager (not in its type stubs)
+    _connections: Any  # cheroot's ConnectionManager, here the Gate (not in its type stubs)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        context: ssl.SSLContext,
+        handshake_timeout: float,
+        head_timeout: float,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.handshaking: set[socket.socket] = set()
-        self.handshaking_lock = threading.Lock()
+        self.context = context
+        self.handshake_timeout = handshake_timeout
+        self.head_timeout = head_timeout
         self.draining = False
 
+    def prepare(self) -> None:
+        """cheroot's (bind, listen, start the workers), then the gate in place of its
+        ``ConnectionManager``."""
+        super().prepare()
+        self._connections._selector.close()  # cheroot's own, never run
+        self._connections = Gate(
+            self,
+            self.context,
+            handshake_timeout=self.handshake_timeout,
+            head_timeout=self.head_timeout,
+        )
+
     def drain(self) -> None:
-        """New connections refused from now on (the listening socket closes at once, not when
-        ``stop`` gets to it), answers say ``Connection: close``, and a connection that comes
-        back with a new request is closed instead of served. Only the first call does anything,
-        so a signal handler may call it."""
+        """New connections refused from now on, the connections waiting in the gate (none has a
+        request in flight) closed, answers say ``Connection: close``, and a connection that comes
+        back with a new request is closed instead of served. Returns at once (the gate's loop
+        closes the sockets); a signal handler may call it."""
         if self.draining:
             return
         self.draining = True
-        listener = self.socket
-        if listener is not None:
-            # Out of the selector first: its fd number must not come back as another socket's.
-            with contextlib.suppress(KeyError, ValueError, OSError):
-                self._connections._selector.unregister(listener.fileno())
-            listener.close()  # an accept already selected gets EBADF, which cheroot ignores
-        self.end_handshakes()
+        gate = getattr(self, "_connections", None)
+        if isinstance(gate, Gate):
+            gate.drain()
 
     @property
     def can_add_keepalive_connection(self) -> bool:
@@ -134,99 +150,44 @@ class _Server(wsgi.Server):
             super().put_conn(conn)
 
     def process_conn(self, conn: Any) -> None:
-        """A new connection, or a kept one with a new request: served, unless stopping."""
+        """A connection with a whole request head: served, unless stopping."""
         if self.draining:
             conn.close()
         else:
             super().process_conn(conn)
 
-    def end_handshakes(self) -> None:
-        """Cut the connections still in their handshake: none is a request in flight, and each
-        holds a worker that ``stop`` would wait for."""
-        with self.handshaking_lock:
-            for raw in self.handshaking:
-                with contextlib.suppress(OSError):
-                    raw.shutdown(socket.SHUT_RDWR)
+    def error_log(self, msg: str = "", level: int = 20, traceback: bool = False) -> None:
+        """cheroot's messages, in the ``mockscim.https`` logger: a connection that broke (an
+        ``OSError`` being handled: the peer went, a TLS error) as one line at INFO, never a
+        traceback; anything else at cheroot's level, with its traceback when cheroot asked."""
+        problem = sys.exc_info()[1]
+        if isinstance(problem, OSError):
+            conn = getattr(threading.current_thread(), "conn", None)  # a cheroot worker's
+            peer = f"{conn.remote_addr}:{conn.remote_port} " if conn is not None else ""
+            log.info("https: %sconnection broken (%s): %s", peer, msg, problem)
+        else:
+            log.log(level, "https: %s", msg, exc_info=traceback and problem is not None)
 
 
 class _TlsConnection(HTTPConnection):
-    """A connection that completes its TLS handshake in the worker that first serves it."""
+    """A connection the gate made, once its TLS handshake was done: its head is read first from
+    what the gate read (:class:`~mockscim.http.tls_gate.HeadFirstReader`)."""
 
     RequestHandlerClass = _JsonRequest
     server: _Server
-    _secured = False
 
-    def communicate(self) -> bool:
-        if not self._secured and not self._secure():
-            return False
-        return bool(super().communicate())  # type: ignore[no-untyped-call]
-
-    def close(self) -> None:
-        if self.socket.fileno() == -1:  # a failed handshake closed it already
-            return
-        super().close()
-
-    def _secure(self) -> bool:
-        raw: socket.socket = self.socket
-        with self.server.handshaking_lock:
-            self.server.handshaking.add(raw)
-        try:
-            return self._handshake(raw)
-        finally:
-            with self.server.handshaking_lock:
-                self.server.handshaking.discard(raw)
-
-    def _handshake(self, raw: socket.socket) -> bool:
-        try:
-            raw.settimeout(HANDSHAKE_TIMEOUT)
-            first = raw.recv(1, socket.MSG_PEEK)
-            if not first:
-                return False
-            if first != _TLS_HANDSHAKE:
-                if first.isalpha():
-                    _refuse_plain_http(raw)
-                return False
-            context: ssl.SSLContext = self.server.ssl_adapter.context
-            secured = context.wrap_socket(raw, server_side=True)  # the handshake, here
-            secured.settimeout(self.server.timeout)
-        except (OSError, ValueError):  # ssl.SSLError is an OSError
-            return False
-        self.socket = secured
-        self.rfile = StreamReader(secured, "rb", self.rbufsize)
-        self.wfile = StreamWriter(secured, "wb", self.wbufsize)
+    def secured(self, sock: ssl.SSLSocket) -> None:
+        """What the WSGI environ says of TLS, and the socket for the drop fault."""
         self.ssl_env = {
             "HTTPS": "on",
-            "SSL_PROTOCOL": secured.version() or "",
-            SOCKET_KEY: secured,  # for the drop fault (mockscim.http.pipeline)
+            "SSL_PROTOCOL": sock.version() or "",
+            SOCKET_KEY: sock,  # for the drop fault (mockscim.http.pipeline)
         }
-        self._secured = True
-        return True
 
-
-def _refuse_plain_http(raw: socket.socket) -> None:
-    """Answer a plain HTTP request on the HTTPS port with a 400 it can read, then close."""
-    received = b""
-    deadline = time.monotonic() + 1.0
-    with contextlib.suppress(OSError):
-        raw.settimeout(0.2)
-        # Read the request head first: closing with unread data would reset the connection and
-        # could lose the answer on the way.
-        while b"\r\n\r\n" not in received and len(received) < 65536:
-            if time.monotonic() > deadline:
-                break
-            chunk = raw.recv(65536)
-            if not chunk:
-                break
-            received += chunk
-    body = error_envelope(400, PLAIN_HTTP_MESSAGE)
-    head = (
-        "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\n"
-        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
-    )
-    with contextlib.suppress(OSError):
-        raw.settimeout(2.0)
-        raw.sendall(head.encode("latin-1") + body)
-        raw.shutdown(socket.SHUT_WR)
+    def close(self) -> None:
+        if self.socket.fileno() == -1:  # closed already
+            return
+        super().close()
 
 
 def _prepare_as_daemon(server: _Server) -> None:
@@ -252,8 +213,10 @@ class TlsServer(ThreadedServer):
     """``app`` over HTTPS on ``host:port`` (0: a free port), in a thread; a context manager.
 
     The socket is bound when this is made (``.port`` is known; a port in use raises ``OSError``
-    here). ``drain()`` takes no new work; ``stop()`` drains and lets requests in flight finish
-    (up to ``shutdown_timeout`` seconds).
+    here). A client has ``handshake_timeout`` seconds from its connect to finish the TLS handshake
+    and ``head_timeout`` from the first byte of a request head to its end; neither holds a worker
+    meanwhile (:mod:`~mockscim.http.tls_gate`). ``drain()`` takes no new work; ``stop()`` drains
+    and lets requests in flight finish (up to ``shutdown_timeout`` seconds).
     """
 
     scheme = "https"
@@ -267,6 +230,8 @@ class TlsServer(ThreadedServer):
         *,
         threads: int = 10,
         shutdown_timeout: float = 5.0,
+        handshake_timeout: float = HANDSHAKE_TIMEOUT,
+        head_timeout: float = HEAD_TIMEOUT,
     ) -> None:
         self.app = app
         server = _Server(
@@ -276,6 +241,9 @@ class TlsServer(ThreadedServer):
             server_name="mockscim",
             request_queue_size=128,
             shutdown_timeout=shutdown_timeout,
+            context=context,
+            handshake_timeout=handshake_timeout,
+            head_timeout=head_timeout,
         )
         server.ConnectionClass = _TlsConnection
         server.expiration_interval = 0.1  # how soon stop() is noticed (cheroot's default: 0.5 s)
@@ -292,7 +260,6 @@ class TlsServer(ThreadedServer):
 
     def stop(self) -> None:
         self._server.drain()
-        self._server.end_handshakes()
         self._server.stop()
         if self._thread.ident is not None:
             self._thread.join(timeout=10)
