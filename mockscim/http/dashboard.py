@@ -90,14 +90,14 @@ def ui_url(endpoint: str, *, tenant_name: str | None = None, **values: Any) -> s
     """A dashboard URL: the plain path for the default tenant, ``/_mockscim/t/{name}/ui/...``
     for another one."""
     name = tenant_name or tenant().name
-    if name.casefold() == state().tenants.default.name.casefold():
+    if name.casefold() == state().tenant.name.casefold():
         return url_for(f"dashboard.{endpoint}", **values)
     return url_for(f"dashboard_tenant.{endpoint}", tenant=name, **values)
 
 
 def _control_base() -> str:
     current = tenant()
-    if current is state().tenants.default:
+    if current is state().tenant:
         return CONTROL_PREFIX
     return f"{CONTROL_PREFIX}/t/{current.name}"
 
