@@ -422,6 +422,30 @@ def test_the_token_address_opens_a_dashboard_that_drives_the_control_api(
         sandbox.server.stop()
 
 
+def test_a_browser_without_the_token_reads_how_to_open_the_dashboard(
+    browser: Driver, default_fixtures: Fixtures
+) -> None:
+    sandbox = Sandbox(Tenant(default_fixtures), token="br0wser-t0ken")
+    try:
+        browser.get(sandbox.url + UI + "/journal")
+        heading = element(browser, "h1")
+        assert heading.text == "This dashboard needs the control token"
+        address = sandbox.url + UI + "?token=TOKEN"
+        assert text_of(browser, "#open-address") == address
+        shown = text_of(browser, "body")
+        assert "X-Mockscim-Control-Token: TOKEN" in shown
+        assert '{"errors"' not in browser.page_source and "br0wser-t0ken" not in shown
+        browser.get(sandbox.url + UI + "?token=wr0ng")
+        assert "is not this sandbox's control token" in text_of(browser, "#wrong-token")
+        # What the page says works; the browser's /favicon.ico is answered, and no client's.
+        browser.get(address.replace("TOKEN", "br0wser-t0ken"))
+        element(browser, "table.users")
+        browser.get(sandbox.url + "/favicon.ico")
+        assert [e.path for e in sandbox.tenant.journal.entries()] == ["/SAAS/auth/oauthtoken"]
+    finally:
+        sandbox.server.stop()
+
+
 # -- narrow windows, labels, keyboard ------------------------------------------------------------
 
 VIEWS = ("", "/users/{uid}", "/groups", "/journal", "/scenarios", "/clock")

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 
 from mockscim.http import pipeline
+from mockscim.http.browser import favicon  # issue 22: /favicon.ico (move into the ops table)
 from mockscim.http.context import (
     MAX_BODY,
     SAAS,
@@ -66,6 +67,7 @@ def create_app(
         app.register_blueprint(blueprint, url_prefix=plain)
         app.register_blueprint(blueprint, url_prefix=per_tenant, name=f"{blueprint.name}_tenant")
     app.register_blueprint(contract)
+    app.register_blueprint(favicon)  # issue 22: /favicon.ico, 204, never journaled (ops table)
     app.url_value_preprocessor(_choose_tenant)
     for rule in app.url_map.iter_rules():
         # No automatic OPTIONS answers: the service documents none, so OPTIONS is a 405 envelope.
