@@ -110,8 +110,8 @@ def state() -> MockState:
 
 def use_tenant(name: str | None) -> Tenant:
     """Choose the request's tenant: by ``name`` from the path (404 for an unknown one), else by the
-    first label of ``Host``, else the default (:attr:`MockState.tenant`). Sets ``g.tenant``, ``g.saas_base`` and
-    ``g.scim_base``."""
+    first label of ``Host``, else the default (:attr:`MockState.tenant`). Sets ``g.tenant``,
+    ``g.saas_base`` and ``g.scim_base``."""
     current = state()
     tenants = current.tenants
     if name is not None:

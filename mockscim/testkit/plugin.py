@@ -14,9 +14,9 @@ marker ``@pytest.mark.mockscim(users=..., scenarios=..., profile=..., fixtures=.
 tenant=..., tls=...)`` and the ini options ``mockscim_fixtures``, ``mockscim_profile``,
 ``mockscim_seed``, ``mockscim_strict``, ``mockscim_tenant`` and ``mockscim_tls``. A test's
 tenant (``tenant="acme"``) answers the server's plain ``/SAAS`` paths while the test runs, so a
-client built from ``mockscim.url`` reaches it. With TLS the live server speaks HTTPS with a throwaway CA (one more server per
-session or worker, started on first use): ``mockscim.ca_file`` is its certificate and
-``mockscim.session`` trusts it.
+client built from ``mockscim.url`` reaches it. With TLS the live server speaks HTTPS with a
+throwaway CA (one more server per session or worker, started on first use): ``mockscim.ca_file``
+is its certificate and ``mockscim.session`` trusts it.
 
 When a test fails, its report gets a "mockscim journal" section: every request with its method,
 path, filter or body and status, and the scenarios that never matched. An exception raised inside
