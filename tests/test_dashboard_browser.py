@@ -4,9 +4,10 @@ through Debian's ``chromedriver``, against the app on a LiveServer (loopback, po
 A client makes requests while the journal page is open, and the page shows them without a
 reload; a scenario added from the form fires and the page says so; the user search runs, and
 shows a refused filter's error; the clock freezes, advances and goes back; the tenant resets
-after a confirmation; a browser that opens the token address drives the control API; a 400px
-window scrolls no view sideways, every form control has a label, and the keyboard reaches the
-content. ``test_screenshots_of_the_main_views`` takes the pictures of docs/dashboard.md
+after a confirmation; a browser that opens the token address drives the control API, and one
+without the token reads a page that says how to open the dashboard; a form's message goes when
+the form changes; a 400px window scrolls no view sideways, every form control has a label, and
+the keyboard reaches the content. ``test_screenshots_of_the_main_views`` takes the pictures of docs/dashboard.md
 (``MOCKSCIM_WRITE_SCREENSHOTS=1`` writes them into docs/dashboard/).
 
 One browser serves the module (about a second to start); each test has its own app and server,
@@ -420,6 +421,76 @@ def test_the_token_address_opens_a_dashboard_that_drives_the_control_api(
         assert len(sandbox.tenant.scenarios.all()) == 1
     finally:
         sandbox.server.stop()
+
+
+def test_a_browser_without_the_token_reads_how_to_open_the_dashboard(
+    browser: Driver, default_fixtures: Fixtures
+) -> None:
+    sandbox = Sandbox(Tenant(default_fixtures), token="br0wser-t0ken")
+    try:
+        browser.get(sandbox.url + UI + "/journal")
+        heading = element(browser, "h1")
+        assert heading.text == "This dashboard needs the control token"
+        address = sandbox.url + UI + "?token=TOKEN"
+        assert text_of(browser, "#open-address") == address
+        shown = text_of(browser, "body")
+        assert "X-Mockscim-Control-Token: TOKEN" in shown
+        assert '{"errors"' not in browser.page_source and "br0wser-t0ken" not in shown
+        browser.get(sandbox.url + UI + "?token=wr0ng")
+        assert "is not this sandbox's control token" in text_of(browser, "#wrong-token")
+        # What the page says works; the browser's /favicon.ico is answered, and no client's.
+        browser.get(address.replace("TOKEN", "br0wser-t0ken"))
+        element(browser, "table.users")
+        browser.get(sandbox.url + "/favicon.ico")
+        assert [e.path for e in sandbox.tenant.journal.entries()] == ["/SAAS/auth/oauthtoken"]
+    finally:
+        sandbox.server.stop()
+
+
+# -- form messages ---------------------------------------------------------------------------------
+
+
+def hidden(browser: Driver, css: str) -> bool:
+    return bool(
+        browser.execute_script(
+            "const e = document.querySelector(arguments[0]);"
+            "return !e || e.hidden || e.innerText.trim() === '';",
+            css,
+        )
+    )
+
+
+def test_a_forms_message_goes_when_the_form_changes(browser: Driver, sandbox: Sandbox) -> None:
+    browser.get(sandbox.url + UI + "/scenarios")
+    fill_scenario(browser, "latency", path="/Users")
+    wait(browser, lambda b: "latency needs 'ms'" in text_of(b, "#scenario-error"), "an error")
+    browser.find_element(By.CSS_SELECTOR, "#scenario-form [name='ms']").send_keys("5")
+    wait(browser, lambda b: hidden(b, "#scenario-error"), "the error goes as a field changes")
+    browser.find_element(By.CSS_SELECTOR, "#scenario-form button[type=submit]").click()
+    wait(browser, lambda b: "Added scenario s1" in text_of(b, "#scenario-message"), "added")
+    assert Select(browser.find_element(By.ID, "s-kind")).first_selected_option.text == "non_local"
+    Select(browser.find_element(By.ID, "s-kind")).select_by_visible_text("missing")
+    wait(browser, lambda b: hidden(b, "#scenario-message"), "the message goes as the kind changes")
+    # The clock: a message shared by two forms goes when either changes.
+    browser.get(sandbox.url + UI + "/clock")
+    field = browser.find_element(By.ID, "c-now")
+    field.clear()
+    field.send_keys("soon" + Keys.ENTER)
+    wait(browser, lambda b: "is not ISO 8601" in text_of(b, "#freeze-error"), "an error")
+    field.send_keys(Keys.BACKSPACE)
+    wait(browser, lambda b: hidden(b, "#freeze-error"), "the error goes")
+    field.clear()
+    field.send_keys("2030-01-01T00:00:00Z" + Keys.ENTER)
+    wait(browser, lambda b: "The clock reads" in text_of(b, "#clock-message"), "frozen")
+    browser.find_element(By.ID, "c-advance").send_keys("0")
+    wait(browser, lambda b: hidden(b, "#clock-message"), "the clock's message goes")
+    # The user search: the server's error beside the box goes as the filter is edited.
+    browser.get(sandbox.url + UI)
+    element(browser, "#filter").send_keys('userName ne "x"' + Keys.ENTER)
+    element(browser, "#filter-error")
+    browser.find_element(By.ID, "filter").send_keys(Keys.BACKSPACE)
+    wait(browser, lambda b: hidden(b, "#filter-error"), "the filter's error goes")
+    assert browser.find_element(By.ID, "filter").get_attribute("aria-invalid") is None
 
 
 # -- narrow windows, labels, keyboard ------------------------------------------------------------

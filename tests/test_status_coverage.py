@@ -13,7 +13,7 @@ A documented status without a recipe fails the run, unless ``EXCLUDED`` lists it
 one of the row's recipes too. Statuses a default sandbox never answers are produced the way the
 document describes: 401 with the profile switch ``--unauthenticated-status 401``, PATCH's 200 with
 ``--patch-status 200``, a SCIM or service operation's 500 with an ``error`` scenario. Scenarios
-never touch the control API or ``GET /openapi.yaml``: their 500s are produced by an internal
+never touch the control API, ``GET /openapi.yaml`` or ``GET /favicon.ico``: their 500s are produced by an internal
 failure injected with ``monkeypatch`` (the app's error handler must still answer the envelope).
 
 ``docs/STATUS-COVERAGE.md`` is generated from the same data; regenerate it with
@@ -854,6 +854,16 @@ RECIPES: list[Recipe] = [
         auth="none",
         broken="mockscim.http.service.openapi_text",
     ),
+    # GET /favicon.ico (issue 22): a browser's, never journaled, so no scenario reaches it either
+    Recipe("favicon", 204, "ok", auth="none"),
+    Recipe(
+        "favicon",
+        500,
+        "injected failure",
+        code="internal.error",
+        auth="none",
+        broken="mockscim.http.browser.Response",
+    ),
     # The control API
     *control_recipes("controlReset", 204),
     *control_recipes("controlAddUsers", 201, json=[FIXTURE_USER]),
@@ -1076,8 +1086,9 @@ def render() -> str:
         f"Only with a profile switch: {ways['profile']} rows (401 with "
         "`--unauthenticated-status 401`, PATCH's 200 with `--patch-status 200`). Only with an "
         f"`error` scenario: {ways['scenario']} rows (500). Only by an internal failure the test "
-        f"injects, where scenarios do not reach (the control API and its dashboard, `GET /openapi.yaml`): "
-        f"{ways['internal failure']} rows (500). Excluded: {len(EXCLUDED)}.",
+        "injects, where scenarios do not reach (the control API and its dashboard, "
+        f"`GET /openapi.yaml`, `GET /favicon.ico`): {ways['internal failure']} rows (500). "
+        f"Excluded: {len(EXCLUDED)}.",
         "",
         "| operation | status | codes | recipes (how) | golden cases |",
         "|---|---|---|---|---|",

@@ -14,8 +14,10 @@ The tenant form is one rule, not a second copy of every route: :func:`split_tena
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 import orjson
@@ -77,11 +79,35 @@ class MockState:
     def __init__(self, tenant: Tenant, *others: Tenant) -> None:
         self.tenants = Tenants(tenant, *others)
         self.server_errors: list[BaseException] = []
+        self._stand_in: Tenant | None = None
 
     @property
     def tenant(self) -> Tenant:
-        """The default tenant."""
-        return self.tenants.default
+        """The default tenant: the one the plain paths answer (the first tenant, unless
+        :meth:`default_as` put another there for a while)."""
+        stand_in = self._stand_in
+        return stand_in if stand_in is not None else self.tenants.default
+
+    @contextlib.contextmanager
+    def default_as(self, tenant: Tenant) -> Iterator[Tenant]:
+        """Let ``tenant`` (one of the app's) answer the plain paths, and the dashboard's, until
+        the block ends; then the tenant that answered them before does again.
+
+        The pytest plugin's switch for a test marked ``tenant="acme"``: a client built from the
+        host root reaches acme at ``/SAAS`` (acme still answers ``/SAAS/t/acme``, the first
+        tenant ``/SAAS/t/<its name>``). The choice is one attribute, read once when a request's
+        tenant is chosen (:func:`use_tenant`), so a request served in another thread sees one
+        tenant or the other, never a mix; switch it between tests, when none of a test's requests
+        is in flight (the plugin runs one test at a time per server).
+        """
+        if self.tenants.get(tenant.name) is not tenant:
+            raise ValueError(f"{tenant.name!r} is not a tenant of this app")
+        previous = self._stand_in
+        self._stand_in = tenant
+        try:
+            yield tenant
+        finally:
+            self._stand_in = previous
 
 
 def state() -> MockState:
@@ -91,18 +117,22 @@ def state() -> MockState:
 
 def use_tenant(name: str | None) -> Tenant:
     """Choose the request's tenant: by ``name`` from the path (404 for an unknown one), else by the
-    first label of ``Host``, else the default. Sets ``g.tenant``, ``g.saas_base`` and
-    ``g.scim_base``."""
-    tenants = state().tenants
+    first label of ``Host``, else the default (:attr:`MockState.tenant`). Sets ``g.tenant``,
+    ``g.saas_base`` and ``g.scim_base``."""
+    current = state()
+    tenants = current.tenants
     if name is not None:
         found = tenants.get(name) if TENANT_NAME.fullmatch(name) else None
         if found is None:
             raise UnknownPath(f"no tenant {name!r}")
         g.saas_base = TENANT_SAAS.replace("<tenant>", name)
     else:
-        label = (request.host or "").partition(".")[0].partition(":")[0]
-        found = tenants.get(label) if "." in (request.host or "") else None
-        found = found or tenants.default
+        host = (request.host or "").partition(":")[0]
+        label, dot, _ = host.partition(".")
+        # A tenant-in-host name is a real one; a name under .invalid never is (RFC 6761): the
+        # in-process address, mockscim.invalid, is the default's, not the tenant called mockscim.
+        found = tenants.get(label) if dot and not host.endswith(".invalid") else None
+        found = found or current.tenant
         g.saas_base = SAAS
     g.tenant = found
     g.scim_base = g.saas_base + SCIM_PATH

@@ -36,6 +36,7 @@ from mockscim.tenant.fixtures import FixtureError
 
 __all__ = [
     "CONTROL_PREFIX",
+    "NEEDS_TOKEN",
     "TOKEN_HEADER",
     "ControlSettings",
     "control",
@@ -46,6 +47,8 @@ __all__ = [
 
 CONTROL_PREFIX = "/_mockscim"
 TOKEN_HEADER = "X-Mockscim-Control-Token"
+#: The message of the refusal that a control token would lift.
+NEEDS_TOKEN = f"The control API needs the {TOKEN_HEADER} header"
 
 
 @dataclass(frozen=True)
@@ -103,7 +106,9 @@ def guard(*, token: str | None = None) -> None:
 
     Every surface that drives or shows the tenant calls this (the control API, the dashboard).
     ``token`` is a control token the caller found elsewhere than in the header (the dashboard's
-    cookie); the header wins when both are there.
+    cookie); the header wins when both are there. The refusal is a
+    :class:`~mockscim.dialect.errors.ControlRefused` (the JSON envelope); the dashboard answers a
+    browser's with a page instead (:mod:`mockscim.http.browser`).
     """
     current = settings()
     if not current.allow_remote:
@@ -125,7 +130,7 @@ def guard(*, token: str | None = None) -> None:
         if not token_matches(given):
             raise ControlRefused(
                 f"missing or wrong {TOKEN_HEADER}",
-                message=f"The control API needs the {TOKEN_HEADER} header",
+                message=NEEDS_TOKEN,
             )
 
 

@@ -10,7 +10,9 @@ API applies and shows the control API's error message.
 With a control token, a browser cannot send the header on a page load: ``/_mockscim/ui?token=T``
 keeps the token in a cookie (HttpOnly, SameSite=Strict, path ``/_mockscim``) and sends the browser
 on to the page without it; the pages take the header or that cookie, and hand the token to their
-script, which sends it as the header to the control API (the control API takes no cookie).
+script, which sends it as the header to the control API (the control API takes no cookie). A
+browser refused on a page (it asked for HTML) reads the refusal as a page that says so
+(:mod:`mockscim.http.browser`); other clients get the JSON envelope.
 
 Pages are rendered by Jinja with autoescaping (``templates/dashboard/*.html``); the stylesheet
 and the script are files of the package (``static/``); the Content-Security-Policy allows nothing
@@ -25,9 +27,17 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, render_template, request, send_from_directory, url_for
 
-from mockscim.dialect.errors import ControlInvalid
+from mockscim.dialect.errors import ControlInvalid, ControlRefused
+from mockscim.http.browser import asks_for_html, refusal_page
 from mockscim.http.context import state, tenant, with_tenant
-from mockscim.http.control import CONTROL_PREFIX, TOKEN_HEADER, guard, settings, token_matches
+from mockscim.http.control import (
+    CONTROL_PREFIX,
+    NEEDS_TOKEN,
+    TOKEN_HEADER,
+    guard,
+    settings,
+    token_matches,
+)
 from mockscim.http.dashboard_data import (
     METHODS,
     JournalQuery,
@@ -70,12 +80,24 @@ dashboard = Blueprint("dashboard", __name__, template_folder="templates")
 
 
 @dashboard.before_request
-def _protect() -> None:
+def _protect() -> Response | None:
     offered = (
         request.args.get("token") if request.endpoint == f"{request.blueprint}.index" else None
     )
     cookie = request.cookies.get(COOKIE)
-    guard(token=offered if offered and token_matches(offered) else cookie)
+    try:
+        guard(token=offered if offered and token_matches(offered) else cookie)
+    except ControlRefused as refused:
+        if not asks_for_html():
+            raise
+        # A browser cannot send the header: say how to open the dashboard (mockscim.http.browser).
+        return refusal_page(
+            refused,
+            needs_token=refused.message == NEEDS_TOKEN,
+            wrong_token=bool(offered),
+            open_path=ui_url("index"),
+        )
+    return None
 
 
 @dashboard.after_request
@@ -91,7 +113,7 @@ def ui_url(endpoint: str, *, tenant_name: str | None = None, **values: Any) -> s
     for another one."""
     name = tenant_name or tenant().name
     url = url_for(f"dashboard.{endpoint}", **values)
-    if name.casefold() == state().tenants.default.name.casefold():
+    if name.casefold() == state().tenant.name.casefold():
         return url
     script = request.script_root
     return script + with_tenant(url[len(script) :], name, CONTROL_PREFIX)
@@ -99,7 +121,7 @@ def ui_url(endpoint: str, *, tenant_name: str | None = None, **values: Any) -> s
 
 def _control_base() -> str:
     current = tenant()
-    if current is state().tenants.default:
+    if current is state().tenant:
         return CONTROL_PREFIX
     return f"{CONTROL_PREFIX}/t/{current.name}"
 

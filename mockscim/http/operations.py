@@ -22,7 +22,7 @@ from typing import Any
 from flask import Blueprint, Flask
 
 from mockscim.dialect.findings import OPERATION_CHECKS, OperationChecks
-from mockscim.http import control, dashboard, groups, me, oidc, service, users
+from mockscim.http import browser, control, dashboard, groups, me, oidc, service, users
 from mockscim.http.context import SAAS, SCIM_BASE, TOKEN_SUFFIX
 
 __all__ = [
@@ -128,6 +128,7 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("GET", SAAS + oidc.KEYS_PATH, oidc.token_info, "tokenInfo", oidc.oidc),
     # -- not the vendor's: the contract, the control API, the dashboard
     Operation("GET", "/openapi.yaml", service.openapi, "openapi", service.contract, emulated=False),
+    Operation("GET", "/favicon.ico", browser.no_icon, "favicon", browser.favicon, emulated=False),
     Operation("POST", _CONTROL + "/reset", control.reset, "controlReset", _c, emulated=False),
     Operation(
         "POST", _CONTROL + "/users", control.add_users, "controlAddUsers", _c, emulated=False

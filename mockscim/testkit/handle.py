@@ -3,7 +3,7 @@
 The pytest plugin hands one out per test (``mockscim`` live, ``mockscim_inprocess`` without a
 socket); it is plain Python and works outside pytest too::
 
-    handle = MockScim.live(tenant)          # or MockScim.inprocess(tenant)
+    handle = MockScim(tenant, app, server.url)   # or MockScim.inprocess(tenant, app)
     handle.session.get(handle.users_url, params={"filter": 'userName eq "jdoe"'})
     handle.scenarios.non_local("jdoe")
     handle.journal.assert_patched("jdoe", contains={"title": "Chief"})
@@ -95,7 +95,8 @@ class MockScim:
         #: The host root (``http://127.0.0.1:PORT``, ``https://...`` or :data:`INPROCESS_ROOT`).
         self.url = root.rstrip("/")
         #: The tenant's root: ``<url>/SAAS``, or ``<url>/SAAS/t/<tenant>`` for a tenant other
-        #: than the server's default (``in_path``).
+        #: than the server's first (``in_path``). The plugin also lets a test's tenant answer the
+        #: plain ``<url>/SAAS`` paths while the test runs (``MockState.default_as``).
         self.saas_url = self.url + (f"/SAAS/t/{tenant.name}" if in_path else SAAS)
         #: Over HTTPS: the throwaway CA's certificate (PEM file) a client must trust; else None.
         self.ca_file = ca_file

@@ -10,11 +10,13 @@ Installed with mockscim (entry point ``pytest11``); nothing to configure::
 Fixtures: ``mockscim`` (a live server on 127.0.0.1 and a random port, one per session or xdist
 worker, reset before each test) and ``mockscim_inprocess`` (the same handle, no socket).
 Configuration: the overridable fixtures ``mockscim_fixtures_path`` and ``mockscim_profile``, the
-marker ``@pytest.mark.mockscim(users=..., scenarios=..., profile=..., fixtures=..., tls=...)``
-and the ini options ``mockscim_fixtures``, ``mockscim_profile``, ``mockscim_seed`` and
-``mockscim_tls``. With TLS the live server speaks HTTPS with a throwaway CA (one more server per
-session or worker, started on first use): ``mockscim.ca_file`` is its certificate and
-``mockscim.session`` trusts it.
+marker ``@pytest.mark.mockscim(users=..., scenarios=..., profile=..., fixtures=..., strict=...,
+tenant=..., tls=...)`` and the ini options ``mockscim_fixtures``, ``mockscim_profile``,
+``mockscim_seed``, ``mockscim_strict``, ``mockscim_tenant`` and ``mockscim_tls``. A test's
+tenant (``tenant="acme"``) answers the server's plain ``/SAAS`` paths while the test runs, so a
+client built from ``mockscim.url`` reaches it. With TLS the live server speaks HTTPS with a
+throwaway CA (one more server per session or worker, started on first use): ``mockscim.ca_file``
+is its certificate and ``mockscim.session`` trusts it.
 
 When a test fails, its report gets a "mockscim journal" section: every request with its method,
 path, filter or body and status, and the scenarios that never matched. An exception raised inside
@@ -72,8 +74,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("mockscim_seed", "seed ids and tokens (deterministic mode)", default="")
     parser.addini(
         "mockscim_tenant",
-        "the tenant tests use, at /SAAS/t/<name> of the session's server (default: its default "
-        "tenant, on the plain /SAAS paths)",
+        "the tenant tests use: its own state on the session's server, answering the plain /SAAS "
+        "paths during each test and /SAAS/t/<name> (default: the server's default tenant)",
         default="",
     )
     parser.addini(
@@ -97,7 +99,8 @@ def pytest_configure(config: pytest.Config) -> None:
         "tenant=None, tls=None): set up the tenant of this test: extra users (SCIM resources, "
         "created as POST /Users would), scenarios, a Profile (or a dict of its switches), a "
         "fixtures directory, strict=False to let the test make requests the real service would "
-        "reject or misread, a tenant name (its own state, at /SAAS/t/<name>), and tls=True to "
+        "reject or misread, a tenant name (its own state, at /SAAS and /SAAS/t/<name> during the "
+        "test), and tls=True to "
         "reach it over HTTPS (mockscim.ca_file, a session that trusts it)",
     )
 
@@ -240,19 +243,23 @@ def _prepare(
     tenant.reset(_load(path), profile=chosen or profile, scenarios=scenarios)
     strict = options.get("strict")
     tenant.strict = bool(request.config.getini("mockscim_strict") if strict is None else strict)
-    state_errors = served.app.extensions["mockscim"].server_errors
+    state: MockState = served.app.extensions["mockscim"]
+    state_errors = state.server_errors
     state_errors.clear()
     in_path = tenant is not served.tenant
-    handle = (
-        MockScim(tenant, served.app, served.server.url, in_path=in_path, ca_file=served.ca_file)
-        if served.server is not None
-        else MockScim.inprocess(tenant, served.app, in_path=in_path)
-    )
-    for user in options.get("users") or []:
-        user = dict(user)
-        handle.add_user(user.pop("userName"), **user)
-    request.node.stash[_HANDLE] = handle
-    yield handle
+    # The test's tenant answers the plain /SAAS paths too, until the test ends: a client built
+    # from the host root (mockscim.url + "/SAAS/...") reaches it.
+    with state.default_as(tenant):
+        handle = (
+            MockScim(tenant, served.app, served.server.url, in_path=in_path, ca_file=served.ca_file)
+            if served.server is not None
+            else MockScim.inprocess(tenant, served.app, in_path=in_path)
+        )
+        for user in options.get("users") or []:
+            user = dict(user)
+            handle.add_user(user.pop("userName"), **user)
+        request.node.stash[_HANDLE] = handle
+        yield handle
     if state_errors:
         error = state_errors[0]
         state_errors.clear()

@@ -52,6 +52,26 @@
     return text;
   }
 
+  // A message says what the last submit did: it goes once the form changes (a field typed in, a
+  // kind chosen). A form's messages are the .error and .message inside it, and the ids its
+  // data-messages names (a message shared with buttons beside it, as the clock's).
+  function clearOnChange(form) {
+    var shared = (form.getAttribute("data-messages") || "").split(" ").filter(Boolean);
+    function clear() {
+      form.querySelectorAll(".error, .message").forEach(function (node) {
+        node.textContent = "";
+        node.hidden = true;
+      });
+      shared.forEach(function (id) { show(id, ""); });
+      form.querySelectorAll("[aria-invalid]").forEach(function (input) {
+        input.removeAttribute("aria-invalid");
+      });
+    }
+    form.addEventListener("input", clear);
+    form.addEventListener("change", clear);
+  }
+  document.querySelectorAll("form").forEach(clearOnChange);
+
   function act(promise, errorId, messageId, done) {
     show(errorId, "");
     return promise.then(function (answer) {
