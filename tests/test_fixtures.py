@@ -31,6 +31,7 @@ FILES = (
     "groups.json",
     "roles.json",
     "schemas.json",
+    "catalog.json",
 )
 
 

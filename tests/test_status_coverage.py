@@ -137,6 +137,8 @@ class Recipe:
     code: str | None = None
     #: The path's ``{id}``: a placeholder (``{local}``, ``{ad}``, ``{missing}``, ``{scenario}``).
     path_id: str = "{local}"
+    #: The path's parameters in order, where it has several (each one a placeholder or text).
+    path_ids: tuple[str, ...] = ()
     query: str = ""
     #: "bearer" (a valid admin token), "user" (a user's token: admin's system login), "none",
     #: "bogus", "basic" (the default client's Basic).
@@ -617,6 +619,119 @@ def group_and_role_recipes() -> list[Recipe]:
     ]
 
 
+# -- the catalog and entitlements (fixtures/catalog.json: jdoe holds the Expense Portal) ----------
+
+CATALOG_ITEM = "0e2ec563-c4c3-4b01-8f1d-0513d62e41c2"
+CATALOG_USER = "3e1f9baf-fcdb-53b8-a7d0-be256fb532d8"
+ENTITLEMENTS = "/SAAS/jersey/manager/api/entitlements/*"
+
+
+def catalog_recipes() -> list[Recipe]:
+    """Every documented status of the catalog and entitlement operations."""
+    mine = ("{catalog}", "users", "{catalog_user}")
+    not_found = [
+        ("catalogitem.not.found", ("{missing}", "users", "{catalog_user}")),
+        ("user.not.found", ("{catalog}", "users", "{missing}")),
+        ("group.not.found", ("{catalog}", "groups", "{missing}")),
+        ("NOT_FOUND", ("{catalog}", "apps", "{catalog_user}")),
+        ("entitlement.definition.not.found", ("{catalog}", "groups", "{group}")),
+    ]
+    put = {"json": {"activationPolicy": "AUTOMATIC"}}
+    recipes: list[Recipe] = []
+    for op, method, extra in (
+        ("getEntitlementDefinition", "GET", {}),
+        ("updateEntitlementDefinition", "PUT", put),
+        ("deleteEntitlementDefinition", "DELETE", {}),
+    ):
+        recipes += [
+            Recipe(op, 204 if method == "DELETE" else 200, "ok", path_ids=mine, **extra),
+            unauthenticated(op, path_ids=mine, **extra),
+            forbidden(op, path_ids=mine, **extra),
+            server_error(op, ENTITLEMENTS, method),
+        ]
+        for code, ids in not_found if method != "DELETE" else not_found[::4]:
+            recipes.append(Recipe(op, 404, code, code=code, path_ids=ids, **extra))
+    recipes += [
+        Recipe(
+            "updateEntitlementDefinition",
+            400,
+            "unknown policy",
+            code="json.invalid",
+            path_ids=mine,
+            json={"activationPolicy": "NEVER"},
+        ),
+        oversized("updateEntitlementDefinition", path_ids=mine),
+        Recipe(
+            "updateEntitlementDefinition",
+            415,
+            "text/plain",
+            code="media.type.unsupported",
+            path_ids=mine,
+            raw="{}",
+            headers={"Content-Type": "text/plain"},
+        ),
+        Recipe(
+            "deleteEntitlementDefinition",
+            400,
+            "subject type apps",
+            code="subject.type.invalid",
+            path_ids=("{catalog}", "apps", "{catalog_user}"),
+        ),
+    ]
+    recipes += [
+        Recipe("searchEntitlements", 200, "a user's", json={}, query="userId={catalog_user}"),
+        Recipe("searchEntitlements", 400, "a list", code="search.criteria.invalid", json=[]),
+        unauthenticated("searchEntitlements", json={}),
+        forbidden("searchEntitlements", json={}),
+        Recipe("searchEntitlements", 404, "no user", code="user.not.found", json={}),
+        oversized("searchEntitlements"),
+        Recipe(
+            "searchEntitlements",
+            415,
+            "text/plain",
+            code="media.type.unsupported",
+            raw="{}",
+            headers={"Content-Type": "text/plain"},
+        ),
+        server_error("searchEntitlements", ENTITLEMENTS, "POST"),
+    ]
+    for op, subject, code in (
+        ("getUserEntitlementDefinitions", "{catalog_user}", "user.not.found"),
+        ("getGroupEntitlementDefinitions", "{group}", "group.not.found"),
+        ("getCatalogItemEntitlementDefinitions", "{catalog}", "catalogitem.not.found"),
+    ):
+        recipes += [
+            Recipe(op, 200, "ok", path_id=subject),
+            Recipe(op, 404, "unknown id", code=code, path_id="{missing}"),
+            unauthenticated(op, path_id=subject),
+            forbidden(op, path_id=subject),
+            server_error(op, ENTITLEMENTS, "GET"),
+        ]
+    recipes += [
+        Recipe("searchCatalogItems", 200, "priam's app list", query="pageSize=10000", json={}),
+        Recipe(
+            "searchCatalogItems",
+            400,
+            "nameFilter 5",
+            code="search.criteria.invalid",
+            json={"nameFilter": 5},
+        ),
+        unauthenticated("searchCatalogItems", json={}),
+        forbidden("searchCatalogItems", json={}),
+        oversized("searchCatalogItems"),
+        Recipe(
+            "searchCatalogItems",
+            415,
+            "text/plain",
+            code="media.type.unsupported",
+            raw="{}",
+            headers={"Content-Type": "text/plain"},
+        ),
+        server_error("searchCatalogItems", "/SAAS/jersey/manager/api/catalogitems/*", "POST"),
+    ]
+    return recipes
+
+
 RECIPES: list[Recipe] = [
     # GET /Users
     Recipe("listUsers", 200, "ok", query="count=2"),
@@ -908,6 +1023,7 @@ RECIPES: list[Recipe] = [
     *group_and_role_recipes(),
     *control_recipes("controlGetFindings", 200),
     *dashboard_recipes(),
+    *catalog_recipes(),
 ]
 
 
@@ -926,6 +1042,8 @@ def placeholders(tenant: Tenant) -> dict[str, str]:
         "{external_group}": GROUP_IDS["VPN Users"],
         "{role}": ROLE_IDS["Administrator"],
         "{user_role}": ROLE_IDS["User"],
+        "{catalog}": CATALOG_ITEM,
+        "{catalog_user}": CATALOG_USER,
     }
 
 
@@ -942,9 +1060,13 @@ def send(recipe: Recipe, fixtures: Fixtures, monkeypatch: pytest.MonkeyPatch) ->
     app = create_app(tenant, control_settings=ControlSettings(**recipe.control))
     names = placeholders(tenant)
     operation = recipe.operation
-    path = re.sub(r"\{[^}/]+\}", fill(recipe.path_id, names), operation.path)
+    if recipe.path_ids:
+        values = iter([fill(value, names) for value in recipe.path_ids])
+        path = re.sub(r"\{[^}/]+\}", lambda _match: next(values), operation.path)
+    else:
+        path = re.sub(r"\{[^}/]+\}", fill(recipe.path_id, names), operation.path)
     if recipe.query:
-        path += "?" + recipe.query
+        path += "?" + fill(recipe.query, names)
     headers = dict(recipe.headers)
     client: FlaskClient = app.test_client()
     if recipe.auth == "bearer":

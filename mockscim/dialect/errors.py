@@ -23,9 +23,12 @@ __all__ = [
     "FORBIDDEN_MESSAGE",
     "BadRequest",
     "BuiltinRole",
+    "CatalogItemNotFound",
     "Conflict",
     "ControlInvalid",
     "ControlRefused",
+    "EntitlementNotFound",
+    "EntitlementSearchInvalid",
     "Forbidden",
     "GroupExists",
     "GroupNotFound",
@@ -53,8 +56,11 @@ __all__ = [
     "SchemaFilterInvalid",
     "ScimError",
     "ServiceUnavailable",
+    "SubjectTypeInvalid",
+    "SubjectTypeNotFound",
     "TooManyRequests",
     "UnknownPath",
+    "UnsupportedMediaType",
     "UserExists",
     "UserNotFound",
     "UsersInvalid",
@@ -236,6 +242,59 @@ class MemberNotFound(NotFound):
 
     code = "member.not.found"
     message = "The specified member does not exist."
+
+
+class CatalogItemNotFound(NotFound):
+    """An entitlement operation naming no catalog item (vendor API description: reason code
+    ``catalogitem.not.found``)."""
+
+    code = "catalogitem.not.found"
+    message = "The requested entitlement definition doesn't exist."
+
+
+class EntitlementNotFound(NotFound):
+    """No entitlement of this catalog item to this subject (vendor reason code
+    ``entitlement.definition.not.found``)."""
+
+    code = "entitlement.definition.not.found"
+    message = "The requested entitlement definition doesn't exist."
+
+
+class SubjectTypeNotFound(NotFound):
+    """GET or PUT of an entitlement with a subject type other than ``users``/``groups`` (vendor
+    reason code ``NOT_FOUND``, "subject type not found")."""
+
+    code = "NOT_FOUND"
+    message = "The requested entitlement definition doesn't exist."
+
+
+class SubjectTypeInvalid(BadRequest):
+    """DELETE of an entitlement with a subject type other than ``users``/``groups`` (vendor API
+    description: 400)."""
+
+    code = "subject.type.invalid"
+    message = (
+        "The supplied subject type does not match any of the supported types ('users' or 'groups')"
+    )
+
+
+class EntitlementSearchInvalid(BadRequest):
+    """``POST /entitlements/search`` (and ``catalogitems/search``) with a body that is no search
+    criteria object, or paging out of range [decided: 400, the vendor's text]."""
+
+    code = "search.criteria.invalid"
+    message = (
+        "Invalid or no search criteria defined in request body or number of provided category "
+        "labels exceeds the maximum allowed value."
+    )
+
+
+class UnsupportedMediaType(ScimError):
+    """A body whose ``Content-Type`` is none the operation consumes [decided]."""
+
+    status = 415
+    code = "media.type.unsupported"
+    message = "The media type of the request body is not supported"
 
 
 class MethodNotAllowed(ScimError):

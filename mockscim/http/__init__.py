@@ -1,17 +1,17 @@
 """The HTTP layer: the Flask app that serves a tenant as the vendor's service does.
 
 What lives here: the app factory (:mod:`.app`), the SCIM views (:mod:`.users`, :mod:`.groups`,
-with their shared hooks in :mod:`.scim`), the service views beside them (:mod:`.service`: token,
-system login, health, the contract), the control API (:mod:`.control`) and its dashboard
-(:mod:`.dashboard`), what a browser gets beside the dashboard's pages (:mod:`.browser`: a refusal
-it can read, ``/favicon.ico``), the request pipeline
-(:mod:`.pipeline`: journal, scenarios, strict mode), the one error handler (:mod:`.errors`),
-request and response helpers (:mod:`.context`), wire shapes (:mod:`.wire`), the servers
-(:mod:`.servers`: waitress for the sandbox, werkzeug on port 0 for tests; :mod:`.tls_server`:
-HTTPS on cheroot, its certificates from :mod:`.tls`, each TLS handshake and request head taken
-off the worker threads by :mod:`.tls_gate` into :mod:`.tls_head`'s reader) and the in-process
-``requests`` transport (:mod:`.adapter`: the app without a socket, for the test kit and for
-``mockscim drift``).
+with their shared hooks in :mod:`.scim`), the catalog and entitlement views (:mod:`.catalog`), the
+service views beside them (:mod:`.service`: token, system login, health, the contract), the
+control API (:mod:`.control`) and its dashboard (:mod:`.dashboard`), what a browser gets beside
+the dashboard's pages (:mod:`.browser`: a refusal it can read, ``/favicon.ico``), the request
+pipeline (:mod:`.pipeline`: journal, scenarios, strict mode), the one error handler
+(:mod:`.errors`), request and response helpers (:mod:`.context`), wire shapes (:mod:`.wire`),
+the servers (:mod:`.servers`: waitress for the sandbox, werkzeug on port 0 for tests;
+:mod:`.tls_server`: HTTPS on cheroot, its certificates from :mod:`.tls`, each TLS handshake and
+request head taken off the worker threads by :mod:`.tls_gate` into :mod:`.tls_head`'s reader)
+and the in-process ``requests`` transport (:mod:`.adapter`: the app without a socket, for the
+test kit and for ``mockscim drift``).
 
 What it may import: Flask, werkzeug, waitress, requests (the adapter only), :mod:`mockscim.tenant`
 and :mod:`mockscim.dialect`. Never :mod:`mockscim.testkit` or :mod:`mockscim.realtenant`. Views

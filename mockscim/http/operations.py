@@ -22,7 +22,7 @@ from typing import Any
 from flask import Blueprint, Flask
 
 from mockscim.dialect.findings import OPERATION_CHECKS, OperationChecks
-from mockscim.http import browser, control, dashboard, groups, me, oidc, service, users
+from mockscim.http import browser, catalog, control, dashboard, groups, me, oidc, service, users
 from mockscim.http.context import SAAS, SCIM_BASE, TOKEN_SUFFIX
 
 __all__ = [
@@ -71,6 +71,7 @@ _SCIM = SCIM_BASE
 _UI = control.CONTROL_PREFIX + dashboard.DASHBOARD_PATH
 _CONTROL = control.CONTROL_PREFIX
 _u, _g, _c, _d = users.users, groups.groups, control.control, dashboard.dashboard
+_ITEM_SUBJECT = "/catalogitems/<catalogItemId>/<subjectType>/<subjectId>"
 
 #: Every operation the app serves.
 OPERATIONS: tuple[Operation, ...] = (
@@ -116,6 +117,51 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("POST", _SCIM + "/Roles/<rid>", groups.patch_role_override, "patchRoleOverride", _g),
     Operation("GET", _SCIM + "/Me", me.get_me, "getMe", me.me),
     Operation("GET", _SCIM + "/Schemas", me.get_schema, "getSchema", me.schemas),
+    # -- the catalog and entitlements (docs/dialect.md#catalog-and-entitlements)
+    *(
+        Operation(method, catalog.DEFINITIONS + _ITEM_SUBJECT, view, op_id, catalog.catalog)
+        for method, view, op_id in (
+            ("GET", catalog.get_definition, "getEntitlementDefinition"),
+            ("PUT", catalog.put_definition, "updateEntitlementDefinition"),
+            ("DELETE", catalog.delete_definition, "deleteEntitlementDefinition"),
+        )
+    ),
+    Operation(
+        "POST",
+        catalog.CATALOG_BASE + "/entitlements/search",
+        catalog.search_entitlements,
+        "searchEntitlements",
+        catalog.entitlement_search,
+    ),
+    # priam's calls, beyond the vendor API description
+    Operation(
+        "GET",
+        catalog.DEFINITIONS + "/users/<subjectId>",
+        catalog.user_definitions,
+        "getUserEntitlementDefinitions",
+        catalog.catalog,
+    ),
+    Operation(
+        "GET",
+        catalog.DEFINITIONS + "/groups/<subjectId>",
+        catalog.group_definitions,
+        "getGroupEntitlementDefinitions",
+        catalog.catalog,
+    ),
+    Operation(
+        "GET",
+        catalog.DEFINITIONS + "/catalogitems/<catalogItemId>",
+        catalog.item_definitions,
+        "getCatalogItemEntitlementDefinitions",
+        catalog.catalog,
+    ),
+    Operation(
+        "POST",
+        catalog.CATALOG_BASE + "/catalogitems/search",
+        catalog.search_catalog,
+        "searchCatalogItems",
+        catalog.catalog,
+    ),
     # -- beside SCIM: tokens, login, health, OpenID Connect
     Operation("POST", SAAS + TOKEN_SUFFIX, service.oauth_token, "getToken", service.service),
     Operation(

@@ -71,12 +71,13 @@ import json
 import os
 from collections.abc import Callable, Iterator, Set
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
 from mockscim.dialect.rules import json_type
+from mockscim.tenant.catalog_fixture import read_catalog
 from mockscim.tenant.fixture_cache import (
     cache_dir,
     fixtures_key,
@@ -118,6 +119,8 @@ class Fixtures:
     roles: list[dict[str, Any]] = field(default_factory=list)
     #: ``schemas.json`` (optional): the tenant's custom attributes (:mod:`.custom`).
     schemas: list[dict[str, Any]] = field(default_factory=list)
+    #: ``catalog.json`` (optional): catalog items and entitlements (:mod:`.catalog_fixture`).
+    catalog: dict[str, Any] = field(default_factory=dict)
 
 
 # --- reading --------------------------------------------------------------------------------------
@@ -197,7 +200,7 @@ def load_fixtures(
     progress: Callable[[int, int], None] | None = None,
 ) -> Fixtures:
     with collector_paused():
-        return _load_fixtures(path, progress)
+        return replace(_load_fixtures(path, progress), catalog=read_catalog(path))
 
 
 @contextmanager

@@ -39,6 +39,7 @@ from mockscim.dialect.rules import (
     provisioned_missing,
 )
 from mockscim.dialect.search import SearchParams
+from mockscim.tenant.catalog import Catalog
 from mockscim.tenant.clock import Clock, stamp
 from mockscim.tenant.custom import users_catalogue
 from mockscim.tenant.directories import Directories
@@ -153,6 +154,7 @@ class Tenant:
             stamp=self.stamp,
             new_id=self.new_id,
         )
+        self.catalog = Catalog(self.user_name_of, self.memberships)  # apps, entitlements
         self.oauth = OAuth(
             self.users,
             self.directories,
@@ -191,6 +193,7 @@ class Tenant:
         self.catalogue = users_catalogue(self.name, fixtures.schemas)
         self.directories.load(fixtures.directories)
         self.oauth.load_clients(fixtures.clients)
+        self.catalog.load(fixtures.catalog)
 
     def stamp(self, resource: User) -> None:
         """Move ``meta.lastModified``/``version`` of a changed resource to now (:func:`stamp`)."""
