@@ -5,7 +5,8 @@ service checks them, and the face the layers above read through), its
 :class:`~.memberships.Memberships` (groups, roles and who belongs to what), its
 :class:`~.oauth.OAuth` (clients, tokens, authorization codes, sign-ins), its directories, the
 tables (:mod:`.store`: TinyDB behind one lock), the fixtures that seed them (:mod:`.installer`),
-the clock, scenarios and the journal; why a user is not local, the detail of a 403
+the clock, scenarios and the journal; the audit log the reports read (:mod:`.audit`: events
+and logins) and the reports built from it (:mod:`.reports`); why a user is not local, the detail of a 403
 (:mod:`.not_local`); and where the packaged default data lives (:mod:`.packaged`).
 
 What it may import: the standard library, :mod:`mockscim.dialect`, TinyDB, marshmallow and
