@@ -343,6 +343,9 @@ def test_fixture_launches_feed_the_app_reports(frozen: Tenant) -> None:
     assert counts[2:] == ["1", "1"]
     with pytest.raises(ValueError, match="launches"):
         frozen.audit.load({"apps": [], "launches": [{"appId": "nope"}]})
+    assert len(frozen.audit.launches()) == 1  # a bad fixture loads nothing
+    frozen.reset()
+    assert frozen.audit.launches() == [] and frozen.audit.apps == {}
 
 
 def test_same_seed_same_bytes(default_fixtures: Fixtures) -> None:

@@ -3,10 +3,10 @@
 Every create, update, delete, link and unlink done through the API is an :class:`Event` (the
 control API's changes too, marked ``source="control"``); every login of a user (a token for a
 user, a system login, an OpenID Connect sign-in) is a :class:`Login`. Launches of resources
-come only from a fixture (``reports.json``, :meth:`Audit.load`): mockscim has no catalog to
-launch from. ``docs/dialect.md#reports`` says which report reads what.
+come only from a reports fixture a script or test hands to :meth:`Audit.load`: mockscim has no
+catalog to launch from. ``docs/dialect.md#reports`` says which report reads what.
 
-A reset empties both lists in place (:meth:`Audit.clear`): no copy, so the plugin's per-test
+A reset empties the lists in place (:meth:`Audit.clear`): no copy, so the plugin's per-test
 reset stays cheap. The lists are bounded (:data:`MAX_EVENTS`): the oldest go first.
 """
 
@@ -126,15 +126,18 @@ class Audit:
             return list(self._launches)
 
     def clear(self) -> None:
-        """Forget the events and logins (a reset); fixture launches and apps stay."""
+        """Forget everything (a reset): the lists are emptied in place, nothing is copied."""
         with self._lock:
             self._events.clear()
             self._logins.clear()
+            self._launches.clear()
+            self.apps = {}
 
     def load(self, data: dict[str, Any]) -> None:
-        """A ``reports.json`` fixture: ``apps`` (``id``, ``name``, ``type``, ``entitled``: user
-        names) and ``launches`` (``at``, ``userName``, ``appId``, ``device``); see
-        ``docs/dialect.md#reports``. A bad record is a ``ValueError`` naming it."""
+        """A reports fixture (a JSON object, as ``docs/api.md#reports`` shows): ``apps`` (``id``,
+        ``name``, ``type``, ``entitled``: user names) and ``launches`` (``at``, ``userName``,
+        ``appId``, ``device``); see ``docs/dialect.md#reports``. A bad record is a ``ValueError``
+        naming it, and nothing is loaded. A reset forgets what was loaded."""
         apps: dict[str, dict[str, Any]] = {}
         launches: list[Launch] = []
         for i, app in enumerate(data.get("apps") or []):
@@ -145,7 +148,7 @@ class Audit:
                     "entitled": [str(u) for u in app.get("entitled") or []],
                 }
             except (KeyError, TypeError) as exc:
-                raise ValueError(f"reports.json: apps[{i}] is not an app: {exc!r}") from exc
+                raise ValueError(f"reports fixture: apps[{i}] is not an app: {exc!r}") from exc
         for i, launch in enumerate(data.get("launches") or []):
             try:
                 app = apps[str(launch["appId"])]
@@ -160,7 +163,9 @@ class Audit:
                     )
                 )
             except (KeyError, TypeError, ValueError) as exc:
-                raise ValueError(f"reports.json: launches[{i}] is not a launch: {exc!r}") from exc
+                raise ValueError(
+                    f"reports fixture: launches[{i}] is not a launch: {exc!r}"
+                ) from exc
         with self._lock:
             self.apps = apps
             self._launches = launches

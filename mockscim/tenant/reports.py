@@ -6,8 +6,8 @@ missing required one, a value not of its type or not of its enumeration, paging 
 builds the description's shape: a table (``header``, ``headerArg``, ``data``: rows of texts) or,
 for ``loginchart``, a chart (``labels``, ``values``). What each reads (``docs/dialect.md#reports``):
 the audit events and logins of :mod:`.audit`, the users, groups and roles of the tenant, and
-launches and resources from a ``reports.json`` fixture only. Times are the tenant's clock, so
-deterministic mode gives the same bytes. No HTTP here.
+launches and resources only from a reports fixture (:meth:`.audit.Audit.load`). Times are the
+tenant's clock, so deterministic mode gives the same bytes. No HTTP here.
 """
 
 from __future__ import annotations
