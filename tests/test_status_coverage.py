@@ -185,6 +185,43 @@ class Recipe:
         return ""
 
 
+REPORTS = "/SAAS/jersey/manager/api/reporting/reports/"
+
+
+def report_recipes(operation_id: str, name: str, ok: str, bad: str | None) -> list[Recipe]:
+    """A report's 200 (with ``ok``), its 400 (``bad``), 401, 403 and 500."""
+    found = [
+        Recipe(operation_id, 200, "ok", query=ok),
+        unauthenticated(operation_id, query=ok),
+        forbidden(operation_id, query=ok),
+        server_error(operation_id, REPORTS + name, "GET"),
+    ]
+    if bad is not None:
+        found.append(Recipe(operation_id, 400, bad, code="report.query.invalid", query=bad))
+    return found
+
+
+def group_report_recipes(operation_id: str, name: str) -> list[Recipe]:
+    group = GROUP_IDS["Engineering"]
+    return [
+        *report_recipes(operation_id, name, f"groupId={group}", "groupId=nope"),
+        Recipe(
+            operation_id,
+            400,
+            "pageSize 0",
+            code="report.query.invalid",
+            query=f"groupId={group}&pageSize=0",
+        ),
+        Recipe(
+            operation_id,
+            404,
+            "unknown group",
+            code="report.group.not.found",
+            query=f"groupId={MISSING_ID}",
+        ),
+    ]
+
+
 def server_error(operation_id: str, path: str, method: str) -> Recipe:
     """500 internal.error from an ``error`` scenario (the documented way to see it)."""
     scenario = {"kind": "error", "method": method, "path": path, "status": 500, "times": 1}
@@ -979,6 +1016,31 @@ RECIPES: list[Recipe] = [
         auth="none",
         broken="mockscim.http.browser.Response",
     ),
+    # The reports (reporting/reports/...)
+    *report_recipes("getAuditReport", "audit", "", "objectAction=MOVE"),
+    *report_recipes("getActivitySummaryReport", "activity", "interval=DAY", "interval=YEAR"),
+    *group_report_recipes("getApplicationActivityReport", "appactivity"),
+    *report_recipes(
+        "getApplicationAdoptionReport", "appadoption", "interval=WEEK", "interval=ANNUAL"
+    ),
+    *report_recipes("getApplicationEntitlementReport", "appentitlement", "appId=x", "appId="),
+    *report_recipes("getApplicationUsageReport", "appusage", "interval=MONTH", "interval=day"),
+    *group_report_recipes("getUserDeviceReport", "devices"),
+    *report_recipes("getLoginChartReport", "loginchart", "interval=QUARTER", "interval=1"),
+    *report_recipes("getRecentUsersReport", "recentusers", "", "fromDays=-1"),
+    *report_recipes(
+        "getResourceTypeLaunchReport", "resourcetypelaunch", "interval=DAY", "interval="
+    ),
+    *report_recipes("getResourceTypeLaunchFor7DaysReport", "resourcetypelaunchfordays", "", None),
+    *report_recipes("getRoleMembershipReport", "roles", "roleName=Administrator", "roleName=x"),
+    Recipe(
+        "getRoleMembershipReport",
+        404,
+        "a role the tenant does not hold",
+        code="report.role.not.found",
+        query="roleName=AdminAPI",
+    ),
+    *report_recipes("getUsersGroupsAppsCountReport", "usergroupappdevicescount", "", None),
     # The control API
     *control_recipes("controlReset", 204),
     *control_recipes("controlAddUsers", 201, json=[FIXTURE_USER]),

@@ -50,6 +50,9 @@ __all__ = [
     "NotLocalUser",
     "OAuthError",
     "PayloadTooLarge",
+    "ReportGroupNotFound",
+    "ReportQueryInvalid",
+    "ReportRoleNotFound",
     "RoleNotFound",
     "ScenarioInvalid",
     "ScenarioNotFound",
@@ -359,6 +362,28 @@ class ServiceUnavailable(ScimError):
     status = 503
     code = "service.unavailable"
     message = "The service is temporarily unavailable"
+
+
+# -- reports (reporting/reports/...): the texts of the vendor API description -----------------
+
+
+class ReportQueryInvalid(BadRequest):
+    """A report's query parameter is missing, not of its type, not one of its values, or out of
+    range (``docs/dialect.md#reports``). The vendor's text, its doubled "the" included; the
+    ``roles`` and ``groupId`` reports answer their own texts (``message=``)."""
+
+    code = "report.query.invalid"
+    message = "One or more of the the specified query parameters are invalid"
+
+
+class ReportRoleNotFound(NotFound):
+    code = "report.role.not.found"
+    message = "A role with the given name does not exist"
+
+
+class ReportGroupNotFound(NotFound):
+    code = "report.group.not.found"
+    message = "A group with the given UUID does not exist"
 
 
 # -- the control API (/_mockscim): not the vendor's, so the texts are ours ----------------------

@@ -2,9 +2,10 @@
 
 What lives here: the app factory (:mod:`.app`), the SCIM views (:mod:`.users`, :mod:`.groups`,
 with their shared hooks in :mod:`.scim`), the catalog and entitlement views (:mod:`.catalog`), the
-service views beside them (:mod:`.service`: token, system login, health, the contract), the
-control API (:mod:`.control`) and its dashboard (:mod:`.dashboard`), what a browser gets beside
-the dashboard's pages (:mod:`.browser`: a refusal it can read, ``/favicon.ico``), the request
+reports and the hooks that feed the tenant's audit log (:mod:`.reports`), the service views
+beside them (:mod:`.service`: token, system login, health, the contract), the control API
+(:mod:`.control`) and its dashboard (:mod:`.dashboard`), what a browser gets beside the
+dashboard's pages (:mod:`.browser`: a refusal it can read, ``/favicon.ico``), the request
 pipeline (:mod:`.pipeline`: journal, scenarios, strict mode), the one error handler
 (:mod:`.errors`), request and response helpers (:mod:`.context`), wire shapes (:mod:`.wire`),
 the servers (:mod:`.servers`: waitress for the sandbox, werkzeug on port 0 for tests;

@@ -22,7 +22,18 @@ from typing import Any
 from flask import Blueprint, Flask
 
 from mockscim.dialect.findings import OPERATION_CHECKS, OperationChecks
-from mockscim.http import browser, catalog, control, dashboard, groups, me, oidc, service, users
+from mockscim.http import (
+    browser,
+    catalog,
+    control,
+    dashboard,
+    groups,
+    me,
+    oidc,
+    reports,
+    service,
+    users,
+)
 from mockscim.http.context import SAAS, SCIM_BASE, TOKEN_SUFFIX
 
 __all__ = [
@@ -172,6 +183,11 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("GET", SAAS + oidc.AUTHORIZE_PATH, oidc.authorize, "authorize", oidc.oidc),
     Operation("POST", SAAS + oidc.AUTHORIZE_PATH, oidc.authorize, "authorizeLogin", oidc.oidc),
     Operation("GET", SAAS + oidc.KEYS_PATH, oidc.token_info, "tokenInfo", oidc.oidc),
+    # -- reports (issue 23): /SAAS/jersey/manager/api/reporting/reports/<name>, admin scope
+    *(
+        Operation("GET", SAAS + reports.REPORTS_PATH + "/" + name, view, op_id, reports.reports)
+        for name, view, op_id in reports.OPERATION_IDS
+    ),
     # -- not the vendor's: the contract, the control API, the dashboard
     Operation("GET", "/openapi.yaml", service.openapi, "openapi", service.contract, emulated=False),
     Operation("GET", "/favicon.ico", browser.no_icon, "favicon", browser.favicon, emulated=False),

@@ -7,8 +7,9 @@ service checks them, and the face the layers above read through), its
 and client still stand behind it: :mod:`.sessions`), its directories, the tables
 (:mod:`.store`: TinyDB behind one lock), the fixtures that seed them (:mod:`.installer`), the
 catalog and its entitlements (:mod:`.catalog`, loaded from the fixtures' ``catalog.json`` by
-:mod:`.catalog_fixture`), the clock, scenarios and the journal; why a user is not local, the
-detail of a 403 (:mod:`.not_local`); and where the packaged default data lives
+:mod:`.catalog_fixture`), the clock, scenarios and the journal; the audit log the reports read
+(:mod:`.audit`: events and logins) and the reports built from it (:mod:`.reports`); why a user is
+not local, the detail of a 403 (:mod:`.not_local`); and where the packaged default data lives
 (:mod:`.packaged`).
 
 What it may import: the standard library, :mod:`mockscim.dialect`, TinyDB, marshmallow and

@@ -39,6 +39,7 @@ from mockscim.dialect.rules import (
     provisioned_missing,
 )
 from mockscim.dialect.search import SearchParams
+from mockscim.tenant.audit import Audit
 from mockscim.tenant.catalog import Catalog
 from mockscim.tenant.clock import Clock, stamp
 from mockscim.tenant.custom import users_catalogue
@@ -100,7 +101,7 @@ class Tenant:
 
     What a view, the dashboard, the test kit or the CLI needs is a method here, or on a part the
     tenant owns and names: :attr:`memberships` (groups and roles), :attr:`oauth` (clients, tokens,
-    codes, sign-ins), :attr:`scenarios`, :attr:`journal`, :attr:`clock`, and :attr:`directories`
+    codes, sign-ins), :attr:`scenarios`, :attr:`journal`, :attr:`audit`, :attr:`clock`, and :attr:`directories`
     (to read). The parts with rules of their own, and the installer that fills the tables
     (:mod:`.installer`), are handed what they read and never call back into the tenant. The tables (:attr:`users`, :attr:`groups`, :attr:`roles`) are read and changed
     here and by those parts only: no module of the package above ``tenant/`` reaches into them
@@ -137,6 +138,7 @@ class Tenant:
         self._id_factory = id_factory
         self.scenarios = Scenarios(seed)
         self.journal = Journal(journal_size)
+        self.audit = Audit(self.clock)  # what the reports read (:mod:`.audit`)
         #: The tables: users, groups and roles, in one TinyDB behind one lock (:mod:`.store`).
         self.users = ResourceStore(data_path)
         self.groups = ResourceStore(share=self.users, table="groups", name_key="displayName")
@@ -234,6 +236,7 @@ class Tenant:
         self.oauth.reset()
         self.scenarios.clear()
         self.journal.clear()
+        self.audit.clear()
         if not self._installer.roll_back(fixtures):
             self._installer.install(fixtures)
         self.scenarios.add_all(self.base_scenarios)
