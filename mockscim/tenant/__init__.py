@@ -4,7 +4,9 @@ What lives here: the :class:`Tenant` (users and the rules that change them, in t
 service checks them), its :class:`~.memberships.Memberships` (groups, roles and who belongs to
 what), its directories, the store (TinyDB behind one lock), the fixtures that seed it, OAuth
 clients and tokens, the clock, scenarios and the journal; and where the packaged default data
-lives (:mod:`.packaged`).
+lives (:mod:`.packaged`). The fixtures: :mod:`.fixtures` loads them, :mod:`.fixture_files` reads
+the files (JSON or YAML), :mod:`.fixture_defaults` fills in what a record leaves out,
+:mod:`.fixture_checks` and :mod:`.fixture_members` report every problem.
 
 What it may import: the standard library, :mod:`mockscim.dialect`, TinyDB, marshmallow and
 PyYAML. Never Flask, werkzeug, waitress or requests: a tenant knows no HTTP, so a test or a
