@@ -37,6 +37,7 @@ from mockscim.dialect.rules import (
 from mockscim.dialect.search import SearchParams
 from mockscim.tenant.clock import Clock, format_timestamp, stamp
 from mockscim.tenant.custom import users_catalogue
+from mockscim.tenant.data_file import check_data_file
 from mockscim.tenant.directories import Directories
 from mockscim.tenant.fixture_errors import PROGRESS_EVERY
 from mockscim.tenant.fixtures import FixtureError, Fixtures, collector_paused, validate_users
@@ -125,6 +126,7 @@ class Tenant:
         self.scenarios = Scenarios(seed)
         self.scenarios.on_token_expiry = self._token_expiry
         self.journal = Journal(journal_size)
+        check_data_file(data_path)  # a wrong --data file: one FixtureError, the file untouched
         self.store = UserStore(data_path)
         self.groups = UserStore(share=self.store, table="groups", name_key="displayName")
         self.roles = UserStore(share=self.store, table="roles", name_key="displayName")
