@@ -9,6 +9,10 @@ promised. Four layers sit below, each importing only the ones under it (``tests/
 * :mod:`mockscim.http`: the Flask app, its views and servers;
 * :mod:`mockscim.testkit`: the pytest plugin and the test handle.
 
+The command line sits beside them: :mod:`mockscim.cli` (``serve``, ``exec``),
+:mod:`mockscim.cli_remote` (``snapshot``, ``drift``), :mod:`mockscim.cli_fixtures` (``fixtures
+init|check|generate``).
+
 The names load lazily (PEP 562), so ``import mockscim.dialect.filter`` does not import Flask.
 Module paths of version 0.1 (``mockscim.web``, ``mockscim.findings``, ...) still import, with a
 :class:`DeprecationWarning`, until the next release; the CHANGELOG says where each moved.

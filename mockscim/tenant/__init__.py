@@ -7,7 +7,8 @@ clients and tokens, the clock, scenarios and the journal; and where the packaged
 lives (:mod:`.packaged`). The fixtures: :mod:`.fixtures` loads them, :mod:`.fixture_files` reads
 the files (JSON or YAML), :mod:`.fixture_defaults` fills in what a record leaves out,
 :mod:`.fixture_checks` and :mod:`.fixture_members` report every problem; :mod:`.data_file`
-refuses a ``--data`` file mockscim did not write before the store opens it.
+refuses a ``--data`` file mockscim did not write before the store opens it; :mod:`.generate`
+(with :mod:`.generate_names`) makes a realistic tenant of any size.
 
 What it may import: the standard library, :mod:`mockscim.dialect`, TinyDB, marshmallow and
 PyYAML. Never Flask, werkzeug, waitress or requests: a tenant knows no HTTP, so a test or a

@@ -164,33 +164,33 @@ class Seen:
         self.ids: dict[str, int] = {}
         self.names: dict[str, int] = {}
 
-    def add(self, index: int, record: Any) -> bool:
-        """Report a taken id or name (any case); False when there was one."""
+    def add(self, index: int, record: Any, derived: Derived | None = None) -> bool:
+        """Report a taken id or name (any case); False when there was one. An id derived from
+        a taken name is the same problem: reported once, as the name."""
         if not isinstance(record, dict):
             return True
-        fresh = True
         uid, name = record.get("id"), record.get(self.name_key)
+        taken_name = _text(name) and name.casefold() in self.names
+        fresh = True
         if isinstance(uid, str):
-            if uid in self.ids:
+            if uid in self.ids and not (taken_name and derived is not None and derived.derived_id):
                 self.file.report(
                     index, record, "id", f"Duplicate id: record {self.ids[uid]} has it too."
                 )
                 fresh = False
-            else:
-                self.ids[uid] = index
+            self.ids.setdefault(uid, index)
         if _text(name):
-            key = name.casefold()
-            if key in self.names:
+            if taken_name:
                 self.file.report(
                     index,
                     record,
                     self.name_key,
-                    f"Duplicate {self.name_key} (case-insensitive): record {self.names[key]} "
-                    "has it too.",
+                    f"Duplicate {self.name_key} (case-insensitive): record "
+                    f"{self.names[name.casefold()]} has it too.",
                 )
                 fresh = False
             else:
-                self.names[key] = index
+                self.names[name.casefold()] = index
         return fresh
 
 
@@ -208,7 +208,7 @@ def check_directories(
     out: list[dict[str, Any]] = []
     for index, record in enumerate(records):
         shaped = file.validate(schema, index, record, derived[index] if derived else None)
-        fresh = seen.add(index, record)
+        fresh = seen.add(index, record, derived[index] if derived else None)
         is_system = isinstance(record, dict) and record.get("type") == "SYSTEM"
         if is_system and system is not None:
             file.report(
@@ -365,7 +365,7 @@ def check_users(
                 field, _, detail = problem.partition(": ")
                 file.report(index, raw, field, detail)
                 shaped = False
-        fresh = seen.add(index, raw)
+        fresh = seen.add(index, raw, derived[index] if derived else None)
         if shaped:
             before = len(file.problems)
             _check_user(file, index, raw, by_directory_id, broken_directories)

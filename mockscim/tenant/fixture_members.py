@@ -61,7 +61,7 @@ def check_groups(
     shaped: list[tuple[int, dict[str, Any]]] = []
     for index, group in enumerate(records):
         valid = file.validate(schema, index, group, derived[index] if derived else None)
-        fresh = seen.add(index, group)
+        fresh = seen.add(index, group, derived[index] if derived else None)
         if not valid:
             continue
         workspace = group[WORKSPACE]
@@ -104,7 +104,7 @@ def check_roles(
     out: list[dict[str, Any]] = []
     for index, role in enumerate(records):
         valid = file.validate(schema, index, role, derived[index] if derived else None)
-        fresh = seen.add(index, role)
+        fresh = seen.add(index, role, derived[index] if derived else None)
         if valid and _check_members(file, index, role, user_ids, group_ids) and fresh:
             out.append(role)
     return out
