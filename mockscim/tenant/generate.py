@@ -25,7 +25,7 @@ from __future__ import annotations
 import itertools
 import json
 import random
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -431,18 +431,31 @@ def generate(users: int, *, seed: int = 1, base: Fixtures | None = None) -> Fixt
     )
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))
+
+
+def _lines(records: list[Record]) -> Iterator[str]:
+    """A fixtures file's text in pieces: one record a line (diffs stay small), UTF-8 as written."""
+    if not records:
+        yield "[]\n"
+        return
+    yield "[\n"
+    last = len(records) - 1
+    for index, record in enumerate(records):
+        yield "  " + _ENCODER.encode(record) + (",\n" if index < last else "\n")
+    yield "]\n"
+
+
 def records_text(records: list[Record]) -> str:
-    """A fixtures file's text: one record a line (diffs stay small), UTF-8 as written."""
-    lines = ",\n".join(
-        "  " + json.dumps(record, ensure_ascii=False, separators=(", ", ": ")) for record in records
-    )
-    return f"[\n{lines}\n]\n" if records else "[]\n"
+    """A fixtures file's text (:func:`write_fixtures` writes it piece by piece)."""
+    return "".join(_lines(records))
 
 
 def write_fixtures(fixtures: Fixtures, target: Path) -> list[str]:
     """Write ``fixtures`` into the directory ``target`` (which exists); the names written."""
     written = []
     for name, attribute in FILES:
-        (target / name).write_text(records_text(getattr(fixtures, attribute)), "utf-8")
+        with (target / name).open("w", encoding="utf-8", newline="\n") as out:
+            out.writelines(_lines(getattr(fixtures, attribute)))
         written.append(name)
     return written
