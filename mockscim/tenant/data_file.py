@@ -1,6 +1,6 @@
 """The ``--data`` file of ``mockscim serve``, checked before the store opens it.
 
-The file is the tenant's state as the store keeps it (:mod:`.store`): a JSON object of tables
+The file is the tenant's state as the store keeps it: a JSON object of tables
 (``users``, ``groups``, ``roles``), each an object of documents by number (``"1"``, ``"2"``...),
 each a stored resource. mockscim writes it; a person gives its name, and the likely mistakes are
 giving another file (``--data fixtures/users.json``: a list of records) or one that was edited
