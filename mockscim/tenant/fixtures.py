@@ -82,12 +82,15 @@ from mockscim.tenant.packaged import default_fixtures
 __all__ = [
     "CLIENTS_FILE",
     "DIRECTORIES_FILE",
+    "KINDS",
+    "PACKAGED_KINDS",
     "USERS_FILE",
     "FixtureError",
     "Fixtures",
     "load_fixtures",
     "read_scenarios",
     "scenarios_beside",
+    "sources",
     "validate_users",
 ]
 
