@@ -368,3 +368,18 @@ def test_a_managers_display_name_is_checked_against_the_derived_one(tmp_path: Pa
     assert [(p.record, p.field) for p in caught.value.problems] == [
         (2, f"{ENTERPRISE}.manager.displayName")
     ]
+
+
+def test_a_warm_load_derives_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cache hit skips the checks, not the defaults; the pass over users is skipped only when
+    the entry notes that every user was complete."""
+    monkeypatch.setenv("MOCKSCIM_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("MOCKSCIM_NO_CACHE", raising=False)
+    minimal = only_users(tmp_path, [{"userName": "ann"}, {"userName": "bob"}])
+    cold = load_fixtures(minimal)
+    assert load_fixtures(minimal) == cold
+    complete = tmp_path / "complete"
+    shutil.copytree(FIXTURES, complete)
+    assert load_fixtures(complete) == load_fixtures(complete) == load_fixtures(FIXTURES)
+    notes = [json.loads(p.read_text()) for p in (tmp_path / "cache" / "validated").iterdir()]
+    assert sorted(n["complete_users"] for n in notes) == [False, True]

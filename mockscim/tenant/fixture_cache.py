@@ -30,8 +30,9 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
-__all__ = ["cache_dir", "fixtures_key", "is_validated", "remember_validated"]
+__all__ = ["cache_dir", "entry", "fixtures_key", "is_validated", "remember_validated"]
 
 #: Bumped when what an entry means changes.
 _FORMAT = b"mockscim-validated-fixtures/1\n"
@@ -84,12 +85,30 @@ def is_validated(key: str) -> bool:
         return False
 
 
-def remember_validated(key: str, users: int) -> None:
-    """Write the entry for ``key`` (atomically; failures are ignored: a cache is optional)."""
+def entry(key: str) -> dict[str, Any] | None:
+    """What the entry for ``key`` notes (``users``, and what :func:`remember_validated` was told),
+    or None when there is none or it cannot be read."""
+    where = cache_dir()
+    if where is None:
+        return None
+    try:
+        note = json.loads((where / key).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return note if isinstance(note, dict) else None
+
+
+def remember_validated(key: str, users: int, **facts: Any) -> None:
+    """Write the entry for ``key`` (atomically; failures are ignored: a cache is optional);
+    ``facts`` are noted in it for the next load (``complete``: no record needed a default)."""
     where = cache_dir()
     if where is None:
         return
-    note = {"users": users, "validated": datetime.now(UTC).isoformat(timespec="seconds")}
+    note = {
+        "users": users,
+        **facts,
+        "validated": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
     try:
         where.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".", dir=where)

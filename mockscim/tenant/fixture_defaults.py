@@ -100,6 +100,8 @@ class Derived:
     skip: set[Path] = field(default_factory=set)
     #: The id was derived (from the name: a duplicate name makes a duplicate id, reported once).
     derived_id: bool = False
+    #: The record held everything that would be derived: nothing was added.
+    complete: bool = False
 
 
 def _text(value: Any) -> TypeGuard[str]:
@@ -336,7 +338,10 @@ def _complete(record: Record, where: DirectoryIndex) -> bool:
 def complete_user(record: Any, where: DirectoryIndex) -> Derived:
     """Fill what a fixture user left out (see the module docstring), in place."""
     derived = Derived()
-    if not isinstance(record, dict) or _complete(record, where):
+    if not isinstance(record, dict):
+        return derived
+    if _complete(record, where):
+        derived.complete = True
         return derived
     _names(record, derived)
     _id(record, "user", "userName", derived)

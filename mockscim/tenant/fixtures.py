@@ -60,12 +60,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from mockscim.tenant.fixture_cache import (
-    cache_dir,
-    fixtures_key,
-    is_validated,
-    remember_validated,
-)
+from mockscim.tenant.fixture_cache import cache_dir, entry, fixtures_key, remember_validated
 from mockscim.tenant.fixture_defaults import (
     Derived,
     DirectoryIndex,
@@ -213,27 +208,31 @@ def _load_fixtures(
             (("packaged " if s.packaged else "") + s.name, s.raw) if s else (kind, None)
             for kind, s in files.items()
         )
-    if key is not None and is_validated(key):
+    noted = entry(key) if key is not None else None
+    if noted is not None:
         parsed = {
             kind: parse(s.raw, s.name, s.shown, careful=False) if s and s.raw else []
             for kind, s in files.items()
         }
-        return _completed(parsed)
-    fixtures, problems = _checked(files, progress)
+        return _completed(parsed, users=not noted.get("complete_users", False))
+    fixtures, problems, complete_users = _checked(files, progress)
     if problems:
         raise FixtureError.collected(problems)
     if key is not None:
-        remember_validated(key, len(fixtures.users))
+        remember_validated(key, len(fixtures.users), complete_users=complete_users)
     return fixtures
 
 
-def _completed(parsed: dict[str, list[Any]]) -> Fixtures:
-    """Records that passed before, completed as they were then (:mod:`.fixture_defaults`)."""
+def _completed(parsed: dict[str, list[Any]], *, users: bool = True) -> Fixtures:
+    """Records that passed before, completed as they were then (:mod:`.fixture_defaults`);
+    ``users=False``: the cache noted that every user was complete (at 100,000 users the pass
+    over them is a tenth of a warm load)."""
     for record in parsed["directories"]:
         complete_directory(record)
     where = DirectoryIndex(parsed["directories"])
-    for record in parsed["users"]:
-        complete_user(record, where)
+    if users:
+        for record in parsed["users"]:
+            complete_user(record, where)
     for record in parsed["clients"]:
         complete_client(record)
     _complete_containers(parsed, "groups", where)
@@ -261,9 +260,17 @@ def _complete_containers(
         complete_container(record, kind[:-1], where if kind == "groups" else None)
         for record in parsed[kind]
     ]
-    by_name = {"user": _names(parsed["users"], "userName"), "group": _names(parsed["groups"])}
-    for record, found in zip(parsed[kind], derived, strict=True):
-        complete_members(record, found, by_name)
+    named = [
+        (record, found)
+        for record, found in zip(parsed[kind], derived, strict=True)
+        if isinstance(record, dict)
+        and isinstance(record.get("members"), list)
+        and any(isinstance(m, dict) and "value" not in m for m in record["members"])
+    ]
+    if named:  # the name maps cost a pass over every user: only for members named, not by id
+        by_name = {"user": _names(parsed["users"], "userName"), "group": _names(parsed["groups"])}
+        for record, found in named:
+            complete_members(record, found, by_name)
     return derived
 
 
@@ -282,8 +289,9 @@ def _names(records: list[Any], key: str = "displayName") -> dict[str, tuple[str,
 
 def _checked(
     files: dict[str, Source | None], progress: Callable[[int, int], None] | None
-) -> tuple[Fixtures, list[FixtureError]]:
-    """Every file completed and checked, in order; the records and every problem found."""
+) -> tuple[Fixtures, list[FixtureError], bool]:
+    """Every file completed and checked, in order; the records, every problem found, and
+    whether every user was complete already."""
     # The checks, and marshmallow with them, are imported only when something is to be checked.
     from mockscim.tenant.fixture_checks import (
         RecordFile,
@@ -324,6 +332,7 @@ def _checked(
 
     file, records = read("users")
     derived = [complete_user(record, where) for record in records]
+    complete_users = all(found.complete for found in derived)
     check_users(
         file,
         records,
@@ -346,7 +355,7 @@ def _checked(
 
     file, records = read("roles")
     check_roles(file, records, user_ids, group_ids, _complete_containers(parsed, "roles", where))
-    return _fixtures(parsed), problems
+    return _fixtures(parsed), problems, complete_users
 
 
 #: A fixtures directory may hold one of these; it is loaded with the fixtures.
