@@ -1,8 +1,10 @@
 """Remembering which fixtures directories passed validation, so a start need not check them again.
 
-Validation returns the records exactly as the files hold them (:mod:`.fixtures`): what it adds
-is the knowledge that they are valid. So the cache holds that knowledge and nothing else: one small
-file per validated directory, named by a SHA-256 over
+Validation returns the records as the files hold them, the derived defaults added
+(:mod:`.fixtures`): what it adds is the knowledge that they are valid. So the cache holds that
+knowledge and two facts for the next load (how many users, whether every user was complete, so a
+warm load need not try to complete them): one small file per validated directory, named by a
+SHA-256 over
 
 * every fixtures file's name and bytes (an absent file counts too), and
 * the code that validates them: the source of every module of the ``mockscim`` package and the
@@ -11,7 +13,8 @@ file per validated directory, named by a SHA-256 over
 A changed byte in a fixture, a new mockscim or marshmallow, an edited validation rule: each makes
 another name, which is not there, so the directory is checked again; an entry can never vouch for
 anything but the exact bytes it was made for. A hit skips the checks and the careful JSON reader
-(the bytes were read carefully once). At 10,000 users validation is most of the load time.
+(the bytes were read carefully once), not the defaults. The ``--data`` file's check
+(:mod:`.data_file`) keeps its entries here too. At 10,000 users validation is most of the load time.
 
 Entries live in the user's cache directory (``platformdirs``: ``~/.cache/mockscim`` on Linux,
 ``~/Library/Caches/mockscim`` on macOS, ``%LOCALAPPDATA%\\mockscim\\Cache`` on Windows), or in
