@@ -1,10 +1,11 @@
 """Fixtures directories on disk, as a consumer has them: the packaged defaults plus generated users.
 
-``fixtures_dir(10_000)`` is a copy of the packaged default fixtures whose ``users.json`` holds the
-default users and generated local users of the system directory, 10,000 users in all (names that
-never equal a default user's case-insensitively). Made once per process in a temporary directory
-removed at exit; ``scratch(name)`` is an empty directory there (a validated-fixtures cache, a
-consumer project).
+``fixtures_dir(10_000)`` is the packaged default fixtures with a generated tenant added, 10,000
+users in all, written by mockscim's own generator (``mockscim fixtures generate``:
+:mod:`mockscim.tenant.generate` with the defaults as its base): users of every kind of directory,
+groups, roles and managers, no name equal to a default user's case-insensitively. Made once per
+process in a temporary directory removed at exit; ``scratch(name)`` is an empty directory there
+(a validated-fixtures cache, a consumer project).
 """
 
 from __future__ import annotations
@@ -15,8 +16,6 @@ import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
-
-from benchlib import generated_users
 
 __all__ = ["DEFAULT", "default_users", "fixtures_dir", "label", "scratch"]
 
@@ -64,22 +63,15 @@ def fixtures_dir(total: int, *, seed: int = 7) -> Path | None:
     key = (total, seed)
     if key in _made:
         return _made[key]
+    from mockscim.tenant.fixtures import load_fixtures
+    from mockscim.tenant.generate import generate, write_fixtures
     from mockscim.tenant.packaged import default_fixtures
 
-    packaged = default_fixtures()
-    users = default_users()
-    if total <= len(users):
-        raise ValueError(f"{total} users: the defaults alone are {len(users)}")
-    directories = json.loads(packaged.joinpath("directories.json").read_text("utf-8"))
-    system = next(d for d in directories if d["type"] == "SYSTEM")
-    extra = generated_users(
-        total - len(users), system, seed=seed, avoid=[u["userName"] for u in users]
-    )
+    defaults = load_fixtures(default_fixtures())
+    if total <= len(defaults.users):
+        raise ValueError(f"{total} users: the defaults alone are {len(defaults.users)}")
+    tenant = generate(total - len(defaults.users), seed=seed, base=defaults)
     target = scratch(f"fixtures-{label(total)}")
-    for entry in packaged.iterdir():
-        if entry.is_file() and entry.name != "users.json":
-            (target / entry.name).write_bytes(entry.read_bytes())
-    with (target / "users.json").open("w", encoding="utf-8") as out:
-        json.dump(users + extra, out, ensure_ascii=False, separators=(",", ":"))
+    write_fixtures(tenant, target)
     _made[key] = target
     return target

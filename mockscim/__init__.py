@@ -16,6 +16,10 @@ Beside the layers, the entry points: :mod:`mockscim.cli` (``serve``, ``exec``; t
 files checked by :mod:`mockscim.cli_checks` before anything loads), :mod:`mockscim.cli_remote`
 (``snapshot``, ``drift``) and :mod:`mockscim.progress` (a long load's progress bar).
 
+The command line sits beside them: :mod:`mockscim.cli` (``serve``, ``exec``),
+:mod:`mockscim.cli_remote` (``snapshot``, ``drift``), :mod:`mockscim.cli_fixtures` (``fixtures
+init|check|generate``).
+
 The names load lazily (PEP 562), so ``import mockscim.dialect.filter`` does not import Flask.
 Module paths that moved (:data:`MOVED`: those of version 0.1, ``mockscim.web``,
 ``mockscim.findings``, ..., and modules that left the test kit, ``mockscim.testkit.drift``, ...)

@@ -145,16 +145,18 @@ def test_without_a_setting_the_cache_is_the_platform_user_cache(
 
 
 def test_problems_are_still_reported_in_file_order(cache: Path, directory: Path) -> None:
-    """Every file is read before any is checked, yet a missing clients.json is reported after a
-    problem in users.json, as the files are checked in that order."""
-    (directory / "clients.json").unlink()
+    """Every file is read before any is checked, yet a clients.json that is no JSON is reported
+    after the problems of users.json and before those of groups.json, as the files are checked
+    in that order."""
+    (directory / "clients.json").write_text("{", "utf-8")
     users = directory / "users.json"
     users.write_text("[1]", "utf-8")
-    with pytest.raises(FixtureError, match=r"users\.json: record 0"):
+    with pytest.raises(FixtureError, match=r"users\.json: record 0") as caught:
         load_fixtures(directory)
-    users.unlink()
-    with pytest.raises(FixtureError, match=r"clients.json: File not found"):
-        load_fixtures(directory)
+    files = [Path(problem.file).name for problem in caught.value.problems]
+    assert files[:2] == ["users.json", "clients.json"]
+    assert set(files[2:]) == {"groups.json", "roles.json"}  # members that are no user now
+    assert files.index("roles.json") > files.index("groups.json")
 
 
 WARM_START = """

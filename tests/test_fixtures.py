@@ -297,8 +297,11 @@ def test_error_names_a_traversable_file(tmp_path: Path) -> None:
         zf.writestr("fixtures/clients.json", '[{"clientId": 7}]')
     with pytest.raises(FixtureError) as caught:
         load_fixtures(zipfile.Path(archive, "fixtures/"))
+    shown = f"{archive}/fixtures/clients.json: record 0: field"
     assert str(caught.value) == (
-        f"{archive}/fixtures/clients.json: record 0: field 'clientId': Not a valid string."
+        "2 problems:\n"
+        f"  {shown} 'clientId': Not a valid string. Write it in double quotes.\n"
+        f"  {shown} 'secret': Missing data for required field."
     )
 
 
@@ -321,7 +324,7 @@ def test_error_attributes() -> None:
         1,
         "userName 'bob'",
         "emails.1.value",
-        "Not a valid string.",
+        "Not a valid string. Write it in double quotes.",
     )
 
 

@@ -10,7 +10,11 @@ catalog and its entitlements (:mod:`.catalog`, loaded from the fixtures' ``catal
 :mod:`.catalog_fixture`), the clock, scenarios and the journal; the audit log the reports read
 (:mod:`.audit`: events and logins) and the reports built from it (:mod:`.reports`); why a user is
 not local, the detail of a 403 (:mod:`.not_local`); and where the packaged default data lives
-(:mod:`.packaged`).
+(:mod:`.packaged`); the switches where clients differ (:mod:`.profile`). The fixtures: :mod:`.fixtures` loads them, :mod:`.fixture_files` reads the
+files (JSON or YAML), :mod:`.fixture_defaults` fills in what a record leaves out,
+:mod:`.fixture_checks` and :mod:`.fixture_members` report every problem; :mod:`.data_file`
+refuses a ``--data`` file mockscim did not write before the store opens it; :mod:`.generate`
+(with :mod:`.generate_names`) makes a realistic tenant of any size.
 
 What it may import: the standard library, :mod:`mockscim.dialect`, TinyDB, marshmallow and
 PyYAML. Never Flask, werkzeug, waitress or requests: a tenant knows no HTTP, so a test or a

@@ -1,8 +1,10 @@
 """Remembering which fixtures directories passed validation, so a start need not check them again.
 
-Validation returns the records exactly as the files hold them (:mod:`.fixtures`): what it adds
-is the knowledge that they are valid. So the cache holds that knowledge and nothing else: one small
-file per validated directory, named by a SHA-256 over
+Validation returns the records as the files hold them, the derived defaults added
+(:mod:`.fixtures`): what it adds is the knowledge that they are valid. So the cache holds that
+knowledge and two facts for the next load (how many users, whether every user was complete, so a
+warm load need not try to complete them): one small file per validated directory, named by a
+SHA-256 over
 
 * every fixtures file's name and bytes (an absent file counts too), and
 * the code that validates them: the source of every module of the ``mockscim`` package and the
@@ -11,7 +13,8 @@ file per validated directory, named by a SHA-256 over
 A changed byte in a fixture, a new mockscim or marshmallow, an edited validation rule: each makes
 another name, which is not there, so the directory is checked again; an entry can never vouch for
 anything but the exact bytes it was made for. A hit skips the checks and the careful JSON reader
-(the bytes were read carefully once). At 10,000 users validation is most of the load time.
+(the bytes were read carefully once), not the defaults. The ``--data`` file's check
+(:mod:`.data_file`) keeps its entries here too. At 10,000 users validation is most of the load time.
 
 Entries live in the user's cache directory (``platformdirs``: ``~/.cache/mockscim`` on Linux,
 ``~/Library/Caches/mockscim`` on macOS, ``%LOCALAPPDATA%\\mockscim\\Cache`` on Windows), or in
@@ -30,8 +33,9 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
-__all__ = ["cache_dir", "fixtures_key", "is_validated", "remember_validated"]
+__all__ = ["cache_dir", "entry", "fixtures_key", "is_validated", "remember_validated"]
 
 #: Bumped when what an entry means changes.
 _FORMAT = b"mockscim-validated-fixtures/1\n"
@@ -84,12 +88,30 @@ def is_validated(key: str) -> bool:
         return False
 
 
-def remember_validated(key: str, users: int) -> None:
-    """Write the entry for ``key`` (atomically; failures are ignored: a cache is optional)."""
+def entry(key: str) -> dict[str, Any] | None:
+    """What the entry for ``key`` notes (``users``, and what :func:`remember_validated` was told),
+    or None when there is none or it cannot be read."""
+    where = cache_dir()
+    if where is None:
+        return None
+    try:
+        note = json.loads((where / key).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return note if isinstance(note, dict) else None
+
+
+def remember_validated(key: str, users: int, **facts: Any) -> None:
+    """Write the entry for ``key`` (atomically; failures are ignored: a cache is optional);
+    ``facts`` are noted in it for the next load (``complete``: no record needed a default)."""
     where = cache_dir()
     if where is None:
         return
-    note = {"users": users, "validated": datetime.now(UTC).isoformat(timespec="seconds")}
+    note = {
+        "users": users,
+        **facts,
+        "validated": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
     try:
         where.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".", dir=where)

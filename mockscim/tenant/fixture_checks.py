@@ -2,30 +2,34 @@
 
 Each record is first checked against its shape (:mod:`mockscim.tenant.fixture_schemas`), then
 against the records before it and the directories: unique ids and names, which user types a
-directory holds, status and ``active`` in agreement, managers and members that exist. The rules
-are listed in :mod:`mockscim.tenant.fixtures`.
+directory holds, status and ``active`` in agreement, managers that exist. The rules are listed in
+:mod:`mockscim.tenant.fixtures`; groups and roles are checked in :mod:`.fixture_members`.
+
+Every problem is reported, not the first: each check appends to its file's ``problems`` and goes
+on. A record whose shape is wrong gets each wrong member reported (in the order the record holds
+them) and no cross-check (its members may not be what the rules expect); its id and name still
+count, so a duplicate of it is reported and a reference to it is not "unknown".
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Set
+from collections.abc import Callable, Mapping, Sequence, Set
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeGuard
 
 from marshmallow import Schema, ValidationError
 
 from mockscim.dialect.attributes import ENTERPRISE, WORKSPACE
 from mockscim.dialect.rules import SYSTEM_DOMAIN, USER_TYPES_BY_DIRECTORY, json_type
 from mockscim.tenant.custom import check_declarations, check_values, custom_key
-from mockscim.tenant.fixture_errors import PROGRESS_EVERY, FixtureError
+from mockscim.tenant.fixture_defaults import Derived, DirectoryIndex, Path, complete_user
+from mockscim.tenant.fixture_errors import PROGRESS_EVERY, FixtureError, with_hint
 from mockscim.tenant.fixture_schemas import (
     MULTI_VALUED,
     TIMESTAMP_FORMAT,
     ClientSchema,
     DirectorySchema,
-    GroupSchema,
-    RoleSchema,
     UserSchema,
 )
 
@@ -36,34 +40,32 @@ __all__ = [
     "check_clients",
     "check_custom",
     "check_directories",
-    "check_groups",
-    "check_roles",
     "check_users",
     "validate_users",
 ]
 
+_MISSING = "Missing data for required field."
+
 
 # --- errors ---------------------------------------------------------------------------------------
 
-_Path = tuple[str | int, ...]
 
-
-def _flatten(messages: Any, path: _Path = ()) -> list[tuple[_Path, str]]:
+def _flatten(messages: Any, path: Path = ()) -> list[tuple[Path, str]]:
     """marshmallow's nested error messages as (path, message) pairs, in marshmallow's order."""
     if isinstance(messages, dict):
-        out: list[tuple[_Path, str]] = []
+        out: list[tuple[Path, str]] = []
         for key, value in messages.items():
             out.extend(_flatten(value, path if key == "_schema" else (*path, key)))
         return out
     if isinstance(messages, list):
-        found: list[tuple[_Path, str]] = []
+        found: list[tuple[Path, str]] = []
         for item in messages:
             found.extend(_flatten(item, path))
         return found
     return [(path, str(messages))]
 
 
-def _position(data: Any, path: _Path) -> tuple[int, ...]:
+def _position(data: Any, path: Path) -> tuple[int, ...]:
     """Where ``path`` sits in the record as written: absent members sort after present ones."""
     key: list[int] = []
     for part in path:
@@ -84,16 +86,24 @@ def _position(data: Any, path: _Path) -> tuple[int, ...]:
     return tuple(key)
 
 
-def _dotted(path: _Path) -> str:
+def dotted(path: Path) -> str:
     return ".".join(str(part) for part in path)
 
 
-class RecordFile:
-    """One fixtures file being checked: raises FixtureErrors that name it and a record."""
+def _skipped(path: Path, message: str, skip: Set[Path]) -> bool:
+    return message == _MISSING and any(path[: len(s)] == s for s in skip)
 
-    def __init__(self, shown: str, label_keys: tuple[str, ...]) -> None:
+
+class RecordFile:
+    """One fixtures file being checked: its problems, each naming it, a record and a field."""
+
+    def __init__(
+        self, shown: str, label_keys: tuple[str, ...], problems: list[FixtureError] | None = None
+    ) -> None:
         self.shown = shown
         self.label_keys = label_keys
+        #: Every problem found so far (shared by the files of one load).
+        self.problems: list[FixtureError] = [] if problems is None else problems
 
     def label(self, record: Any) -> str | None:
         if isinstance(record, dict):
@@ -107,84 +117,152 @@ class RecordFile:
         label = None if index is None else self.label(record)
         return FixtureError(self.shown, detail, record=index, label=label, field=field)
 
-    def validate(self, schema: Schema, index: int, record: Any) -> dict[str, Any]:
+    def report(self, index: int | None, record: Any, field: str | None, detail: str) -> None:
+        self.problems.append(self.error(index, record, field, detail))
+
+    def validate(
+        self, schema: Schema, index: int, record: Any, derived: Derived | None = None
+    ) -> bool:
+        """Report each problem of the record's shape (and of its completion); True: none."""
         if not isinstance(record, dict):
-            raise self.error(
+            self.report(
                 index,
                 record,
                 None,
                 f"Expected a JSON object, found {json_type(record, article=True)}.",
             )
+            return False
+        found = list(derived.problems) if derived is not None else []
+        shaped = True
         try:
             schema.load(record)
         except ValidationError as exc:
-            problems = _flatten(exc.messages)
-            path, message = min(problems, key=lambda problem: _position(record, problem[0]))
-            raise self.error(index, record, _dotted(path) or None, message) from exc
-        return record
+            shaped = False
+            skip = derived.skip if derived is not None else set()
+            found += [
+                (path, with_hint(message))
+                for path, message in _flatten(exc.messages)
+                if not _skipped(path, message, skip)
+            ]
+        for path, message in sorted(found, key=lambda problem: _position(record, problem[0])):
+            self.report(index, record, dotted(path) or None, message)
+        # A member left out because what it derives from is wrong: that is reported (here, or
+        # in the directory it names), and the record is not checked further.
+        return shaped and not found
 
 
-# --- the three files ------------------------------------------------------------------------------
+def _text(value: Any) -> TypeGuard[str]:
+    return isinstance(value, str) and value != ""
 
 
-def check_directories(file: RecordFile, records: list[Any]) -> list[dict[str, Any]]:
+class Seen:
+    """Ids and names already in a file (any record, valid or not), for duplicates."""
+
+    def __init__(self, file: RecordFile, name_key: str) -> None:
+        self.file = file
+        self.name_key = name_key
+        self.ids: dict[str, int] = {}
+        self.names: dict[str, int] = {}
+
+    def add(self, index: int, record: Any, derived: Derived | None = None) -> bool:
+        """Report a taken id or name (any case); False when there was one. An id derived from
+        a taken name is the same problem: reported once, as the name."""
+        if not isinstance(record, dict):
+            return True
+        uid, name = record.get("id"), record.get(self.name_key)
+        taken_name = _text(name) and name.casefold() in self.names
+        fresh = True
+        if isinstance(uid, str):
+            if uid in self.ids and not (taken_name and derived is not None and derived.derived_id):
+                self.file.report(
+                    index, record, "id", f"Duplicate id: record {self.ids[uid]} has it too."
+                )
+                fresh = False
+            self.ids.setdefault(uid, index)
+        if _text(name):
+            if taken_name:
+                self.file.report(
+                    index,
+                    record,
+                    self.name_key,
+                    f"Duplicate {self.name_key} (case-insensitive): record "
+                    f"{self.names[name.casefold()]} has it too.",
+                )
+                fresh = False
+            else:
+                self.names[name.casefold()] = index
+        return fresh
+
+
+# --- directories ----------------------------------------------------------------------------------
+
+
+def check_directories(
+    file: RecordFile, records: list[Any], derived: Sequence[Derived] = ()
+) -> list[dict[str, Any]]:
+    """The directories whose every rule holds (the others are reported)."""
     schema = DirectorySchema()
-    by_id: dict[str, int] = {}
-    by_name: dict[str, int] = {}
+    seen = Seen(file, "name")
     by_domain: dict[str, int] = {}
     system: int | None = None
     out: list[dict[str, Any]] = []
-    for index, raw in enumerate(records):
-        record = file.validate(schema, index, raw)
-        if record["id"] in by_id:
-            raise file.error(
-                index, record, "id", f"Duplicate id: record {by_id[record['id']]} has it too."
-            )
-        by_id[record["id"]] = index
-        name_key = record["name"].casefold()
-        if name_key in by_name:
-            raise file.error(
+    for index, record in enumerate(records):
+        shaped = file.validate(schema, index, record, derived[index] if derived else None)
+        fresh = seen.add(index, record, derived[index] if derived else None)
+        is_system = isinstance(record, dict) and record.get("type") == "SYSTEM"
+        if is_system and system is not None:
+            file.report(
                 index,
                 record,
-                "name",
-                f"Duplicate name (case-insensitive): record {by_name[name_key]} has it too.",
+                "type",
+                f"A second SYSTEM directory (record {system} is one); exactly one is allowed.",
             )
-        by_name[name_key] = index
+            continue
+        if is_system:
+            system = index  # a SYSTEM directory, even a wrong one, is not missing
+        if not shaped:
+            continue
         for position, domain in enumerate(record["domains"]):
             domain_key = domain.casefold()
             if domain_key in by_domain:
-                raise file.error(
+                file.report(
                     index,
                     record,
                     f"domains.{position}",
                     f"Domain {domain!r} already belongs to record {by_domain[domain_key]} "
                     "(case-insensitive).",
                 )
-            by_domain[domain_key] = index
-        if record["type"] == "SYSTEM":
-            if system is not None:
-                raise file.error(
-                    index,
-                    record,
-                    "type",
-                    f"A second SYSTEM directory (record {system} is one); exactly one is allowed.",
-                )
-            system = index
+                fresh = False
+            else:
+                by_domain[domain_key] = index
+        if is_system:
             if record["name"] != SYSTEM_DOMAIN:
-                raise file.error(
+                file.report(
                     index, record, "name", f"The SYSTEM directory must be named {SYSTEM_DOMAIN!r}."
                 )
+                fresh = False
             if record["domains"] != [SYSTEM_DOMAIN]:
-                raise file.error(
+                file.report(
                     index,
                     record,
                     "domains",
-                    f"The SYSTEM directory's domains must be [{SYSTEM_DOMAIN!r}].",
+                    f"The SYSTEM directory's domains must be [{SYSTEM_DOMAIN!r}] (or leave "
+                    "domains out).",
                 )
-        out.append(record)
+                fresh = False
+        if fresh:
+            out.append(record)
     if system is None:
-        raise file.error(None, None, "type", "No SYSTEM directory; exactly one is required.")
+        file.report(
+            None,
+            None,
+            "type",
+            'No SYSTEM directory; exactly one is required. Add {"type": "SYSTEM"}.',
+        )
     return out
+
+
+# --- users ----------------------------------------------------------------------------------------
 
 
 def _check_user(
@@ -192,37 +270,31 @@ def _check_user(
     index: int,
     user: dict[str, Any],
     directories: Mapping[str, dict[str, Any]],
-    ids: dict[str, int],
-    names: dict[str, int],
+    broken: Set[str],
 ) -> None:
-    """The cross-checks of one schema-valid user against the directories and earlier users."""
+    """The cross-checks of one schema-valid user against the directories (``broken``: ids of
+    directories with problems of their own, whose users are not checked against them)."""
 
-    def fail(field: str, detail: str) -> FixtureError:
-        return file.error(index, user, field, detail)
-
-    if user["id"] in ids:
-        raise fail("id", f"Duplicate id: record {ids[user['id']]} has it too.")
-    name_key = user["userName"].casefold()
-    if name_key in names:
-        raise fail(
-            "userName",
-            f"Duplicate userName (case-insensitive): record {names[name_key]} has it too.",
-        )
+    def fail(field: str, detail: str) -> None:
+        file.report(index, user, field, detail)
 
     workspace: dict[str, Any] = user[WORKSPACE]
     ws = WORKSPACE + "."
     directory = directories.get(workspace["userStoreUuid"])
+    if directory is None and workspace["userStoreUuid"] in broken:
+        return
     if directory is None:
-        raise fail(ws + "userStoreUuid", f"No directory has id {workspace['userStoreUuid']!r}.")
+        fail(ws + "userStoreUuid", f"No directory has id {workspace['userStoreUuid']!r}.")
+        return
     if workspace["domain"] not in directory["domains"]:
-        raise fail(
+        fail(
             ws + "domain",
             f"{workspace['domain']!r} is not a domain of directory {directory['name']!r} "
             f"(its domains: {', '.join(directory['domains'])}).",
         )
     allowed = USER_TYPES_BY_DIRECTORY[directory["type"]]
     if workspace["internalUserType"] not in allowed:
-        raise fail(
+        fail(
             ws + "internalUserType",
             f"{workspace['internalUserType']!r} is not allowed in directory {directory['name']!r} "
             f"of type {directory['type']} (allowed: {', '.join(allowed)}).",
@@ -230,16 +302,16 @@ def _check_user(
     if directory["type"] == "ACTIVE_DIRECTORY":
         for member in ("distinguishedName", "userPrincipalName"):
             if member not in workspace:
-                raise fail(ws + member, "Required for users of an ACTIVE_DIRECTORY directory.")
+                fail(ws + member, "Required for users of an ACTIVE_DIRECTORY directory.")
 
     status = workspace["userStatus"]
     soft_deleted = workspace.get("softDeleted", False)
     if soft_deleted and status != "3":
-        raise fail(ws + "softDeleted", f"True, but userStatus is {status!r}, not '3' (deleted).")
+        fail(ws + "softDeleted", f"True, but userStatus is {status!r}, not '3' (deleted).")
     if status == "3" and not soft_deleted:
-        raise fail(ws + "softDeleted", "userStatus '3' (deleted) requires softDeleted true.")
+        fail(ws + "softDeleted", "userStatus '3' (deleted) requires softDeleted true.")
     if user["active"] != (status == "1"):
-        raise fail(
+        fail(
             "active",
             f"{json.dumps(user['active'])} does not agree with userStatus {status!r} "
             "('1' enabled is active, '2' disabled and '3' deleted are not).",
@@ -248,18 +320,19 @@ def _check_user(
     meta = user["meta"]
     created = datetime.strptime(meta["created"], TIMESTAMP_FORMAT)
     if datetime.strptime(meta["lastModified"], TIMESTAMP_FORMAT) < created:
-        raise fail("meta.lastModified", "Earlier than meta.created.")
+        fail("meta.lastModified", "Earlier than meta.created.")
 
     for attribute in MULTI_VALUED:
         first: int | None = None
         for position, item in enumerate(user.get(attribute, [])):
             if item.get("primary") is True:
                 if first is not None:
-                    raise fail(
+                    fail(
                         f"{attribute}.{position}.primary",
                         f"More than one primary item ({attribute}.{first} is primary too).",
                     )
-                first = position
+                else:
+                    first = position
 
 
 def check_users(
@@ -269,74 +342,64 @@ def check_users(
     known_ids: Set[str] = frozenset(),
     custom: list[dict[str, Any]] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    derived: Sequence[Derived] = (),
+    broken_directories: Set[str] = frozenset(),
 ) -> list[dict[str, Any]]:
     """Users, checked; ``custom`` are the tenant's custom attributes (``schemas.json``), whose
-    values a user holds under a tenant extension URN (:mod:`mockscim.tenant.custom`).
-    ``progress(done, total)`` hears every thousand users."""
+    values a user holds under a tenant extension URN (:mod:`mockscim.tenant.custom`); None: the
+    declarations were wrong, so values are not checked against them. ``derived`` says what
+    completing each record found (:mod:`.fixture_defaults`); ``broken_directories`` are the ids of
+    directory records with problems of their own. ``progress(done, total)`` hears
+    every thousand users. Returns the users whose every rule holds."""
     schema = UserSchema()
     by_directory_id = {directory["id"]: directory for directory in directories}
-    ids: dict[str, int] = {}
-    names: dict[str, int] = {}
-    out: list[dict[str, Any]] = []
+    seen = Seen(file, "userName")
+    valid: list[tuple[int, dict[str, Any]]] = []
     for index, raw in enumerate(records):
         key = custom_key(raw) if isinstance(raw, dict) else None
         plain = {k: v for k, v in raw.items() if k != key} if key is not None else raw
-        file.validate(schema, index, plain)
-        user = raw
-        if key is not None:
-            problem = check_values(raw[key], custom or [], key)
+        shaped = file.validate(schema, index, plain, derived[index] if derived else None)
+        if key is not None and custom is not None:
+            problem = check_values(raw[key], custom, key)
             if problem is not None:
                 field, _, detail = problem.partition(": ")
-                raise file.error(index, raw, field, detail)
-        _check_user(file, index, user, by_directory_id, ids, names)
-        ids[user["id"]] = index
-        names[user["userName"].casefold()] = index
-        out.append(user)
+                file.report(index, raw, field, detail)
+                shaped = False
+        fresh = seen.add(index, raw, derived[index] if derived else None)
+        if shaped:
+            before = len(file.problems)
+            _check_user(file, index, raw, by_directory_id, broken_directories)
+            if fresh and len(file.problems) == before:
+                valid.append((index, raw))
         if progress is not None and (index + 1) % PROGRESS_EVERY == 0:
             progress(index + 1, len(records))
     if progress is not None:
         progress(len(records), len(records))
 
     field = f"{ENTERPRISE}.manager"
-    for index, user in enumerate(out):
+    out: list[dict[str, Any]] = []
+    for index, user in valid:
         manager = user.get(ENTERPRISE, {}).get("manager")
-        if manager is None:
-            continue
-        target = ids.get(manager["managerId"])
-        if target is None and manager["managerId"] in known_ids:
-            continue
-        if target is None:
-            raise file.error(
+        target = None if manager is None else seen.ids.get(manager["managerId"])
+        if manager is None or (target is None and manager["managerId"] in known_ids):
+            out.append(user)
+        elif target is None:
+            file.report(
                 index, user, field + ".managerId", f"No user has id {manager['managerId']!r}."
             )
-        if target == index:
-            raise file.error(index, user, field + ".managerId", "A user cannot manage itself.")
-        expected = out[target]["displayName"]
-        if "displayName" in manager and manager["displayName"] != expected:
-            raise file.error(
-                index,
-                user,
-                field + ".displayName",
-                f"Not the displayName of the manager (record {target}): {expected!r}.",
-            )
-    return out
-
-
-def check_clients(file: RecordFile, records: list[Any]) -> list[dict[str, Any]]:
-    schema = ClientSchema()
-    seen: dict[str, int] = {}
-    out: list[dict[str, Any]] = []
-    for index, raw in enumerate(records):
-        client = file.validate(schema, index, raw)
-        if client["clientId"] in seen:
-            raise file.error(
-                index,
-                client,
-                "clientId",
-                f"Duplicate clientId: record {seen[client['clientId']]} has it too.",
-            )
-        seen[client["clientId"]] = index
-        out.append(client)
+        elif target == index:
+            file.report(index, user, field + ".managerId", "A user cannot manage itself.")
+        else:
+            expected = records[target].get("displayName")
+            if "displayName" in manager and _text(expected) and manager["displayName"] != expected:
+                file.report(
+                    index,
+                    user,
+                    field + ".displayName",
+                    f"Not the displayName of the manager (record {target}): {expected!r}.",
+                )
+            else:
+                out.append(user)
     return out
 
 
@@ -348,124 +411,71 @@ def validate_users(
     source: str = "users",
     custom: list[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
-    """Validate user records given at run time (control API, Python API) as fixtures are.
+    """Validate user records given at run time (control API, Python API) as fixtures are: what
+    they leave out is derived (:mod:`.fixture_defaults`; in place), every problem is reported.
 
     ``known_ids`` are users that already exist, so a ``manager.managerId`` may point at them;
     ``custom`` the tenant's custom attributes. Errors name ``source`` where a fixture error names
-    the file.
+    the file; several problems are one :class:`FixtureError` (``problems`` holds each).
     """
     if not isinstance(records, list):
         raise FixtureError(source, "Expected a JSON list of users.")
     file = RecordFile(source, ("userName", "id"))
-    return check_users(file, records, directories, known_ids, custom)
+    where = DirectoryIndex(directories)
+    derived = [complete_user(record, where) for record in records]
+    users = check_users(file, records, directories, known_ids, custom or [], derived=derived)
+    if file.problems:
+        raise FixtureError.collected(file.problems)
+    return users
 
 
-def check_custom(file: RecordFile, records: list[Any]) -> list[dict[str, Any]]:
-    """``schemas.json``: the tenant's custom attribute declarations."""
-
-    def fail(index: int | None, field: str | None, detail: str) -> Exception:
-        record = records[index] if index is not None else None
-        return file.error(index, record, field, detail)
-
-    return check_declarations(records, fail)
+# --- clients and custom attributes ----------------------------------------------------------------
 
 
-def _check_members(
-    file: RecordFile,
-    index: int,
-    record: dict[str, Any],
-    users: set[str],
-    groups: set[str],
-) -> None:
-    for position, member in enumerate(record.get("members", [])):
-        known = users if member["type"] == "User" else groups
-        if member["value"] not in known:
-            raise file.error(
-                index,
-                record,
-                f"members.{position}.value",
-                f"No {member['type'].lower()} has id {member['value']!r}.",
-            )
-        if member["type"] == "Group" and member["value"] == record["id"]:
-            raise file.error(
-                index, record, f"members.{position}.value", "A group cannot contain itself."
-            )
-
-
-def check_groups(
-    file: RecordFile,
-    records: list[Any],
-    directories: list[dict[str, Any]],
-    users: list[dict[str, Any]],
+def check_clients(
+    file: RecordFile, records: list[Any], derived: Sequence[Derived] = ()
 ) -> list[dict[str, Any]]:
-    schema = GroupSchema()
-    by_id = {d["id"]: d for d in directories}
-    out: list[dict[str, Any]] = []
-    seen_ids: dict[str, int] = {}
-    seen_names: dict[str, int] = {}
-    for index, raw in enumerate(records):
-        group = file.validate(schema, index, raw)
-        if group["id"] in seen_ids:
-            raise file.error(
-                index, group, "id", f"Duplicate id: record {seen_ids[group['id']]} has it too."
-            )
-        key = group["displayName"].casefold()
-        if key in seen_names:
-            raise file.error(
-                index,
-                group,
-                "displayName",
-                f"Duplicate displayName (case-insensitive): record {seen_names[key]} has it too.",
-            )
-        workspace = group[WORKSPACE]
-        directory = by_id.get(workspace["userStoreUuid"])
-        if directory is None:
-            raise file.error(
-                index,
-                group,
-                WORKSPACE + ".userStoreUuid",
-                f"No directory has id {workspace['userStoreUuid']!r}.",
-            )
-        if workspace["domain"] not in directory["domains"]:
-            raise file.error(
-                index,
-                group,
-                WORKSPACE + ".domain",
-                f"{workspace['domain']!r} is not a domain of directory {directory['name']!r}.",
-            )
-        seen_ids[group["id"]] = index
-        seen_names[key] = index
-        out.append(group)
-    user_ids = {u["id"] for u in users}
-    for index, group in enumerate(out):
-        _check_members(file, index, group, user_ids, set(seen_ids))
-    return out
-
-
-def check_roles(
-    file: RecordFile,
-    records: list[Any],
-    users: list[dict[str, Any]],
-    groups: list[dict[str, Any]],
-) -> list[dict[str, Any]]:
-    schema = RoleSchema()
-    out: list[dict[str, Any]] = []
+    schema = ClientSchema()
     seen: dict[str, int] = {}
-    names: dict[str, int] = {}
-    user_ids = {u["id"] for u in users}
-    group_ids = {g["id"] for g in groups}
-    for index, raw in enumerate(records):
-        role = file.validate(schema, index, raw)
-        if role["id"] in seen:
-            raise file.error(
-                index, role, "id", f"Duplicate id: record {seen[role['id']]} has it too."
+    out: list[dict[str, Any]] = []
+    for index, client in enumerate(records):
+        shaped = file.validate(schema, index, client, derived[index] if derived else None)
+        client_id = client.get("clientId") if isinstance(client, dict) else None
+        if isinstance(client_id, str) and client_id in seen:
+            file.report(
+                index,
+                client,
+                "clientId",
+                f"Duplicate clientId: record {seen[client_id]} has it too.",
             )
-        if role["displayName"].casefold() in names:
-            raise file.error(
-                index, role, "displayName", "Duplicate displayName (case-insensitive)."
-            )
-        _check_members(file, index, role, user_ids, group_ids)
-        seen[role["id"]] = index
-        names[role["displayName"].casefold()] = index
-        out.append(role)
+        elif isinstance(client_id, str):
+            seen[client_id] = index
+            if shaped:
+                out.append(client)
     return out
+
+
+def check_custom(file: RecordFile, records: list[Any]) -> list[dict[str, Any]] | None:
+    """``schemas.json``: the tenant's custom attribute declarations; None when one is wrong."""
+    seen: dict[str, int] = {}
+    before = len(file.problems)
+    for index, record in enumerate(records):
+
+        def fail(_at: int | None, field: str | None, detail: str, index: int = index) -> Exception:
+            file.report(index, records[index], field, detail)
+            return _Reported()
+
+        try:
+            check_declarations([record], fail)
+        except _Reported:
+            continue
+        name = record["name"].casefold()
+        if name in seen:
+            fail(None, "name", f"Duplicate name (any case): record {seen[name]}.")
+        else:
+            seen[name] = index
+    return records if len(file.problems) == before else None
+
+
+class _Reported(Exception):
+    """A declaration's problem, reported: go on with the next."""

@@ -1,23 +1,11 @@
-"""Load and validate a fixtures directory: the directories, users and OAuth clients of a tenant.
+"""Load a fixtures directory: the directories, users, OAuth clients, groups and roles of a tenant.
 
-A fixtures directory holds three JSON files, each a list of records:
-
-``directories.json`` (required)
-    ``{"id", "name", "type", "domains"}``: ``id`` a lowercase UUID, ``type`` one of ``SYSTEM``,
-    ``ACTIVE_DIRECTORY``, ``OTHER``, ``JIT``, ``domains`` a non-empty list. Exactly one ``SYSTEM``
-    directory, named ``System Domain`` with the domains ``["System Domain"]`` (``docs/dialect.md
-    #directories-and-local-users``). Ids, names and domains are unique (names and domains
-    case-insensitively): a domain names one directory.
-``users.json`` (optional: absent means no users)
-    Stored SCIM 1.1 user resources (``docs/dialect.md#the-user-resource``), without what the server
-    derives: no ``schemas``, ``groups``, ``roles``, ``meta.location`` or ``meta.version``. Required:
-    ``id`` (lowercase UUID), ``userName``, ``name.givenName``, ``name.familyName``, ``displayName``,
-    ``active``, ``meta.created``, ``meta.lastModified`` (``2020-09-28T11:51:15.120Z`` form) and the
-    workspace extension with ``internalUserType``, ``userStatus``, ``domain`` and ``userStoreUuid``.
-    The enterprise extension is optional.
-``clients.json`` (required)
-    ``{"clientId", "secret", "scope", "grantTypes", "accessTokenTTL"}``; ``grantTypes`` a non-empty
-    subset of ``client_credentials``, ``password``, ``refresh_token``; ``accessTokenTTL`` seconds.
+The files, their fields, which are required and what the others default to: ``docs/fixtures.md``
+(kept in step with :mod:`.fixture_schemas` by ``tests/test_fixtures_docs.py``). In short, each
+file holds a list of records, in JSON or YAML (:mod:`.fixture_files`), and every file is
+optional: without ``directories.json`` or ``clients.json`` the packaged ones are used, without
+the others there are none (the built-in ALL USERS group and "User" role are always there). A
+user needs only ``userName``; what it leaves out is derived (:mod:`.fixture_defaults`).
 
 Which directory a user belongs to, and so which kind of user it is, follows one rule:
 
@@ -34,34 +22,30 @@ directory ``type``        allowed ``internalUserType``          SCIM-managed (PA
 ========================  ====================================  ==================================
 
 So ``PROVISIONED`` alone does not tell an AD-synchronised user from one provisioned by a third-party
-identity provider: the directory type does. A user's ``userStoreUuid`` is its directory's ``id`` and
-its ``domain`` one of that directory's domains.
+identity provider: the directory type does (``docs/dialect.md#directories-and-local-users``). A
+user's ``userStoreUuid`` is its directory's ``id`` and its ``domain`` one of that directory's
+domains.
 
 Further consistency rules: ``userStatus`` "1" (enabled) goes with ``active`` true, "2" (disabled)
 and "3" (deleted) with ``active`` false; ``softDeleted`` is true exactly when ``userStatus`` is "3"
 (absent means false); ``meta.lastModified`` is not before ``meta.created``; at most one item of a
 multi-valued attribute is ``primary``; ``userName`` is unique case-insensitively and ``id`` exactly;
 an enterprise ``manager.managerId`` is the id of another fixture user, and its ``displayName``, when
-given, is that user's. ``clientId`` is unique.
+given, is that user's. ``clientId`` is unique. Types are strict: a boolean is ``true``/``false``
+only, a string a JSON string, an integer a JSON integer. Unknown members are rejected at every
+level.
 
-Types are strict: a boolean is ``true``/``false`` only, a string is a JSON string, an integer is a
-JSON integer (not ``true``, not ``1.0``). Unknown members are rejected at every level.
+Every problem is reported, not only the first: a :class:`FixtureError` whose ``problems`` lists
+each (one line each: the file, the record by 0-based index with its ``userName``/``displayName``/
+``clientId``, the field as a dotted path, what is wrong and, where it helps, what to write)::
 
-The first problem found raises :class:`FixtureError`, whose message names the file (the path given
-joined with the file name), the record (0-based index, with its ``userName``/``id``/``clientId``)
-and the field as a dotted path (extension members under their URN, list items by 0-based index)::
+    fixtures/users.json: record 12 (userName 'bob'): field 'emails.0.value': Not a valid string. ...
 
-    fixtures/users.json: record 12 (userName 'bob'): field 'emails.0.value': Not a valid string.
+Files are checked in the order directories, schemas, users, clients, groups, roles; records in
+order, each record's problems in the order it holds its members.
 
-``schemas.json`` (optional) declares the tenant's custom attributes, which users hold under the
-tenant extension URN (:mod:`mockscim.tenant.custom`).
-
-Files are checked in the order directories, schemas, users, clients, groups, roles. Within a file,
-records are checked in
-order, each one's first error in document order; references to records further on (a user's
-manager) are checked after every record of the file has passed.
-
-The records are returned as plain dicts exactly as the file holds them: no defaults are added.
+The records are returned as the files hold them with the derived members added: a complete
+record (each of the packaged fixtures) exactly as written.
 """
 
 from __future__ import annotations
@@ -76,25 +60,33 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from mockscim.dialect.rules import json_type
 from mockscim.tenant.catalog_fixture import read_catalog
-from mockscim.tenant.fixture_cache import (
-    cache_dir,
-    fixtures_key,
-    is_validated,
-    remember_validated,
+from mockscim.tenant.fixture_cache import cache_dir, entry, fixtures_key, remember_validated
+from mockscim.tenant.fixture_defaults import (
+    Derived,
+    DirectoryIndex,
+    complete_client,
+    complete_container,
+    complete_directory,
+    complete_members,
+    complete_user,
 )
 from mockscim.tenant.fixture_errors import FixtureError
+from mockscim.tenant.fixture_files import Source, find, parse
+from mockscim.tenant.packaged import default_fixtures
 
 __all__ = [
     "CLIENTS_FILE",
     "DIRECTORIES_FILE",
+    "KINDS",
+    "PACKAGED_KINDS",
     "USERS_FILE",
     "FixtureError",
     "Fixtures",
     "load_fixtures",
     "read_scenarios",
     "scenarios_beside",
+    "sources",
     "validate_users",
 ]
 
@@ -123,75 +115,21 @@ class Fixtures:
     catalog: dict[str, Any] = field(default_factory=dict)
 
 
-# --- reading --------------------------------------------------------------------------------------
+# --- loading --------------------------------------------------------------------------------------
 
-
-class _JsonProblem(ValueError):
-    pass
-
-
-def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise _JsonProblem(f"Duplicate JSON member '{key}'.")
-        out[key] = value
-    return out
-
-
-def _constant(name: str) -> Any:
-    raise _JsonProblem(f"{name} is not valid JSON.")
-
-
-def _read_bytes(root: Traversable, name: str, shown: str, *, optional: bool) -> bytes | None:
-    """A fixtures file's bytes, or None for an absent optional file."""
-    file = root.joinpath(name)
-    if not file.is_file():
-        if optional:
-            return None
-        raise FixtureError(shown, "File not found (this file is required).")
-    try:
-        return file.read_bytes()
-    except OSError as exc:
-        raise FixtureError(shown, f"Cannot read the file: {exc.strerror or exc}.") from exc
-
-
-def _parse(raw: bytes | None, shown: str, *, careful: bool = True) -> list[Any] | None:
-    """The list a fixtures file holds. ``careful=False`` (bytes the cache says were parsed
-    carefully before) skips the checks for duplicate members and NaN, which cost a third."""
-    if raw is None:
-        return None
-    if not careful:
-        data: Any = json.loads(raw)
-        return data  # type: ignore[no-any-return]
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise FixtureError(shown, f"Not valid UTF-8 (byte {exc.start}).") from exc
-    try:
-        data = json.loads(text, object_pairs_hook=_pairs, parse_constant=_constant)
-    except json.JSONDecodeError as exc:
-        raise FixtureError(
-            shown, f"Invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}."
-        ) from exc
-    except _JsonProblem as exc:
-        raise FixtureError(shown, f"Invalid JSON: {exc}") from exc
-    if not isinstance(data, list):
-        raise FixtureError(
-            shown, f"Expected a JSON list of records, found {json_type(data, article=True)}."
-        )
-    return data
-
-
-#: The files in the order they are checked, and whether each may be absent.
-_FILES = (
-    (DIRECTORIES_FILE, False),
-    (SCHEMAS_FILE, True),
-    (USERS_FILE, True),
-    (CLIENTS_FILE, False),
-    (GROUPS_FILE, True),
-    (ROLES_FILE, True),
-)
+#: The kinds of records (each one file, ``<kind>.json``/``.yaml``/``.yml``) in the order they are
+#: checked.
+KINDS = ("directories", "schemas", "users", "clients", "groups", "roles")
+#: Kinds whose packaged file stands in for an absent one.
+PACKAGED_KINDS = ("directories", "clients")
+_LABELS = {
+    "directories": ("id", "name"),
+    "schemas": ("name",),
+    "users": ("userName", "id"),
+    "clients": ("clientId",),
+    "groups": ("displayName", "id"),
+    "roles": ("displayName", "id"),
+}
 
 
 def load_fixtures(
@@ -199,6 +137,14 @@ def load_fixtures(
     *,
     progress: Callable[[int, int], None] | None = None,
 ) -> Fixtures:
+    """Read, complete, validate and return the fixtures in the directory ``path``.
+
+    ``path`` is a filesystem path or a :class:`~importlib.resources.abc.Traversable` (for the copy
+    packaged in the wheel: ``importlib.resources.files("mockscim") / "_data" / "fixtures"``).
+    Raises :class:`FixtureError` naming every problem found; see the module docstring.
+    A directory whose exact bytes passed before is not checked again (:mod:`.fixture_cache`).
+    ``progress(done, total)`` hears how many users have been checked.
+    """
     with collector_paused():
         return replace(_load_fixtures(path, progress), catalog=read_catalog(path))
 
@@ -219,18 +165,9 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _load_fixtures(
-    path: str | os.PathLike[str] | Traversable,
-    progress: Callable[[int, int], None] | None,
-) -> Fixtures:
-    """Read, validate and return the fixtures in the directory ``path``.
-
-    ``path`` is a filesystem path or a :class:`~importlib.resources.abc.Traversable` (for the copy
-    packaged in the wheel: ``importlib.resources.files("mockscim") / "_data" / "fixtures"``).
-    Raises :class:`FixtureError` for the first problem found; see the module docstring.
-    A directory whose exact bytes passed before is not checked again (:mod:`.fixture_cache`).
-    ``progress(done, total)`` hears how many users have been checked.
-    """
+def sources(path: str | os.PathLike[str] | Traversable) -> dict[str, Source | None]:
+    """The file of each kind in ``path`` (read), the packaged one for an absent directories or
+    clients file, None for another absent one."""
     root: Traversable
     if isinstance(path, str | os.PathLike):
         base = os.fspath(path)
@@ -245,70 +182,183 @@ def _load_fixtures(
         def shown(name: str) -> str:
             return str(root.joinpath(name))
 
-    # Every file is read before any is checked (the cache key covers them all), but a problem
-    # is still reported in the order the files are checked: a missing clients.json after the
-    # users' problems.
-    contents: dict[str, bytes | None] = {}
-    unreadable: dict[str, FixtureError] = {}
-    for name, optional in _FILES:
-        try:
-            contents[name] = _read_bytes(root, name, shown(name), optional=optional)
-        except FixtureError as exc:
-            unreadable[name] = exc
-            contents[name] = None
-    # No cache (MOCKSCIM_NO_CACHE), no key: hashing every fixture byte is for the cache alone.
-    key = None if unreadable or cache_dir() is None else fixtures_key(contents.items())
-    if key is not None and is_validated(key):
-        parsed = {
-            name: _parse(raw, shown(name), careful=False) or [] for name, raw in contents.items()
-        }
-        return Fixtures(
-            parsed[DIRECTORIES_FILE],
-            parsed[USERS_FILE],
-            parsed[CLIENTS_FILE],
-            parsed[GROUPS_FILE],
-            parsed[ROLES_FILE],
-            parsed[SCHEMAS_FILE],
-        )
+    packaged = default_fixtures()
 
+    def shown_packaged(name: str) -> str:
+        return str(packaged.joinpath(name))
+
+    found: dict[str, Source | None] = {}
+    for kind in KINDS:
+        source = find(root, kind, shown)
+        if source is None and kind in PACKAGED_KINDS:
+            source = find(packaged, kind, shown_packaged)
+            if source is not None:
+                source.packaged = True
+        found[kind] = source
+    return found
+
+
+def _load_fixtures(
+    path: str | os.PathLike[str] | Traversable,
+    progress: Callable[[int, int], None] | None,
+) -> Fixtures:
+    files = sources(path)
+    readable = all(source is None or source.problem is None for source in files.values())
+    # No cache (MOCKSCIM_NO_CACHE), no key: hashing every fixture byte is for the cache alone.
+    key = None
+    if readable and cache_dir() is not None:
+        key = fixtures_key(
+            (("packaged " if s.packaged else "") + s.name, s.raw) if s else (kind, None)
+            for kind, s in files.items()
+        )
+    noted = entry(key) if key is not None else None
+    if noted is not None:
+        parsed = {
+            kind: parse(s.raw, s.name, s.shown, careful=False) if s and s.raw else []
+            for kind, s in files.items()
+        }
+        return _completed(parsed, users=not noted.get("complete_users", False))
+    fixtures, problems, complete_users = _checked(files, progress)
+    if problems:
+        raise FixtureError.collected(problems)
+    if key is not None:
+        remember_validated(key, len(fixtures.users), complete_users=complete_users)
+    return fixtures
+
+
+def _completed(parsed: dict[str, list[Any]], *, users: bool = True) -> Fixtures:
+    """Records that passed before, completed as they were then (:mod:`.fixture_defaults`);
+    ``users=False``: the cache noted that every user was complete (at 100,000 users the pass
+    over them is a tenth of a warm load)."""
+    for record in parsed["directories"]:
+        complete_directory(record)
+    where = DirectoryIndex(parsed["directories"])
+    if users:
+        for record in parsed["users"]:
+            complete_user(record, where)
+    for record in parsed["clients"]:
+        complete_client(record)
+    _complete_containers(parsed, "groups", where)
+    _complete_containers(parsed, "roles", where)
+    return _fixtures(parsed)
+
+
+def _fixtures(parsed: dict[str, list[Any]]) -> Fixtures:
+    return Fixtures(
+        parsed["directories"],
+        parsed["users"],
+        parsed["clients"],
+        parsed["groups"],
+        parsed["roles"],
+        parsed["schemas"],
+    )
+
+
+def _complete_containers(
+    parsed: dict[str, list[Any]], kind: str, where: DirectoryIndex
+) -> list[Derived]:
+    """Complete the groups (``kind`` "groups") or the roles, ``{"user": userName}`` and
+    ``{"group": displayName}`` members included (resolved against the users and the groups)."""
+    derived = [
+        complete_container(record, kind[:-1], where if kind == "groups" else None)
+        for record in parsed[kind]
+    ]
+    named = [
+        (record, found)
+        for record, found in zip(parsed[kind], derived, strict=True)
+        if isinstance(record, dict)
+        and isinstance(record.get("members"), list)
+        and any(isinstance(m, dict) and "value" not in m for m in record["members"])
+    ]
+    if named:  # the name maps cost a pass over every user: only for members named, not by id
+        by_name = {"user": _names(parsed["users"], "userName"), "group": _names(parsed["groups"])}
+        for record, found in named:
+            complete_members(record, found, by_name)
+    return derived
+
+
+def _names(records: list[Any], key: str = "displayName") -> dict[str, tuple[str, Any]]:
+    """Folded name -> (id, displayName) of the records that have both a name and an id."""
+    out: dict[str, tuple[str, Any]] = {}
+    for record in records:
+        if (
+            isinstance(record, dict)
+            and isinstance(record.get(key), str)
+            and isinstance(record.get("id"), str)
+        ):
+            out.setdefault(record[key].casefold(), (record["id"], record.get("displayName")))
+    return out
+
+
+def _checked(
+    files: dict[str, Source | None], progress: Callable[[int, int], None] | None
+) -> tuple[Fixtures, list[FixtureError], bool]:
+    """Every file completed and checked, in order; the records, every problem found, and
+    whether every user was complete already."""
     # The checks, and marshmallow with them, are imported only when something is to be checked.
     from mockscim.tenant.fixture_checks import (
         RecordFile,
         check_clients,
         check_custom,
         check_directories,
-        check_groups,
-        check_roles,
         check_users,
     )
+    from mockscim.tenant.fixture_members import check_groups, check_roles, record_ids
 
-    def records(name: str) -> list[Any]:
-        if name in unreadable:
-            raise unreadable[name]
-        return _parse(contents[name], shown(name)) or []
+    problems: list[FixtureError] = []
+    parsed: dict[str, list[Any]] = {}
+    readable: dict[str, bool] = {}  # references into a file that could not be read: unchecked
 
-    directory_file = RecordFile(shown(DIRECTORIES_FILE), ("id", "name"))
-    directories = check_directories(directory_file, records(DIRECTORIES_FILE))
+    def read(kind: str) -> tuple[RecordFile, list[Any]]:
+        source = files[kind]
+        parsed[kind], readable[kind] = [], True
+        if source is not None:
+            try:
+                if source.problem is not None:
+                    raise source.problem
+                parsed[kind] = parse(source.raw or b"", source.name, source.shown)
+            except FixtureError as exc:
+                problems.append(exc)
+                readable[kind] = False
+        return RecordFile(source.shown if source else kind, _LABELS[kind], problems), parsed[kind]
 
-    custom_file = RecordFile(shown(SCHEMAS_FILE), ("name",))
-    custom = check_custom(custom_file, records(SCHEMAS_FILE))
+    file, records = read("directories")
+    derived = [complete_directory(record) for record in records]
+    directories = check_directories(file, records, derived)
+    valid = {id(directory) for directory in directories}
+    broken = [record for record in records if id(record) not in valid]
+    where = DirectoryIndex(directories, broken)
+    broken_ids = record_ids(broken)
 
-    user_file = RecordFile(shown(USERS_FILE), ("userName", "id"))
-    users = check_users(
-        user_file, records(USERS_FILE), directories, custom=custom, progress=progress
+    file, records = read("schemas")
+    custom = check_custom(file, records)
+
+    file, records = read("users")
+    derived = [complete_user(record, where) for record in records]
+    complete_users = all(found.complete for found in derived)
+    check_users(
+        file,
+        records,
+        directories,
+        custom=custom,
+        progress=progress,
+        derived=derived,
+        broken_directories=broken_ids,
     )
+    user_ids = record_ids(records) if readable["users"] else None
 
-    client_file = RecordFile(shown(CLIENTS_FILE), ("clientId",))
-    clients = check_clients(client_file, records(CLIENTS_FILE))
+    file, records = read("clients")
+    check_clients(file, records, [complete_client(record) for record in records])
 
-    group_file = RecordFile(shown(GROUPS_FILE), ("displayName", "id"))
-    groups = check_groups(group_file, records(GROUPS_FILE), directories, users)
+    file, records = read("groups")
+    check_groups(
+        file, records, directories, user_ids, _complete_containers(parsed, "groups", where)
+    )
+    group_ids = record_ids(records) if readable["groups"] else None
 
-    role_file = RecordFile(shown(ROLES_FILE), ("displayName", "id"))
-    roles = check_roles(role_file, records(ROLES_FILE), users, groups)
-    if key is not None:
-        remember_validated(key, len(users))
-    return Fixtures(directories, users, clients, groups, roles, custom)
+    file, records = read("roles")
+    check_roles(file, records, user_ids, group_ids, _complete_containers(parsed, "roles", where))
+    return _fixtures(parsed), problems, complete_users
 
 
 #: A fixtures directory may hold one of these; it is loaded with the fixtures.

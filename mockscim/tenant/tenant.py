@@ -43,6 +43,7 @@ from mockscim.tenant.audit import Audit
 from mockscim.tenant.catalog import Catalog
 from mockscim.tenant.clock import Clock, stamp
 from mockscim.tenant.custom import users_catalogue
+from mockscim.tenant.data_file import check_data_file
 from mockscim.tenant.directories import Directories
 from mockscim.tenant.fixtures import Fixtures
 from mockscim.tenant.installer import Installer
@@ -53,6 +54,7 @@ from mockscim.tenant.memberships import Memberships
 from mockscim.tenant.not_local import not_local_detail
 from mockscim.tenant.oauth import OAuth
 from mockscim.tenant.oidc import Codes
+from mockscim.tenant.profile import Profile
 from mockscim.tenant.scenarios import Scenarios
 from mockscim.tenant.store import ResourceStore
 from mockscim.tenant.tokens import TokenIssuer
@@ -64,22 +66,6 @@ T = TypeVar("T")
 
 #: The vendor's DELETE text has no final period, unlike PATCH's (vendor API description).
 DELETE_NOT_FOUND = "The specified user does not exist"
-
-
-@dataclass(frozen=True)
-class Profile:
-    """The switches of ``docs/dialect.md#profiles``, with their defaults."""
-
-    #: False: the vendor's seven operators only. True: adds pr, and, or, parentheses.
-    full_filter_grammar: bool = False
-    #: False: PATCH answers 204 with no body. True: 200 with the user.
-    patch_returns_user: bool = False
-    #: The status for a missing, unknown or expired token: 403 (default) or 401.
-    unauthenticated_status: int = 403
-    #: False: SCIM calls need no token (quick local experiments).
-    auth_required: bool = True
-    #: None: no cap. A number: a larger ``count`` is cut to it.
-    page_size_cap: int | None = None
 
 
 @dataclass
@@ -139,6 +125,7 @@ class Tenant:
         self.scenarios = Scenarios(seed)
         self.journal = Journal(journal_size)
         self.audit = Audit(self.clock)  # what the reports read (:mod:`.audit`)
+        check_data_file(data_path)  # a wrong --data file: one FixtureError, the file untouched
         #: The tables: users, groups and roles, in one TinyDB behind one lock (:mod:`.store`).
         self.users = ResourceStore(data_path)
         self.groups = ResourceStore(share=self.users, table="groups", name_key="displayName")
