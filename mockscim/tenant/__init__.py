@@ -4,9 +4,10 @@ What lives here: the :class:`Tenant` (users and the rules that change them, in t
 service checks them, and the face the layers above read through), its
 :class:`~.memberships.Memberships` (groups, roles and who belongs to what), its
 :class:`~.oauth.OAuth` (clients, tokens, authorization codes, sign-ins), its directories, the
-tables (:mod:`.store`: TinyDB behind one lock), the fixtures that seed them (:mod:`.installer`),
-the clock, scenarios and the journal; and where the packaged default data lives
-(:mod:`.packaged`).
+tables (:mod:`.store`: TinyDB behind one lock; with ``--data``, :mod:`.data_storage` keeps them
+in a file and :mod:`.changelog` appends each change beside it), the fixtures that seed them
+(:mod:`.installer`), the clock, scenarios and the journal; and where the packaged default data
+lives (:mod:`.packaged`).
 
 What it may import: the standard library, :mod:`mockscim.dialect`, TinyDB, marshmallow and
 PyYAML. Never Flask, werkzeug, waitress or requests: a tenant knows no HTTP, so a test or a
