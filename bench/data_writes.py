@@ -1,7 +1,7 @@
 """Section ``data``: acknowledged writes a second with ``--data FILE``, and what a kill -9 keeps.
 
     python bench/data_writes.py [--sizes 864,10000] [--sync flush,fsync] [--seconds 8]
-                                [--kill-seconds 3] [--memory] [--json FILE]
+                                [--kill-seconds 3] [--memory] [--rounds N] [--json FILE]
 
 Each measurement starts ``python -m mockscim serve --port 0 --no-auth --data FILE --fixtures DIR``
 in a subprocess on 127.0.0.1 (DIR: the packaged defaults plus generated users, ``fixturedirs``),
@@ -12,7 +12,8 @@ to the last answer. Then the kill round: the same writers alternate a create and
 user they just created (its ``title``) for a while, the server is killed with SIGKILL in the middle
 of it, started again on the same file, and every acknowledged create (GET by id) and PATCH (its
 title) is looked for. ``--memory`` measures the same creates without ``--data`` (the ceiling the
-HTTP path sets). Every child process is bounded in time and stopped on the way out.
+HTTP path sets); ``--rounds`` repeats the rate runs, interleaved, and keeps the median. Every child
+process is bounded in time and stopped on the way out.
 """
 
 from __future__ import annotations
@@ -55,7 +56,8 @@ METHOD = {
         "last answer. Kill round: the writers alternate a create and a PATCH (title) of the user "
         "just created; after the set seconds the server gets SIGKILL with requests in flight; it "
         "is started again on the same FILE and each acknowledged create is read back by id, "
-        "each acknowledged PATCH's title compared. 'memory' is the same creates without --data."
+        "each acknowledged PATCH's title compared. 'memory' is the same creates without --data. "
+        "'per server CPU s': creates over the server's utime+stime (/proc/PID/stat) in the run."
     ),
 }
 
@@ -102,6 +104,14 @@ class Server:
             match = BANNER.search(line)
             if match:
                 return int(match.group(1))
+
+    def cpu_seconds(self) -> float | None:
+        """The server process's user + system CPU seconds so far (Linux /proc), None elsewhere."""
+        try:
+            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def kill(self) -> None:
         if self.process.poll() is None:
@@ -187,6 +197,7 @@ def measure_rate(
     server = Server(fixtures, data, sync)
     try:
         writers, stop = _writers(server.port, "rate", cap, patch=False)
+        cpu_before = server.cpu_seconds()
         started = time.perf_counter()
         for writer in writers:
             writer.start()
@@ -197,6 +208,7 @@ def measure_rate(
         for writer in writers:
             writer.join(timeout=60)
         ended = max([w.last_answer for w in writers] + [started])
+        cpu_after = server.cpu_seconds()
         created = sum(len(w.created) for w in writers)
         errors = [e for w in writers for e in w.errors]
         stop_s = server.stop()
@@ -204,10 +216,13 @@ def measure_rate(
         server.kill()
     elapsed = ended - started
     sizes = {p.name: p.stat().st_size for p in data.parent.iterdir()} if data else {}
+    cpu = cpu_after - cpu_before if cpu_before is not None and cpu_after is not None else None
     return {
         "creates": created,
         "seconds": elapsed,
         "creates_per_s": created / elapsed if elapsed > 0 else None,
+        "server_cpu_s": cpu,
+        "creates_per_server_cpu_s": created / cpu if cpu else None,
         "errors": len(errors),
         "first_errors": errors[:3],
         "stop_s": stop_s,
@@ -261,20 +276,36 @@ def kill_round(
 
 
 def run(
-    sizes: list[int], syncs: list[str], seconds: float, kill_seconds: float, cap: int, memory: bool
+    sizes: list[int],
+    syncs: list[str],
+    seconds: float,
+    kill_seconds: float,
+    cap: int,
+    memory: bool,
+    rounds: int = 1,
 ) -> dict[str, Any]:
-    """Every measurement: by size, the ceiling without ``--data`` (if asked), then each mode."""
+    """Every measurement, by size: ``rounds`` rounds of a rate run per mode (without ``--data``
+    first if asked, then each sync mode; interleaved, so that each mode sees the same changes of
+    the machine's load; the median run kept), then a kill round per sync mode."""
     results: dict[str, Any] = {}
     for size in sizes:
         fixtures = fixtures_dir(size)
+        modes = (["memory"] if memory else []) + syncs
+        runs: dict[str, list[dict[str, Any]]] = {mode: [] for mode in modes}
+        for _ in range(rounds):
+            for mode in modes:
+                data = None if mode == "memory" else scratch(f"data-{mode}") / "tenant.json"
+                sync = "flush" if mode == "memory" else mode
+                runs[mode].append(measure_rate(fixtures, data, sync, seconds, cap))
         by_size: dict[str, Any] = {"users": size}
-        if memory:
-            by_size["memory"] = measure_rate(fixtures, None, "flush", seconds, cap)
+        for mode, done in runs.items():
+            done.sort(key=lambda r: r["creates_per_s"] or 0.0)
+            rate = dict(done[len(done) // 2])
+            rate["creates_per_s_runs"] = [r["creates_per_s"] for r in done]
+            by_size[mode] = {"rate": rate}
         for sync in syncs:
-            folder = scratch(f"data-{label(size)}-{sync}")
-            rate = measure_rate(fixtures, folder / "tenant.json", sync, seconds, cap)
-            killed = kill_round(fixtures, folder / "killed.json", sync, kill_seconds, cap)
-            by_size[sync] = {"rate": rate, "kill": killed}
+            data = scratch(f"killed-{sync}") / "tenant.json"
+            by_size[sync]["kill"] = kill_round(fixtures, data, sync, kill_seconds, cap)
         results[label(size)] = by_size
     return results
 
@@ -282,18 +313,29 @@ def run(
 def table(results: dict[str, Any]) -> Table:
     out = Table(
         f"data: acknowledged creates a second, {WRITERS} writers over HTTP, and a kill -9",
-        ["users", "mode", "creates/s", "creates", "errors", "stop s", "kill: acked", "present"],
+        [
+            "users",
+            "mode",
+            "creates/s",
+            "per server CPU s",
+            "creates",
+            "errors",
+            "stop s",
+            "kill: acked",
+            "present",
+        ],
     )
     for by_size in results.values():
         for mode, entry in by_size.items():
             if mode == "users":
                 continue
-            rate = entry.get("rate", entry)
+            rate = entry["rate"]
             kill = entry.get("kill", {})
             out.add(
                 f"{by_size['users']:,}",
                 mode,
                 fmt(rate["creates_per_s"]),
+                fmt(rate["creates_per_server_cpu_s"]),
                 rate["creates"],
                 rate["errors"],
                 fmt(rate["stop_s"], 2),
@@ -301,6 +343,10 @@ def table(results: dict[str, Any]) -> Table:
                 kill.get("present", "-"),
             )
     out.notes.append("memory: no --data (the ceiling the HTTP path sets on this machine)")
+    out.notes.append(
+        "per server CPU s: creates over the server process's CPU seconds in the run (what one "
+        "free core would do; the writers run in the bench process)"
+    )
     return out
 
 
@@ -309,7 +355,13 @@ def section_data(cfg: Config) -> SectionResult:
         results = run([1000], ["flush"], seconds=0.5, kill_seconds=0.5, cap=40, memory=False)
     else:
         results = run(
-            [864, 10_000], ["flush", "fsync"], seconds=8, kill_seconds=3, cap=5000, memory=True
+            [864, 10_000],
+            ["flush", "fsync"],
+            seconds=8,
+            kill_seconds=3,
+            cap=5000,
+            memory=True,
+            rounds=3,
         )
     targets = []
     at_10k = results.get("10k", {})
@@ -337,6 +389,7 @@ def main() -> int:
     parser.add_argument("--kill-seconds", type=float, default=3.0, help="writes before the kill")
     parser.add_argument("--cap", type=int, default=5000, help="creates per writer at most")
     parser.add_argument("--memory", action="store_true", help="also without --data")
+    parser.add_argument("--rounds", type=int, default=1, help="rate runs per mode (median)")
     parser.add_argument("--json", metavar="FILE", help="write the numbers to FILE")
     args = parser.parse_args()
     results = run(
@@ -346,6 +399,7 @@ def main() -> int:
         args.kill_seconds,
         args.cap,
         args.memory,
+        args.rounds,
     )
     print(table(results).render())
     if args.json:
