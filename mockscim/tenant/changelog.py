@@ -6,7 +6,8 @@ replaced whole: ``key`` is TinyDB's doc id, ``doc`` the document as stored) or
 ``{"op":"del","table":"users","key":"12"}`` (deleted). Each line holds the whole document, so
 replaying a line twice leaves what replaying it once does: a log replayed over a file that already
 holds some of its changes (a crash between rewriting the file and emptying the log) gives the
-same tables.
+same tables, in the same order too, since one log never sees a doc id deleted and used again (a
+process hands out increasing ids, and every start folds the log into the file).
 
 Reading it back (:func:`replay`): a last line that is not whole JSON is where a kill -9 (or a
 power loss, with ``flush``) cut a write short; it was never acknowledged, so it is dropped and the
@@ -30,6 +31,7 @@ from typing import Any, BinaryIO
 
 __all__ = [
     "SYNC_ENV",
+    "Change",
     "ChangeLog",
     "ChangeLogError",
     "dumps",
@@ -209,6 +211,8 @@ class ChangeLog:
             if self.fsync:
                 os.fsync(out.fileno())
         os.replace(temporary, self.path)
+        if self.fsync:
+            fsync_folder(self.path.parent)  # later lines go to the new file: its name must stay
         handle.close()
         self._handle = None
         self.size = len(rest)
