@@ -160,8 +160,9 @@ def fsync_folder(folder: Path) -> None:
 
 
 class ChangeLog:
-    """The log file, appended to by one process: :meth:`ChangeLog.append` before a write is acknowledged,
-    :meth:`ChangeLog.drop` once the data file holds what the log's first bytes say."""
+    """The log file, appended to by one process: :meth:`ChangeLog.append` before a write is
+    acknowledged, :meth:`ChangeLog.drop` once the data file holds what the log's first bytes
+    say."""
 
     def __init__(self, path: Path, *, fsync: bool = False, size: int = 0) -> None:
         """``size``: the bytes of whole lines already in the file (:func:`replay`); anything

@@ -175,7 +175,8 @@ class DataStorage(Storage):
         return max(COMPACT_AT_LEAST, COMPACT_FILE_SHARE * self._file_size)
 
     def check_open(self) -> None:
-        """Raise RuntimeError once :meth:`DataStorage.close` has run: the file takes no more changes."""
+        """Raise RuntimeError once :meth:`DataStorage.close` has run: the file takes no more
+        changes."""
         if self._closed:
             raise RuntimeError(f"{self.path}: the --data storage is closed")
 

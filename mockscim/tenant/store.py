@@ -82,9 +82,9 @@ class FlatTable(Table):
     on each write: 25 ms per PATCH at 100k users (measured with TinyDB 4.9). The updaters TinyDB
     passes only touch the documents they name, so this table hands them a view that converts keys
     lazily and mutates the stored dict in place. Then the storage hears of the write
-    (:meth:`FlatTable._save`): the ``--data`` storage appends the documents it changed to its change log, at
-    the same cost at any size; the memory storage gets TinyDB's whole-tables ``write``, the dict
-    it holds already.
+    (:meth:`FlatTable._save`): the ``--data`` storage appends the documents it changed to its
+    change log, at the same cost at any size; the memory storage gets TinyDB's whole-tables
+    ``write``, the dict it holds already.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
