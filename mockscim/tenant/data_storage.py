@@ -116,7 +116,8 @@ class DataStorage(Storage):
         changes = log_path(self.path)
         _, whole = replay(changes, self._tables)
         self.log = ChangeLog(changes, fsync=sync_from_env() if fsync is None else fsync, size=whole)
-        #: Whole-table writes so far: a background rewrite they overtook is thrown away.
+        #: Rewrites so far (whole-table writes and compactions): a compaction that another
+        #: rewrite overtook is thrown away.
         self._generation = 0
         self._compactor: threading.Thread | None = None
         self._closed = False
@@ -211,7 +212,7 @@ class DataStorage(Storage):
 
     def compact(self) -> bool:
         """Rewrite the file from a snapshot and drop from the log what it now holds; False when
-        a whole-table write or a stop overtook it (the file is theirs then)."""
+        another rewrite (a whole-table write, another compaction) or a stop overtook it."""
         with self.lock:
             if self._closed:
                 return False
@@ -228,6 +229,8 @@ class DataStorage(Storage):
                     return False
                 self._rewrite(staged, None)
                 self.log.drop(upto, self._temporary())
+                # The log's offsets moved: a rewrite that took its snapshot before is stale.
+                self._generation += 1
                 return True
         finally:
             staged.unlink(missing_ok=True)
