@@ -1,7 +1,7 @@
 """mockscim's benchmark harness: where the time goes, side by side with a floor and a peer.
 
     python bench/run.py [--quick] [--json FILE] [--no-wrk] [--connections N]
-                        [--sections plugin,consumer,throughput,floor,scim2,startup,scale]
+                        [--sections plugin,consumer,throughput,floor,scim2,startup,scale,data]
 
 Sections (each prints a table; ``--json`` writes every number, the machine and the method notes;
 the targets table at the end says which targets the run met):
@@ -26,6 +26,10 @@ the targets table at the end says which targets the run met):
                 health endpoint, by fixtures size, with a cold and a warm validated-fixtures cache
                 (and where the time goes: import, load, tenant, app).
 ``scale``       tenants of 1k, 10k and 100k generated users: load time, memory and latencies.
+``data``        ``mockscim serve --data FILE``: acknowledged creates a second under 8 writers at 864
+                and 10k users (flushed and fsynced writes, and without ``--data``), and a kill -9
+                in the middle of creates and PATCHes: how many acknowledged ones a restart finds
+                (``bench/data_writes.py`` runs it alone, with its own sizes).
 
 Every load is bounded in time and count, goes to 127.0.0.1 only, and every child process stops by
 itself. The run keeps its own validated-fixtures cache (``MOCKSCIM_CACHE_DIR``, a temporary
@@ -66,6 +70,7 @@ REGISTRY: dict[str, tuple[str, str]] = {
     "scim2": ("scim2_inprocess", "section_scim2"),
     "startup": ("startup", "section_startup"),
     "scale": ("scale", "section_scale"),
+    "data": ("data_writes", "section_data"),
 }
 SECTIONS = tuple(REGISTRY)
 METHOD_TIMING = "time.perf_counter around each operation; medians (and p95 where said) of N runs."

@@ -50,6 +50,7 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
     "scim2": {"ops": {"search_username_eq", "get_by_id", "patch_title"}},
     "startup": {"ready_sizes": {"default", "1k"}},
     "scale": {"sizes": set(), "ratios": {"get_by_id", "username_eq", "externalid_eq"}},
+    "data": {"sizes": {"1k"}},
 }
 LOAD_KEYS = {"req_per_s", "ratio_vs_floor", "requests", "errors", "latency_ms_p50"}
 SCALE_OPS = {"get_by_id", "username_eq", "externalid_eq", "familyname_co"}
@@ -156,6 +157,10 @@ def test_section_keys(report: dict[str, Any], section: str) -> None:
             assert size["empty_tests"] == data["empty_tests"] - 1  # the first carries the session
     if section == "throughput":
         check_throughput(data)
+    if section == "data":
+        run = data["sizes"]["1k"]["flush"]
+        assert run["rate"]["creates"] > 0 and run["rate"]["errors"] == 0
+        assert run["kill"]["present"] == run["kill"]["acknowledged"]
 
 
 def check_throughput(data: dict[str, Any]) -> None:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 import os
 import random
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -171,7 +173,8 @@ def test_temporary_files_do_not_pile_up(tmp_path: Path) -> None:
         burst = Burst(running.url, "many", jdoe, limit=120)
         burst.run()
         assert burst.acknowledged == 120 and burst.other == []
-        assert stray_files(tmp_path, data) == []
+        # While it runs, the change log is beside the file; a stop folds it in and removes it.
+        assert stray_files(tmp_path, data) == [data.name + "+changes"]
         running.stop()
     assert stray_files(tmp_path, data) == []
 
@@ -225,3 +228,117 @@ def test_one_bad_string_does_not_stop_a_data_sandbox_from_writing(
     assert _create(client, b'{"userName": "after.the.bad.one"}') == 201
     again = Tenant(default_fixtures, data_path=data)
     assert again.store.id_for_username("after.the.bad.one") is not None
+
+
+def changes_of(data: Path) -> Path:
+    """The change log beside ``data`` (``tenant/changelog.py``)."""
+    return data.with_name(data.name + "+changes")
+
+
+def test_a_kill_after_acknowledged_writes_is_replayed_from_the_change_log(tmp_path: Path) -> None:
+    data = tmp_path / "tenant.json"
+    with sandbox("--no-auth", "--data", str(data)) as running:
+        root = running.url
+        made = requests.post(root + USERS, json={"userName": "logged.user"}, timeout=10)
+        assert made.status_code == 201
+        jdoe = user_id(root, "jdoe")
+        patched = requests.patch(f"{root}{USERS}/{jdoe}", json={"title": "Logged"}, timeout=10)
+        assert patched.status_code == 204
+        victim = user_id(root, "mgarcia")
+        assert requests.delete(f"{root}{USERS}/{victim}", timeout=10).status_code == 204
+        # Acknowledged: in the log (a line a document: the delete also leaves a group); the file
+        # itself was not rewritten.
+        assert len(changes_of(data).read_bytes().splitlines()) >= 3
+        assert "logged.user" not in data.read_text("utf-8")
+    # sandbox() ends with SIGKILL: no stop, no compaction.
+    with sandbox("--no-auth", "--data", str(data)) as again:
+        root = again.url
+        assert find(root, 'userName eq "logged.user"')
+        assert find(root, 'userName eq "jdoe"')[0]["title"] == "Logged"
+        assert find(root, 'userName eq "mgarcia"') == []
+        assert not changes_of(data).exists()  # folded into the file at the start
+    assert "logged.user" in data.read_text("utf-8")
+
+
+def test_a_torn_last_line_of_the_change_log_is_dropped_at_the_start(tmp_path: Path) -> None:
+    data = tmp_path / "tenant.json"
+    with sandbox("--no-auth", "--data", str(data)) as running:
+        made = requests.post(running.url + USERS, json={"userName": "whole.line"}, timeout=10)
+        assert made.status_code == 201
+    with changes_of(data).open("ab") as log:  # a write cut short by the kill
+        log.write(b'{"op":"put","table":"users","key":"900","doc":{"userName":"cut.sh')
+    with sandbox("--no-auth", "--data", str(data)) as again:
+        assert find(again.url, 'userName eq "whole.line"')
+        assert find(again.url, 'userName sw "cut"') == []
+
+
+def test_a_damaged_change_log_stops_the_start_naming_the_file_and_line(tmp_path: Path) -> None:
+    data = tmp_path / "tenant.json"
+    with sandbox("--no-auth", "--data", str(data)) as running:
+        for name in ("one", "two"):
+            made = requests.post(running.url + USERS, json={"userName": name}, timeout=10)
+            assert made.status_code == 201
+    lines = changes_of(data).read_bytes().splitlines(keepends=True)
+    changes_of(data).write_bytes(b"garbage\n" + lines[1])
+    done = subprocess.run(
+        [sys.executable, "-m", "mockscim", "serve", "--port", "0", "--data", str(data)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"mockscim: {changes_of(data)}, line 1: not a change")
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_a_stop_leaves_the_file_alone_and_it_reloads_to_the_same_tenant(tmp_path: Path) -> None:
+    data = tmp_path / "tenant.json"
+    running = Sandbox(("--no-auth", "--data", str(data))).start()
+    try:
+        jdoe = user_id(running.url, "jdoe")
+        Burst(running.url, "stop", jdoe, limit=40).run()
+        before = requests.get(running.url + USERS, params={"count": "1000"}, timeout=10).json()
+        assert changes_of(data).exists()
+    finally:
+        running.stop()  # SIGTERM: the log folded into the file, and removed
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tenant.json"]
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    (alone / "tenant.json").write_bytes(data.read_bytes())
+    with sandbox("--no-auth", "--data", str(alone / "tenant.json")) as again:
+        after = requests.get(again.url + USERS, params={"count": "1000"}, timeout=10).json()
+    assert without_location(after) == without_location(before)
+
+
+def without_location(listing: dict[str, Any]) -> list[dict[str, Any]]:
+    """The users as listed, less ``meta.location`` (it names the port, new at each start)."""
+    return [
+        {**u, "meta": {k: v for k, v in u["meta"].items() if k != "location"}}
+        for u in listing["Resources"]
+    ]
+
+
+def test_the_control_api_reset_with_data_goes_back_to_the_fixtures_and_stays(
+    tmp_path: Path,
+) -> None:
+    """A reset re-installs the fixtures (a --data store keeps no undo log): the file is rewritten
+    with them at once, so a kill right after it keeps the reset."""
+    data = tmp_path / "tenant.json"
+    with sandbox("--no-auth", "--data", str(data)) as running:
+        root = running.url
+        fresh = requests.get(root + USERS, params={"count": "1000"}, timeout=10).json()
+        assert requests.post(root + USERS, json={"userName": "gone"}, timeout=10).ok
+        victim = user_id(root, "mgarcia")
+        assert requests.delete(f"{root}{USERS}/{victim}", timeout=10).status_code == 204
+        assert requests.post(root + "/_mockscim/reset", timeout=10).status_code == 204
+        assert not changes_of(data).exists()
+        reset = requests.get(root + USERS, params={"count": "1000"}, timeout=10).json()
+    with sandbox("--no-auth", "--data", str(data)) as again:
+        after = requests.get(again.url + USERS, params={"count": "1000"}, timeout=10).json()
+    assert find_names(after) == find_names(reset) == find_names(fresh)
+    assert "gone" not in find_names(after) and "mgarcia" in find_names(after)
+
+
+def find_names(listing: dict[str, Any]) -> list[str]:
+    return [u["userName"] for u in listing["Resources"]]

@@ -5,12 +5,14 @@ service checks them, and the face the layers above read through), its
 :class:`~.memberships.Memberships` (groups, roles and who belongs to what), its
 :class:`~.oauth.OAuth` (clients, tokens, authorization codes, sign-ins; whether a token's user
 and client still stand behind it: :mod:`.sessions`), its directories, the tables
-(:mod:`.store`: TinyDB behind one lock), the fixtures that seed them (:mod:`.installer`), the
-catalog and its entitlements (:mod:`.catalog`, loaded from the fixtures' ``catalog.json`` by
-:mod:`.catalog_fixture`), the clock, scenarios and the journal; the audit log the reports read
-(:mod:`.audit`: events and logins) and the reports built from it (:mod:`.reports`); why a user is
-not local, the detail of a 403 (:mod:`.not_local`); and where the packaged default data lives
-(:mod:`.packaged`); the switches where clients differ (:mod:`.profile`). The fixtures: :mod:`.fixtures` loads them, :mod:`.fixture_files` reads the
+(:mod:`.store`: TinyDB behind one lock; with ``--data``, :mod:`.data_storage` keeps them in a
+file and :mod:`.changelog` appends each change beside it), the fixtures that seed them
+(:mod:`.installer`), the catalog and its entitlements (:mod:`.catalog`, loaded from the
+fixtures' ``catalog.json`` by :mod:`.catalog_fixture`), the clock, scenarios and the journal; the
+audit log the reports read (:mod:`.audit`: events and logins) and the reports built from it
+(:mod:`.reports`); why a user is not local, the detail of a 403 (:mod:`.not_local`); where the
+packaged default data lives (:mod:`.packaged`); the switches where clients differ
+(:mod:`.profile`). The fixtures: :mod:`.fixtures` loads them, :mod:`.fixture_files` reads the
 files (JSON or YAML), :mod:`.fixture_defaults` fills in what a record leaves out,
 :mod:`.fixture_checks` and :mod:`.fixture_members` report every problem; :mod:`.data_file`
 refuses a ``--data`` file mockscim did not write before the store opens it; :mod:`.generate`
