@@ -78,7 +78,7 @@ class _JsonChannel(HTTPChannel):
 def waitress_server(app: Flask, host: str, port: int, *, threads: int = 4) -> Any:
     """A waitress server for ``app``, bound (``.effective_port``) but not yet running (``.run()``).
 
-    One process only: the tenant's state is in memory (TOOLCHAIN.md, "Serving").
+    One process only: the tenant's state is in memory, so more processes would be more tenants.
     """
     # Under load waitress warns about its task queue on every burst; that is noise in a sandbox.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)

@@ -1,6 +1,7 @@
 """Where one tenant's users live: TinyDB behind one lock, deep copies in and out.
 
-TinyDB is not thread-safe (TOOLCHAIN.md), so every access, reads included, holds ``self.lock``.
+TinyDB is not thread-safe (its documentation, "Why Not Use TinyDB?"), so every access, reads
+included, holds ``self.lock``.
 Documents handed out are deep copies: a caller can never change stored state by mutating what it
 got. The SCIM ``id`` is a field of the document; TinyDB's ``doc_id`` never leaves this module.
 
@@ -70,7 +71,7 @@ class FlatTable(Table):
     """A TinyDB table whose writes cost the same at 100 users and at 100,000.
 
     TinyDB's own ``_update_table`` rebuilds the whole table (every key converted to int and back)
-    on each write: 25 ms per PATCH at 100k users (TOOLCHAIN.md). The updaters TinyDB passes only
+    on each write: 25 ms per PATCH at 100k users, measured. The updaters TinyDB passes only
     touch the documents they name, so this table hands them a view that converts keys lazily and
     mutates the stored dict in place. The storage still gets its ``write`` call (a file storage
     rewrites itself, which is its own, documented cost).
@@ -201,7 +202,8 @@ class UserStore:
                 self._db = TinyDB(str(path), storage=AtomicJSONStorage)
             self._db.table_class = FlatTable
         self._name_key = name_key
-        # cache_size=0: no query cache, which would keep stale callable queries (TOOLCHAIN.md).
+        # cache_size=0: no query cache. Table.search keeps what a callable without is_cacheable
+        # matched, keyed by the callable: a callable reused with other state would get an old answer.
         self._table = self._db.table(table, cache_size=0)
         self._doc_ids: dict[str, int] = {}
         self._by_username: dict[str, str] = {}
