@@ -258,7 +258,7 @@ class Tenant:
         """Add users given in the fixture format (validated as fixtures are); returns them stored.
 
         A record whose ``id`` or ``userName`` is taken, or that fails validation, is a
-        :class:`~mockscim.fixtures.FixtureError` and nothing is added.
+        :class:`~mockscim.tenant.fixtures.FixtureError` and nothing is added.
         """
         users = validate_users(
             records,
