@@ -1,4 +1,5 @@
-"""``mockscim serve`` (the standalone sandbox) and ``mockscim exec`` (a command run against one)."""
+"""The ``mockscim`` command: ``serve`` (the standalone sandbox), ``exec`` (a command run against
+one), and ``snapshot`` and ``drift`` (their arguments parsed in :mod:`mockscim.cli_remote`)."""
 
 from __future__ import annotations
 

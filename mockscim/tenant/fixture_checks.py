@@ -124,7 +124,7 @@ class RecordFile:
         return record
 
 
-# --- the three files ------------------------------------------------------------------------------
+# --- the files ------------------------------------------------------------------------------------
 
 
 def check_directories(file: RecordFile, records: list[Any]) -> list[dict[str, Any]]:

@@ -1,6 +1,7 @@
 """Load and validate a fixtures directory: the directories, users and OAuth clients of a tenant.
 
-A fixtures directory holds three JSON files, each a list of records:
+A fixtures directory holds up to six JSON files, each a list of records: the three below,
+``schemas.json``, ``groups.json`` and ``roles.json`` (all three optional; see the end).
 
 ``directories.json`` (required)
     ``{"id", "name", "type", "domains"}``: ``id`` a lowercase UUID, ``type`` one of ``SYSTEM``,
@@ -16,8 +17,10 @@ A fixtures directory holds three JSON files, each a list of records:
     workspace extension with ``internalUserType``, ``userStatus``, ``domain`` and ``userStoreUuid``.
     The enterprise extension is optional.
 ``clients.json`` (required)
-    ``{"clientId", "secret", "scope", "grantTypes", "accessTokenTTL"}``; ``grantTypes`` a non-empty
-    subset of ``client_credentials``, ``password``, ``refresh_token``; ``accessTokenTTL`` seconds.
+    ``{"clientId", "secret", "scope", "grantTypes", "accessTokenTTL", "redirectUris"}``;
+    ``grantTypes`` a non-empty subset of ``client_credentials``, ``password``, ``refresh_token``,
+    ``authorization_code``; ``accessTokenTTL`` seconds; ``redirectUris`` (optional) the http(s)
+    URLs an authorization code may be sent to.
 
 Which directory a user belongs to, and so which kind of user it is, follows one rule:
 
@@ -54,7 +57,9 @@ and the field as a dotted path (extension members under their URN, list items by
     fixtures/users.json: record 12 (userName 'bob'): field 'emails.0.value': Not a valid string.
 
 ``schemas.json`` (optional) declares the tenant's custom attributes, which users hold under the
-tenant extension URN (:mod:`mockscim.tenant.custom`).
+tenant extension URN (:mod:`mockscim.tenant.custom`). ``groups.json`` and ``roles.json``
+(optional) hold the tenant's groups and roles with their members (``docs/sandbox.md`` gives
+their records).
 
 Files are checked in the order directories, schemas, users, clients, groups, roles. Within a file,
 records are checked in

@@ -3,7 +3,8 @@
 The pytest plugin hands one out per test (``mockscim`` live, ``mockscim_inprocess`` without a
 socket); it is plain Python and works outside pytest too::
 
-    handle = MockScim.live(tenant)          # or MockScim.inprocess(tenant)
+    app = create_app(tenant)
+    handle = MockScim.inprocess(tenant, app)  # or, served: MockScim(tenant, app, server.url)
     handle.session.get(handle.users_url, params={"filter": 'userName eq "jdoe"'})
     handle.scenarios.non_local("jdoe")
     handle.journal.assert_patched("jdoe", contains={"title": "Chief"})

@@ -10,9 +10,9 @@ Installed with mockscim (entry point ``pytest11``); nothing to configure::
 Fixtures: ``mockscim`` (a live server on 127.0.0.1 and a random port, one per session or xdist
 worker, reset before each test) and ``mockscim_inprocess`` (the same handle, no socket).
 Configuration: the overridable fixtures ``mockscim_fixtures_path`` and ``mockscim_profile``, the
-marker ``@pytest.mark.mockscim(users=..., scenarios=..., profile=..., fixtures=..., tls=...)``
-and the ini options ``mockscim_fixtures``, ``mockscim_profile``, ``mockscim_seed`` and
-``mockscim_tls``. With TLS the live server speaks HTTPS with a throwaway CA (one more server per
+marker ``@pytest.mark.mockscim(users=..., scenarios=..., profile=..., fixtures=..., strict=...,
+tenant=..., tls=...)`` and the ini options ``mockscim_fixtures``, ``mockscim_profile``,
+``mockscim_seed``, ``mockscim_tenant``, ``mockscim_strict`` and ``mockscim_tls``. With TLS the live server speaks HTTPS with a throwaway CA (one more server per
 session or worker, started on first use): ``mockscim.ca_file`` is its certificate and
 ``mockscim.session`` trusts it.
 
