@@ -51,6 +51,22 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 _CACHE_MADE = pytest.StashKey[str]()
+#: Lines a test module leaves in an xdist worker's output for the run to print at its end (the
+#: contract fuzzing's summary: a worker's own terminal is not shown).
+WORKER_SUMMARY = "mockscim_summary"
+_SUMMARIES = pytest.StashKey[list[str]]()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """An xdist worker finished: keep the summary lines it left."""
+    lines = getattr(node, "workeroutput", {}).get(WORKER_SUMMARY, [])
+    node.config.stash.setdefault(_SUMMARIES, []).extend(lines)
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    for line in config.stash.get(_SUMMARIES, []):
+        terminalreporter.write_line(line)
 
 
 @pytest.fixture(scope="session")

@@ -45,6 +45,7 @@ import hypothesis
 import pytest
 import schemathesis
 import yaml
+from conftest import WORKER_SUMMARY
 from flask import Flask
 from schemathesis.checks import load_all_checks
 from schemathesis.config import SchemathesisConfig
@@ -279,6 +280,10 @@ schema = new_schema()
 def report(request: pytest.FixtureRequest) -> Iterator[None]:
     """Print what the run made: operations, cases and checks (counted by Schemathesis' hook)."""
     yield
+    workeroutput = getattr(request.config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker: the run prints it at its end (conftest)
+        workeroutput.setdefault(WORKER_SUMMARY, []).extend(["", *summary()])
+        return
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
     capture = request.config.pluginmanager.get_plugin("capturemanager")
     if reporter is None or capture is None:
