@@ -29,7 +29,8 @@ The prose is held to the code too (``mockscim/`` and ``bench/``):
   outside the package resolves by importing it;
 * a file cited in code, docstrings, comments, ``pyproject.toml``, ``README.md`` and ``docs/``
   (``docs/x.md``, ``tests/test_x.py``, ``tenant/store.py``, ``bench/run.py``, ``../x``, or an
-  upper-case ``NAME.md``) is in the repository;
+  upper-case ``NAME.md``) is in the repository; in ``tests/``, only comments and docstrings
+  count (a test's strings are its data), and this module's planted cases do not;
 * ``bench/`` imports the public face (``from mockscim import X``, X in ``__all__``) and
   documented internals only: a module ``ARCHITECTURE.md`` names (by path, by dotted name, or in
   its layer's section by its own name or a class or function it defines), and of it only names
