@@ -1,5 +1,4 @@
-"""The ``mockscim`` command: ``serve`` (the standalone sandbox), ``exec`` (a command run against
-one), and ``snapshot`` and ``drift`` (their arguments parsed in :mod:`mockscim.cli_remote`)."""
+"""The ``mockscim`` command: ``serve``, ``exec``, ``snapshot`` and ``drift`` (see cli_remote)."""
 
 from __future__ import annotations
 
