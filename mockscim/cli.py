@@ -1,4 +1,4 @@
-"""``mockscim serve`` (the standalone sandbox) and ``mockscim exec`` (a command run against one)."""
+"""The ``mockscim`` command: ``serve``, ``exec``, ``snapshot`` and ``drift`` (see cli_remote)."""
 
 from __future__ import annotations
 

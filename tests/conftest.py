@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import os
+import queue
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, AnyStr, Generic
 
 import pytest
 from flask import Flask
@@ -25,6 +27,11 @@ from mockscim.http.context import SCIM_BASE
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 USERS = SCIM_BASE + "/Users"
+#: A folder nobody can create or write into, root included: its parent is a regular file. A test
+#: that expects a refusal to write must not depend on permissions (root ignores them) or on a path
+#: being absent (``/nonexistent`` may exist): if the refusal does not come, a server starts and the
+#: test hangs.
+UNWRITABLE = ROOT / "pyproject.toml" / "no-folder"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -44,6 +51,22 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 _CACHE_MADE = pytest.StashKey[str]()
+#: Lines a test module leaves in an xdist worker's output for the run to print at its end (the
+#: contract fuzzing's summary: a worker's own terminal is not shown).
+WORKER_SUMMARY = "mockscim_summary"
+_SUMMARIES = pytest.StashKey[list[str]]()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """An xdist worker finished: keep the summary lines it left."""
+    lines = getattr(node, "workeroutput", {}).get(WORKER_SUMMARY, [])
+    node.config.stash.setdefault(_SUMMARIES, []).extend(lines)
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    for line in config.stash.get(_SUMMARIES, []):
+        terminalreporter.write_line(line)
 
 
 @pytest.fixture(scope="session")
@@ -133,6 +156,53 @@ def fill(value: Any, names: dict[str, str]) -> Any:
     return value
 
 
+#: Seconds a pytest run in a subprocess (``pytester.runpytest_subprocess``) may take: under the
+#: per-test limit (``timeout`` in pyproject.toml), so a hang there fails its test, not the run.
+PYTESTER_TIMEOUT = 240
+
+
+class Lines(Generic[AnyStr]):
+    """A process's output, line by line, read by a thread: a test waits for a line with a deadline
+    and never blocks on a pipe (``readline`` waits forever on a process that prints nothing),
+    and a chatty process never blocks on a full pipe."""
+
+    def __init__(self, stream: IO[AnyStr]) -> None:
+        self._lines: queue.Queue[AnyStr | None] = queue.Queue()
+        threading.Thread(target=self._read, args=(stream,), daemon=True).start()
+
+    def _read(self, stream: IO[AnyStr]) -> None:
+        try:
+            for line in stream:
+                self._lines.put(line)
+        except (OSError, ValueError):  # closed under the reader
+            pass
+        finally:
+            self._lines.put(None)
+
+    def next(self, timeout: float | None = None) -> AnyStr | None:
+        """The next line; None at the end of the output or after ``timeout`` seconds."""
+        try:
+            return self._lines.get(timeout=None if timeout is None else max(timeout, 0.0))
+        except queue.Empty:
+            return None
+
+    def until(self, marker: AnyStr, timeout: float) -> AnyStr:
+        """The lines up to the first that holds ``marker`` (fewer at the end or the deadline)."""
+        text = marker[:0]
+        deadline = time.monotonic() + timeout
+        while marker not in text and (line := self.next(deadline - time.monotonic())) is not None:
+            text += line
+        return text
+
+    def take(self, count: int, timeout: float) -> list[AnyStr]:
+        """The next ``count`` lines (fewer at the end or the deadline)."""
+        deadline = time.monotonic() + timeout
+        taken: list[AnyStr] = []
+        while len(taken) < count and (line := self.next(deadline - time.monotonic())) is not None:
+            taken.append(line)
+        return taken
+
+
 @contextmanager
 def serve(*args: str) -> Iterator[tuple[str, str]]:
     """Run `python -m mockscim serve --port 0 ARGS` as a user does; yield (root URL, banner)."""
@@ -144,13 +214,7 @@ def serve(*args: str) -> Iterator[tuple[str, str]]:
     )
     try:
         assert process.stdout is not None
-        banner = ""
-        deadline = time.monotonic() + 30
-        while "stop:" not in banner and time.monotonic() < deadline:
-            line = process.stdout.readline()
-            if not line:
-                break
-            banner += line
+        banner = Lines(process.stdout).until("stop:", timeout=30)
         match = re.search(r"SCIM base:\s+(https?://127\.0\.0\.1:\d+)", banner)
         assert match, banner
         yield match.group(1), banner

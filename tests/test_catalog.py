@@ -1,7 +1,7 @@
 """The catalog and entitlements (docs/dialect.md#catalog-and-entitlements): the vendor API
 description's four operations, table-driven, the entitlement through a group, a deleted subject,
 the media types, the fixture file, and the requests priam (vmware-archive/priam,
-``core/entitlements.go``, ``core/apps.go``) sends, answered in the shapes its code reads."""
+its ``core`` package: entitlements and apps) sends, answered in the shapes its code reads."""
 
 from __future__ import annotations
 

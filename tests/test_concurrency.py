@@ -43,6 +43,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import requests
+from conftest import Lines
 
 from mockscim import Clock, Fixtures, LiveServer, Tenant, create_app
 from mockscim.tenant.tokens import Grant
@@ -84,12 +85,8 @@ class Sandbox:
             text=True,
         )
         assert self.process.stdout is not None
-        deadline = time.monotonic() + timeout
-        while "stop:" not in self.banner and time.monotonic() < deadline:
-            line = self.process.stdout.readline()
-            if not line:
-                break
-            self.banner += line
+        self._lines = Lines(self.process.stdout)
+        self.banner = self._lines.until("stop:", timeout)
         match = re.search(r"SCIM base:\s+(http://127\.0\.0\.1:\d+)", self.banner)
         if match is None:
             self.kill()
@@ -100,13 +97,9 @@ class Sandbox:
         return self
 
     def _drain(self) -> None:
-        assert self.process is not None and self.process.stdout is not None
-        try:
-            for line in self.process.stdout:
-                self.output.append(line)
-                del self.output[:-200]
-        except (OSError, ValueError):  # closed by wait()
-            pass
+        while (line := self._lines.next()) is not None:  # None: closed by wait(), or the end
+            self.output.append(line)
+            del self.output[:-200]
 
     def kill(self) -> None:
         """SIGKILL: no chance to clean up, like a crash."""

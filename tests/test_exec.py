@@ -20,6 +20,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from conftest import UNWRITABLE
 
 from mockscim.cli import main
 
@@ -324,9 +325,9 @@ def test_what_the_command_leaves_running_is_stopped(tmp_path: Path) -> None:
         (["--", "tests/clients/gone.sh"], 127, "mockscim: exec: tests/clients/gone.sh: command not found"),
         (["--", "tests/conftest.py"], 126, "mockscim: exec: tests/conftest.py: not an executable file"),
         (
-            ["--tls", "--tls-ca-out", "/nonexistent/dir/ca.pem", "--", "true"],
+            ["--tls", "--tls-ca-out", f"{UNWRITABLE}/ca.pem", "--", "true"],
             2,
-            "mockscim: --tls-ca-out /nonexistent/dir/ca.pem: cannot write it (No such file or directory)",
+            f"mockscim: --tls-ca-out {UNWRITABLE}/ca.pem: cannot write it (Not a directory)",
         ),
     ],
     ids=["no-command", "empty-command", "unknown", "missing-path", "not-executable", "ca-path"],
@@ -356,8 +357,8 @@ def test_a_port_in_use_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
 def test_a_journal_that_cannot_be_written_fails_a_passing_run(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    assert main(["exec", "--journal-out", "/nonexistent/dir/j.json", "--", "true"]) == 2
+    assert main(["exec", "--journal-out", f"{UNWRITABLE}/j.json", "--", "true"]) == 2
     last = capsys.readouterr().err.splitlines()[-1]
     assert last == (
-        "mockscim: --journal-out /nonexistent/dir/j.json: cannot write it (No such file or directory)"
+        f"mockscim: --journal-out {UNWRITABLE}/j.json: cannot write it (Not a directory)"
     )

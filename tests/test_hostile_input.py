@@ -1,9 +1,9 @@
 """Hostile input: every malformed, oversized, mistyped or malicious request gets its documented 4xx.
 
 The corpus is data (``tests/data/hostile/*.json``, one JSON list of cases per theme); the wrong-type
-cases are generated here from the attribute catalogue (``mockscim.attributes.USER_ATTRIBUTES``) and
-from the wire schemas of the search and login bodies, so a new attribute is covered without
-editing a file. For every request, whatever it is:
+cases are generated here from the attribute catalogue
+(``mockscim.dialect.attributes.USER_ATTRIBUTES``) and from the wire schemas of the search and login
+bodies, so a new attribute is covered without editing a file. For every request, whatever it is:
 
 - the status is the expected 4xx (never a 5xx), the body is JSON (never HTML) in the vendor
   envelope ``{"errors": [{"code", "message", "parameters": null}]}`` with the expected code (the

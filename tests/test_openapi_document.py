@@ -34,8 +34,9 @@ from mockscim.tenant.scenarios import KINDS, parse_scenario
 DOCUMENT = Path(__file__).parent.parent / "openapi.yaml"
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 ERROR_SCHEMAS = frozenset({"#/components/schemas/Error", "#/components/schemas/OAuthError"})
-#: Codes of ``x-error-codes`` that mockscim may define outside mockscim/errors.py. Only these may be
-#: missing from errors.py; a code listed here that errors.py does define is compared like any other.
+#: Codes of ``x-error-codes`` that mockscim may define outside mockscim/dialect/errors.py. Only
+#: these may be missing from errors.py; a code listed here that errors.py does define is compared
+#: like any other.
 DEFINED_ELSEWHERE = frozenset({"login.failed"})
 
 
@@ -314,7 +315,7 @@ def test_every_scenario_the_schema_admits_parses(spec: dict[str, Any]) -> None:
 
 
 SCENARIO_EXAMPLES = [
-    # the module docstring of mockscim/scenarios.py
+    # the module docstring of mockscim/tenant/scenarios.py
     {"kind": "non_local", "user": "jdoe"},
     {"kind": "missing", "user": "jdoe", "after": 1},
     {"kind": "error", "method": "PATCH", "path": "/Users/*", "status": 500, "times": 2},

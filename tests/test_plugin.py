@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from conftest import PYTESTER_TIMEOUT
 
 CONSUMER = '''
 import requests
@@ -60,7 +61,7 @@ def test_in_process_same_api(mockscim_inprocess):
     m.journal.assert_patched("jdoe", contains={"title": "x"})
 """,
     )
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", timeout=PYTESTER_TIMEOUT)
     result.assert_outcomes(passed=4)
 
 
@@ -75,7 +76,7 @@ def test_wrong_body(mockscim):
     mockscim.journal.assert_patched("jdoe", contains={"title": "x"})
 """
     )
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", timeout=PYTESTER_TIMEOUT)
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
@@ -127,7 +128,9 @@ def test_unconfigured(mockscim):
 """
     )
     # --strict-markers, as many suites run: the plugin registers its marker by name.
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--strict-markers")
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--strict-markers", timeout=PYTESTER_TIMEOUT
+    )
     result.assert_outcomes(passed=3)
 
 
@@ -160,7 +163,7 @@ def test_three_users(mockscim_inprocess):
     assert [s["kind"] for s in mockscim_inprocess.scenarios.all()] == ["non_local"]
 """
     )
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", timeout=PYTESTER_TIMEOUT)
     result.assert_outcomes(passed=1)
 
 
@@ -174,7 +177,7 @@ def test_boom(mockscim, monkeypatch):
     assert mockscim.session.get(mockscim.users_url).status_code == 500
 """
     )
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", timeout=PYTESTER_TIMEOUT)
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(["*ZeroDivisionError: deep inside the server*"])
 
@@ -194,7 +197,9 @@ def test_{i}(mockscim):
         for i in range(8)
     )
     pytester.makepyfile(test_parallel=tests)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2")
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-n", "2", timeout=PYTESTER_TIMEOUT
+    )
     result.assert_outcomes(passed=8)
     lines = (pytester.path / "ports.txt").read_text().split("\n")
     by_worker = {line.split()[0]: line.split()[1] for line in lines if line}
@@ -222,7 +227,7 @@ def test_opted_out(mockscim):
     assert mockscim.session.patch(mockscim.users_url + "/" + uid, json=SCIM2).status_code == 204
 """
     )
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", timeout=PYTESTER_TIMEOUT)
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(
         [
@@ -253,7 +258,7 @@ def test_membership(mockscim_inprocess):
         m.journal.assert_member_added("Release Train", "jdoe")
 """
     )
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", timeout=PYTESTER_TIMEOUT)
     result.assert_outcomes(passed=1)
 
 
@@ -264,7 +269,7 @@ def test_the_readme_example_passes(pytester: pytest.Pytester) -> None:
     block = readme.split("<!-- readme-plugin:start -->")[1].split("<!-- readme-plugin:end -->")[0]
     code = block.strip().removeprefix("```python").removesuffix("```")
     pytester.makepyfile(test_readme=code)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", timeout=PYTESTER_TIMEOUT)
     result.assert_outcomes(passed=1)
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, Lines
 
 BANNER = b"SCIM base:"
 
@@ -102,7 +102,7 @@ def test_without_a_terminal_there_is_no_bar(many: Path) -> None:
     try:
         stdout = process.stdout
         assert stdout is not None
-        lines = [stdout.readline() for _ in range(2)]
+        lines = Lines(stdout).take(2, timeout=60)
         assert BANNER in b"".join(lines)
     finally:
         _stop(process)

@@ -8,7 +8,7 @@ import urllib.request
 from typing import Any
 
 import pytest
-from conftest import ROOT, basic, serve
+from conftest import PYTESTER_TIMEOUT, ROOT, basic, serve
 from flask.testing import FlaskClient
 
 from mockscim import FixtureError, Tenant, check_request, create_app, load_fixtures
@@ -291,7 +291,7 @@ def test_acme_again_is_fresh(mockscim):
     assert mockscim.user("acme.only") is None
 """
     )
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", timeout=PYTESTER_TIMEOUT)
     result.assert_outcomes(passed=3)
 
 

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 import requests
 import trustme
-from conftest import ROOT, serve
+from conftest import PYTESTER_TIMEOUT, ROOT, UNWRITABLE, serve
 from cryptography import x509
 from test_hostile_input import RAW_APP_LEVEL, RAW_PROTOCOL_LEVEL, _envelope
 from test_real_clients import ADMIN_ID
@@ -88,7 +88,7 @@ def test_brought_certificates_are_checked(own_ca: dict[str, Path]) -> None:
     cases = {
         (cert, str(own_ca["other_key"])): "the key does not match the certificate",
         (str(own_ca["garbage"]), key): "not a PEM certificate and key",
-        (cert, "/nonexistent/key.pem"): "--tls-key /nonexistent/key.pem: no such file",
+        (cert, f"{UNWRITABLE}/key.pem"): f"--tls-key {UNWRITABLE}/key.pem: no such file",
     }
     for (c, k), message in cases.items():
         with pytest.raises(TlsError) as raised:
@@ -304,7 +304,7 @@ def test_serve_brings_your_own_certificate(own_ca: dict[str, Path], tmp_path: Pa
     [
         (["--tls-cert", "CERT", "--tls-key", "OTHER"], "the key does not match the certificate"),
         (["--tls-cert", "CERT"], "--tls-cert and --tls-key go together"),
-        (["--tls", "--tls-ca-out", "/nonexistent/dir/ca.pem"], "--tls-ca-out /nonexistent/dir/ca.pem: cannot write it"),
+        (["--tls", "--tls-ca-out", f"{UNWRITABLE}/ca.pem"], f"--tls-ca-out {UNWRITABLE}/ca.pem: cannot write it"),
     ],
     ids=["mismatch", "cert-alone", "ca-path"],
 )  # fmt: skip
@@ -403,7 +403,7 @@ def test_plain_{i}(mockscim):
 
 def test_the_plugin_serves_https_under_xdist(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_tls="\n".join(PLUGIN_TLS_TESTS.format(i=i) for i in range(4)))
-    result = pytester.runpytest_subprocess(*QUIET, "-n", "2")
+    result = pytester.runpytest_subprocess(*QUIET, "-n", "2", timeout=PYTESTER_TIMEOUT)
     result.assert_outcomes(passed=8)
     lines = (pytester.path / "servers.txt").read_text().split("\n")
     by_worker = {line.split()[0]: line.split()[1] for line in lines if line}
@@ -427,7 +427,7 @@ def test_plain_again(mockscim):
     assert mockscim.url.startswith("http://")
 """
     )
-    result = pytester.runpytest_subprocess(*QUIET)
+    result = pytester.runpytest_subprocess(*QUIET, timeout=PYTESTER_TIMEOUT)
     result.assert_outcomes(passed=2)
 
 

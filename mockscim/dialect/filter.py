@@ -26,7 +26,7 @@ Whitespace next to a parenthesis is optional; elsewhere tokens need at least one
 paths ``emails[type eq "work"]``, single-quoted strings. The vendor profile also rejects ``pr``,
 ``and``, ``or`` and parentheses. Filters longer than :data:`MAX_LENGTH` characters or with
 parentheses nested deeper than :data:`MAX_DEPTH` are rejected. Every rejection is an
-:class:`~mockscim.errors.InvalidFilter` whose ``detail`` says what and where (1-based column).
+:class:`~mockscim.dialect.errors.InvalidFilter` whose ``detail`` says what and where (1-based column).
 
 A filter that does not parse but contains a percent escape and parses once ``urllib.parse.unquote``
 (or ``unquote_plus``) has been applied up to three times was encoded twice by the client: it parses

@@ -2,7 +2,7 @@
 (``docs/dialect.md#catalog-and-entitlements``).
 
 The vendor API description names its types ``application/vnd.omnissa.horizon.manager.<family>+json``;
-older tenants and clients (priam: ``util/http.go`` builds every type from the prefix
+older tenants and clients (priam: HTTP helper (its ``util`` package) builds every type from the prefix
 ``application/vnd.vmware.horizon.manager.``) spell them ``vnd.vmware``. Both spellings of a family
 are that family, and plain ``application/json`` is any family.
 

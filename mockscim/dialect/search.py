@@ -1,7 +1,7 @@
 """Search requests: parameter rules, sorting and paging (``docs/dialect.md#searching-users``).
 
 Both ``GET /Users`` (query strings) and ``POST /Users/.search`` (a JSON body, already type-checked
-by :mod:`mockscim.schemas`) end in one :class:`SearchParams`, so the rules live once:
+by :mod:`mockscim.http.wire`) end in one :class:`SearchParams`, so the rules live once:
 
 * ``count`` defaults to 20; ``startIndex`` 0 and 1 both mean the first user, N means the Nth
   (the spec says a 0-based offset, clients send 1-based indexes) **[decided]**.
@@ -190,7 +190,7 @@ def list_response(total: int, start_index: int, resources: list[dict[str, Any]])
 
 
 def matcher(node: filter.Node | None) -> Callable[[dict[str, Any]], bool]:
-    """A predicate for :meth:`UserStore.scan`."""
+    """A predicate for ``ResourceStore.scan``."""
     if node is None:
         return lambda _user: True
     return lambda user: matches(node, user)

@@ -1,6 +1,6 @@
 """The catalog and entitlement views (``docs/dialect.md#catalog-and-entitlements``): the vendor
 API description's entitlement definition (``PUT``/``GET``/``DELETE``) and entitlement search,
-and the calls priam makes beyond it (``core/entitlements.go``, ``core/apps.go``). Parse, call the
+and the calls priam makes beyond it (its ``core`` package: entitlements and apps). Parse, call the
 tenant's :class:`~mockscim.tenant.catalog.Catalog`, answer; the media types are
 :mod:`mockscim.dialect.media`'s.
 
@@ -243,7 +243,7 @@ def item_definitions(catalogItemId: str) -> Response:
 
 def search_catalog() -> Response:
     """``POST catalogitems/search?pageSize=N`` with ``{}`` or ``{"nameFilter": ...}`` (priam's
-    ``core/apps.go``): the items' summaries, in catalog order."""
+    the ``core`` package's apps): the items' summaries, in catalog order."""
     check_body_type(request.headers.get("Content-Type"), ("catalog.search",))
     start, size = _paging()
     body = read_json(EntitlementSearchInvalid)

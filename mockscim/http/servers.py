@@ -132,7 +132,7 @@ def _take_no_new_work(server: Any) -> None:
 def waitress_server(app: Flask, host: str, port: int, *, threads: int = 4) -> Any:
     """A waitress server for ``app``, bound (``.effective_port``) but not yet running (``.run()``).
 
-    One process only: the tenant's state is in memory (TOOLCHAIN.md, "Serving").
+    One process only: the tenant's state is in memory, so more processes would be more tenants.
     """
     # Under load waitress warns about its task queue on every burst; that is noise in a sandbox.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)

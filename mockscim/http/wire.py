@@ -1,6 +1,6 @@
 """Wire shapes checked with marshmallow: the search request body and the system login body.
 
-Strict types (TOOLCHAIN.md): marshmallow's Integer and Boolean accept ``"1"``, ``1.0`` or ``"yes"``;
+Strict types: marshmallow's Integer and Boolean accept ``"1"``, ``1.0`` or ``"yes"`` by default;
 the contract says JSON integers and booleans, so these fields accept exactly those. JSON member names
 are matched case-insensitively (``docs/dialect.md#patching-users``, rule 1).
 """

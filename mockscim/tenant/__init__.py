@@ -1,26 +1,33 @@
 """One emulated tenant and its state.
 
-What lives here: the :class:`Tenant` (users and the rules that change them, in the order the
-service checks them, and the face the layers above read through), its
-:class:`~.memberships.Memberships` (groups, roles and who belongs to what), its
-:class:`~.oauth.OAuth` (clients, tokens, authorization codes, sign-ins; whether a token's user
-and client still stand behind it: :mod:`.sessions`), its directories, the tables
-(:mod:`.store`: TinyDB behind one lock; with ``--data``, :mod:`.data_storage` keeps them in a
-file and :mod:`.changelog` appends each change beside it), the fixtures that seed them
-(:mod:`.installer`), the catalog and its entitlements (:mod:`.catalog`, loaded from the
-fixtures' ``catalog.json`` by :mod:`.catalog_fixture`), the clock, scenarios and the journal; the
-audit log the reports read (:mod:`.audit`: events and logins) and the reports built from it
-(:mod:`.reports`); why a user is not local, the detail of a 403 (:mod:`.not_local`); where the
-packaged default data lives (:mod:`.packaged`); the switches where clients differ
-(:mod:`.profile`). The fixtures: :mod:`.fixtures` loads them, :mod:`.fixture_files` reads the
-files (JSON or YAML), :mod:`.fixture_defaults` fills in what a record leaves out,
-:mod:`.fixture_checks` and :mod:`.fixture_members` report every problem; :mod:`.data_file`
-refuses a ``--data`` file mockscim did not write before the store opens it; :mod:`.generate`
-(with :mod:`.generate_names`) makes a realistic tenant of any size.
+What lives here: the :class:`Tenant` (:mod:`.tenant`: users and the rules that change them, in
+the order the service checks them, and the face the layers above read through; its switches,
+:mod:`.profile`) and a sandbox's tenants by name (:mod:`.tenants`); the tenant's
+:class:`~.memberships.Memberships` (:mod:`.memberships`: groups, roles and who belongs to what),
+its directories (:mod:`.directories`), its tables (:mod:`.store`: TinyDB behind one lock;
+:mod:`.stored`: a fixture user as the store holds it; with ``--data``, :mod:`.data_storage`
+keeps them in a file and :mod:`.changelog` appends each change beside it), custom attributes
+(:mod:`.custom`), its OAuth part (:mod:`.oauth`: clients, scopes, sign-ins; :mod:`.sessions`:
+whether a token's user and client still stand behind it), tokens (:mod:`.tokens`) and the
+signing key (:mod:`.keys`), OpenID Connect codes and ID tokens (:mod:`.oidc`), the clock
+(:mod:`.clock`), scenarios (:mod:`.scenarios`, each kind one definition in
+:mod:`.scenario_kinds` of what :mod:`.scenario_registry` says a kind is), the journal
+(:mod:`.journal`), why a user is not local (:mod:`.not_local`), the catalog and its
+entitlements (:mod:`.catalog`, from the fixtures' ``catalog.json`` by :mod:`.catalog_fixture`),
+the audit log the reports read (:mod:`.audit`) and the reports built from it (:mod:`.reports`);
+the fixtures that seed it (:mod:`.fixtures` loads them, :mod:`.fixture_files` reads the files,
+JSON or YAML, :mod:`.fixture_defaults` fills in what a record leaves out,
+:mod:`.fixture_schemas`, :mod:`.fixture_checks` and :mod:`.fixture_members` report every
+problem, :mod:`.fixture_errors` names it, :mod:`.fixture_cache` remembers what passed,
+:mod:`.installer` fills the tables, :mod:`.data_file` refuses a ``--data`` file mockscim did not
+write, :mod:`.generate` with :mod:`.generate_names` makes a realistic tenant of any size); and
+where the packaged default data lives (:mod:`.packaged`).
 
-What it may import: the standard library, :mod:`mockscim.dialect`, TinyDB, marshmallow and
-PyYAML. Never Flask, werkzeug, waitress or requests: a tenant knows no HTTP, so a test or a
-script can drive it without a server. ``tests/test_layers.py`` holds it to that.
+What it may import: the standard library, :mod:`mockscim.dialect`, TinyDB, marshmallow, PyYAML,
+PyJWT, cryptography and platformdirs. Never Flask, werkzeug, waitress or requests: a tenant
+knows no HTTP, so a test or a script can drive it without a server; nor cheroot, jinja2,
+trustme or orjson (serving, pages, certificates and JSON out are the HTTP layer's).
+``tests/test_layers.py`` holds it to that.
 """
 
 from mockscim.tenant.clock import Clock

@@ -18,7 +18,8 @@ The checks reuse the dialect's own rules (:mod:`~mockscim.dialect.attributes` fo
 for bodies, :func:`~mockscim.dialect.search.parse_params` for paging), so a finding of severity
 ``rejected`` appears exactly where mockscim rejects. Every rule is listed in :data:`RULES` (id ->
 one-line description) and :data:`SEVERITY` (id -> severity), in :mod:`.catalogue`; the checks
-are in :mod:`.searches` and :mod:`.bodies`, the suggestions they make in :mod:`.hints`.
+are in :mod:`.searches`, :mod:`.filters` and :mod:`.bodies`, the suggestions they make in
+:mod:`.hints`.
 
 :func:`check_request` never raises: every problem with its input is a finding.
 

@@ -12,9 +12,10 @@ PATCH wrote)
 :class:`FaultMiddleware` (:mod:`.faults`, WSGI, outside Flask): the wire as the tenant writes
 it, and the faults Flask cannot express.
 
-Which requests are emulated is the operations table's word (:func:`.operations.is_emulated`);
-the control API, its dashboard and the contract are not. A request pays only for what is on: with
-no request-level scenario left and strict mode off, no scenario and no findings work.
+Which requests are emulated is the operations table's word
+(:func:`mockscim.http.operations.is_emulated`); the control API, its dashboard and the contract
+are not. A request pays only for what is on: with no request-level scenario left and strict mode
+off, no scenario and no findings work. The jobs read a stored user in one place (:mod:`.lookup`).
 """
 
 from __future__ import annotations
