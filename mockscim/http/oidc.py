@@ -8,6 +8,7 @@ Routes, below ``/SAAS`` and ``/SAAS/t/{tenant}``:
     GET      /auth/.well-known/openid-configuration   discovery
     GET|POST /auth/oauth2/authorize                   the login page, then a redirect with a code
     GET      /API/1.0/REST/auth/token                  ?attribute=publicKey|isValid|isRevoked
+    GET|POST /jersey/manager/api/userinfo              the token's user's claims, by scope
 
 A test can skip the login page: ``login_hint`` (or the vendor's ``u``) naming an active user of
 the tenant approves at once **[decided]**; a real tenant would show its login page.
@@ -17,15 +18,19 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template_string, request
 
-from mockscim.dialect.errors import OAuthError
+from mockscim.dialect.errors import BearerError, OAuthError
 from mockscim.dialect.paths import AUTHORIZE_PATH, DISCOVERY_PATH, KEYS_PATH, TOKEN_SUFFIX
 from mockscim.dialect.redirects import redirect_location
 from mockscim.http.context import issuer, json_response, saas_root, state, tenant
 from mockscim.tenant.oidc import PKCE_METHODS, RedirectError
 
-__all__ = ["AUTHORIZE_PATH", "DISCOVERY_PATH", "KEYS_PATH", "issuer", "oidc"]
+__all__ = ["AUTHORIZE_PATH", "DISCOVERY_PATH", "KEYS_PATH", "USERINFO_PATH", "issuer", "oidc"]
 
 oidc = Blueprint("oidc", __name__)
+
+#: Below ``/SAAS``: the vendor's discovery document names ``/SAAS/jersey/manager/api/userinfo``
+#: (vendor API description, definition ``OpenIDConfiguration``, ``userinfo_endpoint``).
+USERINFO_PATH = "/jersey/manager/api/userinfo"
 
 
 def discovery() -> Response:
@@ -35,6 +40,7 @@ def discovery() -> Response:
             "issuer": issuer(),
             "authorization_endpoint": root + AUTHORIZE_PATH,
             "token_endpoint": root + TOKEN_SUFFIX,
+            "userinfo_endpoint": root + USERINFO_PATH,
             "jwks_uri": root + KEYS_PATH + "?attribute=publicKey&format=jwks",
             "response_types_supported": ["code"],
             "grant_types_supported": [
@@ -61,6 +67,7 @@ def discovery() -> Response:
                 "given_name",
                 "family_name",
                 "email",
+                "email_verified",
                 "domain",
             ],
         }
@@ -173,3 +180,18 @@ def token_info() -> Response:
     if attribute == "isValid":
         return json_response(current.oauth.is_valid(token))
     return json_response(current.oauth.is_revoked(token))
+
+
+def userinfo() -> Response:
+    """The claims of the access token's user (:meth:`mockscim.tenant.oauth.OAuth.userinfo`).
+    The token comes in the ``Authorization`` header (``Bearer``, or the vendor's ``HZN``) or,
+    on a POST, as a form body's ``access_token`` (RFC 6750 section 2.2); both at once is 400
+    ``invalid_request`` (section 2)."""
+    scheme, _, value = request.headers.get("Authorization", "").strip().partition(" ")
+    header = value.strip() if scheme.lower() in ("bearer", "hzn") else ""
+    form = ""
+    if request.method == "POST" and request.mimetype == "application/x-www-form-urlencoded":
+        form = request.form.get("access_token", "").strip()
+    if header and form:
+        raise BearerError(400, "invalid_request", "Send the access token one way, not two.")
+    return json_response(tenant().oauth.userinfo(header or form))

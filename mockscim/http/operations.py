@@ -126,6 +126,8 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("GET", SAAS + oidc.AUTHORIZE_PATH, oidc.authorize, "authorize", oidc.oidc),
     Operation("POST", SAAS + oidc.AUTHORIZE_PATH, oidc.authorize, "authorizeLogin", oidc.oidc),
     Operation("GET", SAAS + oidc.KEYS_PATH, oidc.token_info, "tokenInfo", oidc.oidc),
+    Operation("GET", SAAS + oidc.USERINFO_PATH, oidc.userinfo, "userinfo", oidc.oidc),
+    Operation("POST", SAAS + oidc.USERINFO_PATH, oidc.userinfo, "userinfoPost", oidc.oidc),
     # -- not the vendor's: the contract, the control API, the dashboard
     Operation("GET", "/openapi.yaml", service.openapi, "openapi", service.contract, emulated=False),
     Operation("POST", _CONTROL + "/reset", control.reset, "controlReset", _c, emulated=False),

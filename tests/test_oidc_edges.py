@@ -1,0 +1,160 @@
+"""The OpenID Connect and OAuth edges real relying parties hit (issue 23, item 6): userinfo, form-
+encoded Basic client credentials, and who may sign in by ``login_hint`` alone. In-process, fast.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from typing import Any
+from urllib.parse import parse_qs, quote, urlsplit
+
+import jwt
+import pytest
+from conftest import ROOT
+from flask.testing import FlaskClient
+
+from mockscim import Tenant, create_app, load_fixtures
+
+CLIENT_ID = "mockscim-web"
+SECRET = "mockscim-web-secret"
+CALLBACK = "http://127.0.0.1:9/callback"
+VERIFIER = "v" * 64
+CHALLENGE = base64.urlsafe_b64encode(hashlib.sha256(VERIFIER.encode()).digest()).rstrip(b"=")
+USERINFO = "/jersey/manager/api/userinfo"
+
+
+@pytest.fixture
+def acme() -> Tenant:
+    return Tenant(load_fixtures(ROOT / "fixtures"), name="acme")
+
+
+@pytest.fixture
+def web(acme: Tenant) -> FlaskClient:
+    return create_app(acme).test_client()
+
+
+def _basic(client_id: str, secret: str) -> str:
+    return "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+
+
+def _sign_in(
+    web: FlaskClient,
+    scope: str = "openid profile email",
+    base: str = "/SAAS",
+    user: tuple[str, str] = ("jdoe", "Welcome1!"),
+) -> dict[str, Any]:
+    """The code flow through the login form (username and password), then the token request."""
+    query = (
+        f"client_id={CLIENT_ID}&redirect_uri={quote(CALLBACK)}&response_type=code"
+        f"&scope={quote(scope)}&state=s1&nonce=n1&code_challenge={CHALLENGE.decode()}"
+        "&code_challenge_method=S256"
+    )
+    page = web.get(f"{base}/auth/oauth2/authorize?{query}")
+    assert page.status_code == 200, page.get_data(as_text=True)
+    reply = web.post(
+        f"{base}/auth/oauth2/authorize?{query}",
+        data={"username": user[0], "password": user[1]},
+    )
+    assert reply.status_code == 302, reply.get_data(as_text=True)
+    code = parse_qs(urlsplit(reply.headers["Location"]).query)["code"][0]
+    tokens = web.post(
+        f"{base}/auth/oauthtoken",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": CALLBACK,
+            "code_verifier": VERIFIER,
+        },
+        headers={"Authorization": _basic(CLIENT_ID, SECRET)},
+    )
+    assert tokens.status_code == 200, tokens.get_data(as_text=True)
+    found: dict[str, Any] = tokens.get_json()
+    return found
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+# -- userinfo -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("base", ["/SAAS", "/SAAS/t/acme"])
+def test_discovery_names_userinfo_and_it_answers_the_id_tokens_claims(
+    web: FlaskClient, base: str
+) -> None:
+    config = web.get(f"{base}/auth/.well-known/openid-configuration").get_json()
+    assert config["userinfo_endpoint"] == "http://localhost" + base + USERINFO
+    tokens = _sign_in(web, base=base)
+    claims = jwt.decode(tokens["id_token"], options={"verify_signature": False})
+    for method in ("GET", "POST"):
+        reply = web.open(base + USERINFO, method=method, headers=_bearer(tokens["access_token"]))
+        assert reply.status_code == 200 and reply.mimetype == "application/json"
+        info = reply.get_json()
+        assert info == {
+            **{k: claims[k] for k in info if k != "email_verified"},
+            "email_verified": True,
+        }
+        assert set(info) == {
+            "sub",
+            "preferred_username",
+            "name",
+            "given_name",
+            "family_name",
+            "email",
+            "email_verified",
+            "domain",
+        }
+        assert info["sub"] == claims["sub"] and info["email"] == "jdoe@corp.example.com"
+
+
+def test_userinfo_claims_follow_the_scope(web: FlaskClient) -> None:
+    only = _sign_in(web, scope="openid")
+    assert set(web.get("/SAAS" + USERINFO, headers=_bearer(only["access_token"])).get_json()) == {
+        "sub"
+    }
+    email = _sign_in(web, scope="openid email")
+    info = web.get("/SAAS" + USERINFO, headers=_bearer(email["access_token"])).get_json()
+    assert set(info) == {"sub", "email", "email_verified"}
+
+
+def test_userinfo_takes_the_token_from_a_form_body_but_not_twice(web: FlaskClient) -> None:
+    token = _sign_in(web)["access_token"]
+    body = web.post("/SAAS" + USERINFO, data={"access_token": token})
+    assert body.status_code == 200 and body.get_json()["preferred_username"] == "jdoe"
+    twice = web.post("/SAAS" + USERINFO, data={"access_token": token}, headers=_bearer(token))
+    assert twice.status_code == 400 and twice.get_json()["error"] == "invalid_request"
+    assert twice.headers["WWW-Authenticate"].startswith("Bearer ")
+
+
+def test_userinfo_refusals_carry_rfc_6750_challenges(web: FlaskClient, acme: Tenant) -> None:
+    none = web.get("/SAAS" + USERINFO)
+    assert none.status_code == 401
+    assert none.headers["WWW-Authenticate"] == 'Bearer realm="mockscim"'
+    bogus = web.get("/SAAS" + USERINFO, headers=_bearer("not-a-token"))
+    assert bogus.status_code == 401 and bogus.get_json()["error"] == "invalid_token"
+    assert 'error="invalid_token"' in bogus.headers["WWW-Authenticate"]
+    client = web.post(
+        "/SAAS/auth/oauthtoken?grant_type=client_credentials",
+        headers={"Authorization": _basic("mockscim", "mockscim-secret")},
+    ).get_json()["access_token"]
+    admin = web.post(
+        "/SAAS/API/1.0/REST/auth/system/login",
+        json={"username": "admin", "password": "Passw0rd!"},
+    ).get_json()["sessionToken"]
+    for token in (client, admin):  # a client's token (no user), a user's token without openid
+        reply = web.get("/SAAS" + USERINFO, headers=_bearer(token))
+        assert reply.status_code == 403 and reply.get_json()["error"] == "insufficient_scope"
+        challenge = reply.headers["WWW-Authenticate"]
+        assert 'error="insufficient_scope"' in challenge and 'scope="openid"' in challenge
+
+
+def test_userinfo_refuses_a_deleted_users_token(web: FlaskClient, acme: Tenant) -> None:
+    token = _sign_in(web)["access_token"]
+    uid = acme.users.id_for_username("jdoe")
+    assert uid is not None
+    acme.delete_user(uid)
+    reply = web.get("/SAAS" + USERINFO, headers=_bearer(token))
+    assert reply.status_code == 401 and reply.get_json()["error"] == "invalid_token"
+
