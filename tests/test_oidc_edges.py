@@ -158,3 +158,47 @@ def test_userinfo_refuses_a_deleted_users_token(web: FlaskClient, acme: Tenant) 
     reply = web.get("/SAAS" + USERINFO, headers=_bearer(token))
     assert reply.status_code == 401 and reply.get_json()["error"] == "invalid_token"
 
+
+# -- Basic client credentials, form-encoded or raw ------------------------------------------------
+
+ODD_SECRET = "p+ss%2Fword 1"  # a literal '+', a literal '%2F' and a space
+
+
+def _token(web: FlaskClient, basic_value: str) -> Any:
+    return web.post(
+        "/SAAS/auth/oauthtoken?grant_type=client_credentials",
+        headers={"Authorization": "Basic " + base64.b64encode(basic_value.encode()).decode()},
+    )
+
+
+@pytest.fixture
+def odd(acme: Tenant, web: FlaskClient) -> FlaskClient:
+    """The tenant with one more client, ``odd client`` with :data:`ODD_SECRET`."""
+    clients = list(acme.oauth.clients.values())
+    odd = {"clientId": "odd client", "secret": ODD_SECRET, "scope": "admin"}
+    acme.oauth.load_clients([*clients, {**odd, "grantTypes": ["client_credentials"]}])
+    return web
+
+
+def test_form_encoded_basic_credentials_authenticate(web: FlaskClient) -> None:
+    """RFC 6749 section 2.3.1, as openid-client sends them."""
+    web_client = web.post(
+        "/SAAS/auth/oauthtoken",
+        data={"grant_type": "refresh_token", "refresh_token": "x"},
+        headers={"Authorization": _basic("mockscim%2Dweb", "mockscim%2Dweb%2Dsecret")},
+    )
+    assert web_client.status_code == 400  # authenticated: the refresh token is what is wrong
+    assert web_client.get_json()["error"] == "invalid_grant"
+    assert _token(web, "mockscim:mockscim%2Dsecret").status_code == 200
+    assert _token(web, "mockscim:mockscim-secret").status_code == 200  # raw still works
+    wrong = _token(web, "mockscim:mockscim%2Dsecre")
+    assert wrong.status_code == 401 and wrong.get_json()["error"] == "invalid_client"
+
+
+def test_a_secret_with_a_literal_plus_or_percent_works_raw_and_encoded(odd: FlaskClient) -> None:
+    encoded = quote("odd client", safe="").replace("%20", "+")
+    secret = quote(ODD_SECRET, safe="").replace("%20", "+")
+    assert secret == "p%2Bss%252Fword+1"
+    assert _token(odd, f"{encoded}:{secret}").status_code == 200  # form-encoded
+    assert _token(odd, f"odd client:{ODD_SECRET}").status_code == 200  # raw: decoded first fails
+    assert _token(odd, "odd client:p ss/word 1").status_code == 401  # decoded raw is not it
