@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
 import jwt
 import pytest
-from conftest import ROOT
+from conftest import ROOT, serve
 from flask.testing import FlaskClient
 
 from mockscim import Tenant, create_app, load_fixtures
@@ -202,3 +206,33 @@ def test_a_secret_with_a_literal_plus_or_percent_works_raw_and_encoded(odd: Flas
     assert _token(odd, f"{encoded}:{secret}").status_code == 200  # form-encoded
     assert _token(odd, f"odd client:{ODD_SECRET}").status_code == 200  # raw: decoded first fails
     assert _token(odd, "odd client:p ss/word 1").status_code == 401  # decoded raw is not it
+
+
+# -- serve --tls tells a shell how to trust its CA ------------------------------------------------
+
+
+def test_serve_tls_prints_the_trust_variables_and_they_work(tmp_path: Path) -> None:
+    ca_out = tmp_path / "the ca.pem"  # a space: the lines quote the path
+    with serve("--tls", "--tls-ca-out", str(ca_out)) as (root, banner):
+        exports = [
+            line.split("#")[0].replace("trust it:", "").strip()
+            for line in banner.splitlines()
+            if "export " in line
+        ]
+        names = ["SSL_CERT_FILE", "CURL_CA_BUNDLE", "REQUESTS_CA_BUNDLE", "NODE_EXTRA_CA_CERTS"]
+        assert [e.split("=")[0].removeprefix("export ") for e in exports] == names
+        health = root + "/SAAS/jersey/manager/api/health"
+        script = [
+            *exports,
+            f"curl -sf '{health}' >/dev/null",  # no --cacert: CURL_CA_BUNDLE
+            f"{sys.executable} -c 'import requests; requests.get(\"{health}\").raise_for_status()'",
+        ]
+        if shutil.which("node"):
+            script.append(f"node -e 'fetch(\"{health}\").then(r => process.exit(r.ok ? 0 : 1))'")
+        run = subprocess.run(
+            ["bash", "-c", "set -euo pipefail\n" + "\n".join(script)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert run.returncode == 0, run.stderr

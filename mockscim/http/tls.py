@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import shlex
 import ssl
 from dataclasses import dataclass
 
@@ -19,11 +20,13 @@ import trustme
 
 __all__ = [
     "LOOPBACK_NAMES",
+    "TRUST_VARIABLES",
     "ServerCertificate",
     "TlsError",
     "brought",
     "client_context",
     "throwaway",
+    "trust_lines",
 ]
 
 #: What the throwaway server certificate is always valid for.
@@ -108,3 +111,23 @@ def client_context(ca_file: str | None) -> ssl.SSLContext:
         context.verify_mode = ssl.CERT_NONE
         return context
     return ssl.create_default_context(cafile=ca_file)
+
+
+#: The variables that make curl, OpenSSL-based clients (Python ``ssl``, Go), requests and Node
+#: trust a CA file, with what each is for (``docs/tls-and-exec.md#trusting-the-ca``).
+TRUST_VARIABLES = (
+    ("SSL_CERT_FILE", "OpenSSL, Python ssl, Go: only this CA"),
+    ("CURL_CA_BUNDLE", "curl"),
+    ("REQUESTS_CA_BUNDLE", "Python requests"),
+    ("NODE_EXTRA_CA_CERTS", "Node: added to its own roots"),
+)
+
+
+def trust_lines(ca_file: str) -> list[str]:
+    """The banner's ``export`` lines that make clients in a shell trust the throwaway CA."""
+    quoted = shlex.quote(ca_file)
+    width = max(len(name) for name, _ in TRUST_VARIABLES) + len(quoted) + 1
+    return [
+        f"  {'trust it:' if i == 0 else '':<12}{f'export {name}={quoted}':<{width + 7}}  # {what}"
+        for i, (name, what) in enumerate(TRUST_VARIABLES)
+    ]
