@@ -112,7 +112,8 @@ def add_serve_options(serve: argparse.ArgumentParser, *, default_port: int) -> N
     tls.add_argument(
         "--tls",
         action="store_true",
-        help="serve HTTPS with a throwaway CA and a certificate for localhost, 127.0.0.1, ::1",
+        help="serve HTTPS with a throwaway CA; its certificate names localhost, 127.0.0.1, ::1 "
+        "and NAME.localhost for each tenant",
     )
     tls.add_argument(
         "--tls-ca-out",

@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import http.client
+import json
+import socket
+import ssl
 import shutil
 import subprocess
 import sys
@@ -19,6 +23,7 @@ from conftest import ROOT, serve
 from flask.testing import FlaskClient
 
 from mockscim import Tenant, create_app, load_fixtures
+from mockscim.http.tls import tenant_hosts
 
 CLIENT_ID = "mockscim-web"
 SECRET = "mockscim-web-secret"
@@ -236,3 +241,41 @@ def test_serve_tls_prints_the_trust_variables_and_they_work(tmp_path: Path) -> N
             timeout=60,
         )
         assert run.returncode == 0, run.stderr
+
+
+# -- the throwaway certificate names each tenant's host ------------------------------------------
+
+
+def _get_by_name(port: int, ca_file: str, name: str, path: str) -> Any:
+    """GET ``path`` from ``https://NAME:PORT`` (connecting to 127.0.0.1: the resolver may not know
+    ``*.localhost``), verifying the certificate for ``name``."""
+    context = ssl.create_default_context(cafile=ca_file)
+    raw = socket.create_connection(("127.0.0.1", port), timeout=10)
+    connection = http.client.HTTPSConnection(name, port, context=context, timeout=10)
+    connection.sock = context.wrap_socket(raw, server_hostname=name)
+    try:
+        connection.request("GET", path)  # Host: NAME:PORT, the Host form
+        reply = connection.getresponse()
+        return json.loads(reply.read())
+    finally:
+        connection.close()
+
+
+def test_the_tls_certificate_names_every_tenants_host(tmp_path: Path) -> None:
+    ca = tmp_path / "ca.pem"
+    args = ("--tls", "--tls-ca-out", str(ca), "--tenant", "acme", "--tenant", "Beta")
+    with serve(*args) as (root, _banner):
+        port = int(root.rsplit(":", 1)[1])
+        health = "/SAAS/jersey/manager/api/health"
+        assert _get_by_name(port, str(ca), "acme.localhost", health)["tenant"] == "acme"
+        assert _get_by_name(port, str(ca), "beta.localhost", health)["tenant"] == "Beta"
+        assert _get_by_name(port, str(ca), "localhost", health)["tenant"] == "acme"
+        with pytest.raises(ssl.SSLCertVerificationError):
+            _get_by_name(port, str(ca), "other.localhost", health)
+
+
+def test_only_dns_labels_get_a_host_name() -> None:
+    assert tenant_hosts(["acme", "Beta", "a.b", "x_y", "-no", "acme"]) == [
+        "acme.localhost",
+        "beta.localhost",
+    ]
