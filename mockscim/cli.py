@@ -103,6 +103,12 @@ def add_serve_options(serve: argparse.ArgumentParser, *, default_port: int) -> N
         help="status for a missing, unknown or expired token (default 403)",
     )
     serve.add_argument(
+        "--trust-login-hint",
+        action="store_true",
+        help="OpenID Connect: a login_hint naming an active user signs in with no password "
+        "(for tests; default: it only fills in the login form)",
+    )
+    serve.add_argument(
         "--page-size-cap", type=int, metavar="N", help="cut larger `count` values to N"
     )
     serve.add_argument(
@@ -231,6 +237,7 @@ def profile_from_args(args: argparse.Namespace) -> Profile:
         unauthenticated_status=args.unauthenticated_status,
         auth_required=not args.no_auth,
         page_size_cap=args.page_size_cap,
+        trust_login_hint=args.trust_login_hint,
     )
 
 

@@ -8,9 +8,9 @@ import base64
 import hashlib
 import http.client
 import json
+import shutil
 import socket
 import ssl
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,10 +19,11 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import jwt
 import pytest
+import requests
 from conftest import ROOT, serve
 from flask.testing import FlaskClient
 
-from mockscim import Tenant, create_app, load_fixtures
+from mockscim import Profile, Tenant, create_app, load_fixtures
 from mockscim.http.tls import tenant_hosts
 
 CLIENT_ID = "mockscim-web"
@@ -279,3 +280,45 @@ def test_only_dns_labels_get_a_host_name() -> None:
         "acme.localhost",
         "beta.localhost",
     ]
+
+
+# -- login_hint: a pre-filled form, or a sign-in without password when the profile trusts it ------
+
+AUTHORIZE = (
+    f"/SAAS/auth/oauth2/authorize?client_id={CLIENT_ID}&redirect_uri={quote(CALLBACK)}"
+    "&response_type=code&scope=openid"
+)
+
+
+@pytest.mark.parametrize("name", ["login_hint", "u"])
+def test_an_untrusted_login_hint_fills_in_the_form(name: str) -> None:
+    tenant = Tenant(load_fixtures(ROOT / "fixtures"), profile=Profile(trust_login_hint=False))
+    web = create_app(tenant).test_client()
+    page = web.get(f"{AUTHORIZE}&{name}=jdoe")
+    assert page.status_code == 200
+    assert 'name="username" autocomplete="username" value="jdoe"' in page.get_data(as_text=True)
+    signed_in = web.post(f"{AUTHORIZE}&{name}=jdoe", data={"username": "jdoe", "password": "x"})
+    assert signed_in.status_code == 401  # the hint is no password
+    ok = web.post(f"{AUTHORIZE}&{name}=jdoe", data={"username": "jdoe", "password": "Welcome1!"})
+    assert ok.status_code == 302 and "code=" in ok.headers["Location"]
+
+
+def test_a_trusted_login_hint_signs_in_without_password(web: FlaskClient) -> None:
+    assert Profile().trust_login_hint  # the library's (and so the plugin's) default
+    reply = web.get(f"{AUTHORIZE}&login_hint=jdoe")
+    assert reply.status_code == 302 and "code=" in reply.headers["Location"]
+    unknown = web.get(f"{AUTHORIZE}&login_hint=nobody")
+    assert unknown.status_code == 200  # no such user: the form, filled in
+
+
+def test_serve_trusts_login_hint_only_when_asked() -> None:
+    with serve() as (root, _banner):
+        page = requests.get(
+            root + AUTHORIZE + "&login_hint=jdoe", allow_redirects=False, timeout=10
+        )
+        assert page.status_code == 200 and 'value="jdoe"' in page.text
+    with serve("--trust-login-hint") as (root, _banner):
+        reply = requests.get(
+            root + AUTHORIZE + "&login_hint=jdoe", allow_redirects=False, timeout=10
+        )
+        assert reply.status_code == 302

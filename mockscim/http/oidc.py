@@ -10,8 +10,10 @@ Routes, below ``/SAAS`` and ``/SAAS/t/{tenant}``:
     GET      /API/1.0/REST/auth/token                  ?attribute=publicKey|isValid|isRevoked
     GET|POST /jersey/manager/api/userinfo              the token's user's claims, by scope
 
-A test can skip the login page: ``login_hint`` (or the vendor's ``u``) naming an active user of
-the tenant approves at once **[decided]**; a real tenant would show its login page.
+``login_hint`` (or the vendor's ``u``) fills in the login page's username, as a real tenant does;
+under the profile's ``trust_login_hint`` (the library's and the plugin's default, off in
+``mockscim serve`` unless ``--trust-login-hint``) naming an active user of the tenant signs in at
+once, no password **[decided]** (``docs/oidc.md#login_hint``).
 """
 
 from __future__ import annotations
@@ -143,9 +145,10 @@ def authorize() -> Response:
         return _back(uri, state, error=exc.error, error_description=exc.description)
     if request.method == "GET" or "username" not in params:
         hint = params.get("login_hint") or params.get("u")
-        user = current.oauth.active_user(hint) if hint else None
+        trusted = bool(hint) and current.profile.trust_login_hint
+        user = current.oauth.active_user(hint) if hint and trusted else None
         if user is None:
-            return _page(params, 200)
+            return _page({**params, "username": hint or ""}, 200)
     else:
         user = current.oauth.system_user(
             params.get("username", ""), params.get("password", ""), params.get("domain")
