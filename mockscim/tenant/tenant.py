@@ -78,9 +78,7 @@ class Profile:
     auth_required: bool = True
     #: None: no cap. A number: a larger ``count`` is cut to it.
     page_size_cap: int | None = None
-    #: True: ``login_hint`` (or ``u``) naming an active user signs in at once, no password (for
-    #: tests: the library's and the plugin's default). False: it only fills in the login form's
-    #: username (``mockscim serve``'s default; ``--trust-login-hint`` turns it on).
+    #: True: a ``login_hint`` of an active user signs in, no password. False (serve): fills the form.
     trust_login_hint: bool = True
 
 
