@@ -26,6 +26,7 @@ from mockscim.http.control import CONTROL_PREFIX, ControlSettings
 from mockscim.http.dashboard import DASHBOARD_PATH
 from mockscim.http.sandbox import Listen, Sandbox, SandboxError, connect_host, write_atomically
 from mockscim.http.servers import root_url
+from mockscim.http.tls import trust_lines
 from mockscim.progress import LoadProgress
 from mockscim.tenant import Profile, Tenant
 from mockscim.tenant.clock import Clock, parse_timestamp
@@ -103,6 +104,12 @@ def add_serve_options(serve: argparse.ArgumentParser, *, default_port: int) -> N
         help="status for a missing, unknown or expired token (default 403)",
     )
     serve.add_argument(
+        "--trust-login-hint",
+        action="store_true",
+        help="OpenID Connect: a login_hint naming an active user signs in with no password "
+        "(for tests; default: it only fills in the login form)",
+    )
+    serve.add_argument(
         "--page-size-cap", type=int, metavar="N", help="cut larger `count` values to N"
     )
     serve.add_argument(
@@ -112,7 +119,8 @@ def add_serve_options(serve: argparse.ArgumentParser, *, default_port: int) -> N
     tls.add_argument(
         "--tls",
         action="store_true",
-        help="serve HTTPS with a throwaway CA and a certificate for localhost, 127.0.0.1, ::1",
+        help="serve HTTPS with a throwaway CA; its certificate names localhost, 127.0.0.1, ::1 "
+        "and NAME.localhost for each tenant",
     )
     tls.add_argument(
         "--tls-ca-out",
@@ -231,6 +239,7 @@ def profile_from_args(args: argparse.Namespace) -> Profile:
         unauthenticated_status=args.unauthenticated_status,
         auth_required=not args.no_auth,
         page_size_cap=args.page_size_cap,
+        trust_login_hint=args.trust_login_hint,
     )
 
 
@@ -327,6 +336,7 @@ def _banner(
     lines.append(f"  contract:   {root}/openapi.yaml")
     if ca_file:
         lines.append(f"  CA file:    {ca_file} (the throwaway CA: trust it, e.g. curl --cacert)")
+        lines.extend(trust_lines(ca_file))
     dashboard = dashboard_url(host, port, control or ControlSettings(), scheme=scheme)
     if dashboard is not None:
         lines.append(f"  dashboard:  {dashboard}")

@@ -141,7 +141,7 @@ class Recipe:
     path_ids: tuple[str, ...] = ()
     query: str = ""
     #: "bearer" (a valid admin token), "user" (a user's token: admin's system login), "none",
-    #: "bogus", "basic" (the default client's Basic).
+    #: "bogus", "basic" (the default client's Basic), "openid" (admin's token with ``openid``).
     auth: str = "bearer"
     json: Any = NO_JSON
     raw: str | None = None
@@ -248,6 +248,24 @@ def oversized(operation_id: str, **kwargs: Any) -> Recipe:
     return Recipe(
         operation_id, 413, "body over 1 MiB", code="payload.too.large", oversized=True, **kwargs
     )
+
+
+def userinfo_recipes(operation_id: str) -> list[Recipe]:
+    """The answers userinfo gives by GET and by POST alike."""
+    return [
+        Recipe(operation_id, 200, "a token with openid", auth="openid"),
+        Recipe(operation_id, 401, "no token", code="invalid_request", auth="none"),
+        Recipe(operation_id, 401, "a bogus token", code="invalid_token", auth="bogus"),
+        Recipe(operation_id, 403, "no openid scope", code="insufficient_scope", auth="user"),
+        Recipe(
+            operation_id,
+            500,
+            "error scenario",
+            code="internal.error",
+            auth="none",
+            scenarios=({"kind": "error", "path": "/SAAS/jersey/manager/api/userinfo"},),
+        ),
+    ]
 
 
 def control_recipes(
@@ -368,6 +386,9 @@ FIXTURE_USER = {
 PATCH_BODY = {"title": "Chief of staff"}
 OVERRIDE = {"X-HTTP-Method-Override": "PATCH"}
 TOKEN_QUERY = "grant_type=client_credentials"
+OPENID_TOKEN_QUERY = (
+    "grant_type=password&username=admin&password=Passw0rd!&scope=openid+profile+email"
+)
 #: An authorization request of the default tenant's OpenID Connect client.
 AUTHORIZE_QUERY = "client_id=mockscim-web&redirect_uri=http://127.0.0.1/callback&response_type=code"
 LOGIN = "/SAAS/API/1.0/REST/auth/system/login"
@@ -987,6 +1008,28 @@ RECIPES: list[Recipe] = [
         auth="none",
         scenarios=({"kind": "error", "path": "/SAAS/API/1.0/REST/auth/token", "times": 1},),
     ),
+    *userinfo_recipes("userinfo"),
+    *userinfo_recipes("userinfoPost"),
+    Recipe(
+        "userinfoPost",
+        200,
+        "the token in the body",
+        auth="none",
+        form={"access_token": "{openid}"},
+    ),
+    Recipe(
+        "userinfoPost",
+        400,
+        "the token twice",
+        code="invalid_request",
+        auth="openid",
+        form={"access_token": "{openid}"},
+    ),
+    oversized(
+        "userinfoPost",
+        auth="none",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    ),
     # GET /SAAS/jersey/manager/api/health, GET /openapi.yaml
     Recipe("health", 200, "ok", auth="none"),
     Recipe(
@@ -1116,6 +1159,15 @@ def break_target(monkeypatch: pytest.MonkeyPatch, dotted: str) -> None:
     monkeypatch.setattr(dotted, fail)
 
 
+def openid_token(client: FlaskClient) -> str:
+    """A token of the tenant's admin with the ``openid`` scope (a password grant)."""
+    reply = client.post(
+        f"/SAAS/auth/oauthtoken?{OPENID_TOKEN_QUERY}",
+        headers={"Authorization": basic("mockscim", "mockscim-secret")},
+    )
+    return str(reply.get_json()["access_token"])
+
+
 def send(recipe: Recipe, fixtures: Fixtures, monkeypatch: pytest.MonkeyPatch) -> Any:
     """Send a recipe's request to a fresh tenant and app; return the reply."""
     tenant = Tenant(fixtures, profile=Profile(**recipe.profile))
@@ -1140,6 +1192,8 @@ def send(recipe: Recipe, fixtures: Fixtures, monkeypatch: pytest.MonkeyPatch) ->
     elif recipe.auth == "user":
         reply = client.post(LOGIN, json={"username": "admin", "password": "Passw0rd!"})
         headers["Authorization"] = f"HZN {reply.get_json()['sessionToken']}"
+    elif recipe.auth == "openid":
+        headers["Authorization"] = f"Bearer {openid_token(client)}"
     elif recipe.auth == "basic":
         headers["Authorization"] = basic("mockscim", "mockscim-secret")
     elif recipe.auth == "bogus":
@@ -1151,7 +1205,10 @@ def send(recipe: Recipe, fixtures: Fixtures, monkeypatch: pytest.MonkeyPatch) ->
     if recipe.oversized:
         data = "x" * (MAX_BODY + 1)
     elif recipe.form is not None:
-        data = recipe.form
+        data = {
+            key: openid_token(client) if value == "{openid}" else value
+            for key, value in recipe.form.items()
+        }
     elif recipe.json is not NO_JSON:
         data = json.dumps(fill(recipe.json, names))
         headers.setdefault("Content-Type", "application/json")

@@ -22,6 +22,7 @@ __all__ = [
     "FILTER_UNSUPPORTED",
     "FORBIDDEN_MESSAGE",
     "BadRequest",
+    "BearerError",
     "BuiltinRole",
     "CatalogItemNotFound",
     "Conflict",
@@ -439,3 +440,26 @@ class OAuthError(Exception):
 
     def body(self) -> dict[str, str]:
         return {"error": self.error, "error_description": self.description}
+
+
+class BearerError(OAuthError):
+    """A protected resource's refusal of a Bearer token (RFC 6750 section 3, the userinfo
+    endpoint): the RFC 6749-style body, and a ``WWW-Authenticate: Bearer`` challenge naming the
+    ``error`` (none when no token was sent at all, RFC 6750 section 3.1) and, for
+    ``insufficient_scope``, the ``scope`` needed."""
+
+    def __init__(
+        self, status: int, error: str | None, description: str, *, scope: str | None = None
+    ) -> None:
+        super().__init__(status, error or "invalid_request", description)
+        self.challenge_error = error
+        self.scope = scope
+
+    def challenge(self, realm: str = "mockscim") -> str:
+        parts = [f'realm="{realm}"']
+        if self.challenge_error is not None:
+            parts.append(f'error="{self.challenge_error}"')
+            parts.append(f'error_description="{self.description}"')
+        if self.scope is not None:
+            parts.append(f'scope="{self.scope}"')
+        return "Bearer " + ", ".join(parts)

@@ -3,7 +3,8 @@
 * :class:`~mockscim.dialect.errors.ScimError`: the vendor envelope with its status, code and
   message (``docs/dialect.md#error-body``); a token error answers the profile's status (403, or
   401 with ``WWW-Authenticate``), a 405 carries ``Allow``.
-* :class:`~mockscim.dialect.errors.OAuthError`: an RFC 6749 body (the token endpoint).
+* :class:`~mockscim.dialect.errors.OAuthError`: an RFC 6749 body (the token endpoint); a
+  :class:`~mockscim.dialect.errors.BearerError` (userinfo) with its RFC 6750 challenge.
 * werkzeug's own HTTP errors (routing's 404 and 405, 413): the same envelopes, never HTML.
 * anything else: a 500 envelope, and the exception is kept in
   ``app.extensions["mockscim"].server_errors`` so that a test harness can raise it again.
@@ -19,6 +20,7 @@ from werkzeug.exceptions import HTTPException
 
 from mockscim.dialect.errors import (
     BadRequest,
+    BearerError,
     InternalError,
     MethodNotAllowed,
     NotAuthorized,
@@ -61,7 +63,9 @@ def scim_error(exc: ScimError) -> Response:
 
 def _oauth_error(exc: OAuthError) -> Response:
     headers = {"Allow": "POST"} if exc.status == 405 else {}
-    if exc.status == 401:
+    if isinstance(exc, BearerError):
+        headers["WWW-Authenticate"] = exc.challenge()
+    elif exc.status == 401:
         headers["WWW-Authenticate"] = 'Basic realm="mockscim"'
     return json_response(exc.body(), exc.status, headers)
 

@@ -8,24 +8,31 @@ Routes, below ``/SAAS`` and ``/SAAS/t/{tenant}``:
     GET      /auth/.well-known/openid-configuration   discovery
     GET|POST /auth/oauth2/authorize                   the login page, then a redirect with a code
     GET      /API/1.0/REST/auth/token                  ?attribute=publicKey|isValid|isRevoked
+    GET|POST /jersey/manager/api/userinfo              the token's user's claims, by scope
 
-A test can skip the login page: ``login_hint`` (or the vendor's ``u``) naming an active user of
-the tenant approves at once **[decided]**; a real tenant would show its login page.
+``login_hint`` (or the vendor's ``u``) fills in the login page's username, as a real tenant does;
+under the profile's ``trust_login_hint`` (the library's and the plugin's default, off in
+``mockscim serve`` unless ``--trust-login-hint``) naming an active user of the tenant signs in at
+once, no password **[decided]** (``docs/oidc.md#login_hint``).
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, render_template_string, request
 
-from mockscim.dialect.errors import OAuthError
+from mockscim.dialect.errors import BearerError, OAuthError
 from mockscim.dialect.paths import AUTHORIZE_PATH, DISCOVERY_PATH, KEYS_PATH, TOKEN_SUFFIX
 from mockscim.dialect.redirects import redirect_location
 from mockscim.http.context import issuer, json_response, saas_root, state, tenant
 from mockscim.tenant.oidc import PKCE_METHODS, RedirectError
 
-__all__ = ["AUTHORIZE_PATH", "DISCOVERY_PATH", "KEYS_PATH", "issuer", "oidc"]
+__all__ = ["AUTHORIZE_PATH", "DISCOVERY_PATH", "KEYS_PATH", "USERINFO_PATH", "issuer", "oidc"]
 
 oidc = Blueprint("oidc", __name__)
+
+#: Below ``/SAAS``: the vendor's discovery document names ``/SAAS/jersey/manager/api/userinfo``
+#: (vendor API description, definition ``OpenIDConfiguration``, ``userinfo_endpoint``).
+USERINFO_PATH = "/jersey/manager/api/userinfo"
 
 
 def discovery() -> Response:
@@ -35,6 +42,7 @@ def discovery() -> Response:
             "issuer": issuer(),
             "authorization_endpoint": root + AUTHORIZE_PATH,
             "token_endpoint": root + TOKEN_SUFFIX,
+            "userinfo_endpoint": root + USERINFO_PATH,
             "jwks_uri": root + KEYS_PATH + "?attribute=publicKey&format=jwks",
             "response_types_supported": ["code"],
             "grant_types_supported": [
@@ -61,6 +69,7 @@ def discovery() -> Response:
                 "given_name",
                 "family_name",
                 "email",
+                "email_verified",
                 "domain",
             ],
         }
@@ -136,9 +145,10 @@ def authorize() -> Response:
         return _back(uri, state, error=exc.error, error_description=exc.description)
     if request.method == "GET" or "username" not in params:
         hint = params.get("login_hint") or params.get("u")
-        user = current.oauth.active_user(hint) if hint else None
+        trusted = bool(hint) and current.profile.trust_login_hint
+        user = current.oauth.active_user(hint) if hint and trusted else None
         if user is None:
-            return _page(params, 200)
+            return _page({**params, "username": hint or ""}, 200)
     else:
         user = current.oauth.system_user(
             params.get("username", ""), params.get("password", ""), params.get("domain")
@@ -173,3 +183,18 @@ def token_info() -> Response:
     if attribute == "isValid":
         return json_response(current.oauth.is_valid(token))
     return json_response(current.oauth.is_revoked(token))
+
+
+def userinfo() -> Response:
+    """The claims of the access token's user (:meth:`mockscim.tenant.oauth.OAuth.userinfo`).
+    The token comes in the ``Authorization`` header (``Bearer``, or the vendor's ``HZN``) or,
+    on a POST, as a form body's ``access_token`` (RFC 6750 section 2.2); both at once is 400
+    ``invalid_request`` (section 2)."""
+    scheme, _, value = request.headers.get("Authorization", "").strip().partition(" ")
+    header = value.strip() if scheme.lower() in ("bearer", "hzn") else ""
+    form = ""
+    if request.method == "POST" and request.mimetype == "application/x-www-form-urlencoded":
+        form = request.form.get("access_token", "").strip()
+    if header and form:
+        raise BearerError(400, "invalid_request", "Send the access token one way, not two.")
+    return json_response(tenant().oauth.userinfo(header or form))

@@ -188,6 +188,8 @@ OPERATIONS: tuple[Operation, ...] = (
         Operation("GET", SAAS + reports.REPORTS_PATH + "/" + name, view, op_id, reports.reports)
         for name, view, op_id in reports.OPERATION_IDS
     ),
+    Operation("GET", SAAS + oidc.USERINFO_PATH, oidc.userinfo, "userinfo", oidc.oidc),
+    Operation("POST", SAAS + oidc.USERINFO_PATH, oidc.userinfo, "userinfoPost", oidc.oidc),
     # -- not the vendor's: the contract, the control API, the dashboard
     Operation("GET", "/openapi.yaml", service.openapi, "openapi", service.contract, emulated=False),
     Operation("GET", "/favicon.ico", browser.no_icon, "favicon", browser.favicon, emulated=False),

@@ -141,7 +141,8 @@ class Sandbox:
                         raise TlsError("--tls-cert and --tls-key go together")
                     certificate = brought(listen.tls_cert, listen.tls_key)
                 else:
-                    certificate = throwaway(listen.host)
+                    names = self.app.extensions["mockscim"].tenants.names
+                    certificate = throwaway(listen.host, names)
             except TlsError as exc:
                 raise SandboxError(str(exc)) from None
             context = certificate.context

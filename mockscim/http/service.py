@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from urllib.parse import unquote_plus
 
 from flask import Blueprint, Response, request
 
@@ -40,7 +41,13 @@ def oauth_token() -> Response:
 
 
 def _client_credentials(params: dict[str, str]) -> tuple[str, str]:
-    """HTTP Basic client authentication, or ``client_id``/``client_secret`` parameters."""
+    """HTTP Basic client authentication, or ``client_id``/``client_secret`` parameters.
+
+    Basic credentials are form-urlencoded before the base64 (RFC 6749 section 2.3.1): each half
+    is form-decoded (``unquote_plus``), as openid-client sends ``mockscim%2Dweb:...``. A client
+    that sends its id and secret raw (most do; RFC 7617) still authenticates: when the decoded
+    pair is no client of the tenant and the raw pair is (a secret with a literal ``%`` or
+    ``+``), the raw pair is used **[decided]** (``docs/dialect.md#authentication``)."""
     header = request.headers.get("Authorization", "")
     scheme, _, encoded = header.strip().partition(" ")
     if scheme.lower() == "basic":
@@ -50,7 +57,15 @@ def _client_credentials(params: dict[str, str]) -> tuple[str, str]:
             raise OAuthError(
                 401, "invalid_client", "The Authorization header is malformed."
             ) from exc
-        client_id, _, secret = decoded.partition(":")
+        raw_id, _, raw_secret = decoded.partition(":")
+        client_id, secret = unquote_plus(raw_id), unquote_plus(raw_secret)
+        oauth = tenant().oauth
+        if (
+            (client_id, secret) != (raw_id, raw_secret)
+            and oauth.find_client(client_id, secret) is None
+            and oauth.find_client(raw_id, raw_secret) is not None
+        ):
+            return raw_id, raw_secret
         return client_id, secret
     return params.get("client_id", ""), params.get("client_secret", "")
 

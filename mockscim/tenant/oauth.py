@@ -24,7 +24,7 @@ from typing import Any
 
 from mockscim.dialect.attributes import WORKSPACE
 from mockscim.dialect.copying import clone
-from mockscim.dialect.errors import LoginFailed, OAuthError
+from mockscim.dialect.errors import BearerError, LoginFailed, OAuthError
 from mockscim.dialect.rules import granted_scope
 from mockscim.tenant.clock import Clock
 from mockscim.tenant.directories import Directories
@@ -34,6 +34,7 @@ from mockscim.tenant.oidc import Authorization, Codes, check_authorization, id_c
 from mockscim.tenant.sessions import Sessions, is_enabled
 from mockscim.tenant.store import ResourceStore
 from mockscim.tenant.tokens import Grant, TokenIssuer
+from mockscim.tenant.userinfo import OPENID_SCOPE, userinfo_claims
 
 __all__ = ["DEFAULT_TTL", "LOGIN_CLIENT", "OAuth"]
 
@@ -323,3 +324,31 @@ class OAuth:
     def issue_code(self, authorization: Authorization, user: User) -> str:
         """A one-time code for ``user`` (who signed in) under this authorization."""
         return self.codes.issue(authorization, user)
+
+    def userinfo(self, token: str) -> dict[str, Any]:
+        """The userinfo claims of the user behind this access token (:mod:`.userinfo`), or a
+        :class:`~mockscim.dialect.errors.BearerError` **[decided]**, RFC 6750 section 3: no token
+        401 (a challenge without an error); an unknown, expired or ended one (its session over,
+        :meth:`authenticate`) 401 ``invalid_token``; a live token without the ``openid`` scope, or
+        one that stands for no user (client credentials), 403 ``insufficient_scope``."""
+        if not token:
+            raise BearerError(401, None, "No access token was sent.")
+        found = self.authenticate(token)
+        if found is None:
+            raise BearerError(
+                401, "invalid_token", "The access token is invalid, expired or ended."
+            )
+        grant, scope = found
+        user = self._users.get(grant.user_id) if grant.user_id is not None else None
+        if grant.user_id is not None and user is None:  # deleted since authenticate asked
+            raise BearerError(
+                401, "invalid_token", "The access token is invalid, expired or ended."
+            )
+        if OPENID_SCOPE not in scope.split() or user is None:
+            raise BearerError(
+                403,
+                "insufficient_scope",
+                "The access token needs the openid scope and a user.",
+                scope=OPENID_SCOPE,
+            )
+        return userinfo_claims(user, scope)

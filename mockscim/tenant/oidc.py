@@ -45,6 +45,7 @@ __all__ = [
     "RedirectError",
     "check_authorization",
     "id_claims",
+    "user_claims",
 ]
 
 #: How long a code is good for, in seconds of the tenant's clock.
@@ -190,24 +191,33 @@ def id_claims(
     """The claims of the ID token of a code's ``user`` (as stored; {} when it is gone) for its
     client, issued at ``now`` (epoch seconds of the tenant's clock); members without a value
     are left out."""
-    name: dict[str, Any] = user["name"] if isinstance(user.get("name"), dict) else {}
-    emails = [e for e in user.get("emails") or [] if isinstance(e, dict)]
-    email = next((e for e in emails if e.get("primary")), emails[0] if emails else {})
     claims: dict[str, Any] = {
         "iss": issuer,
-        "sub": grant.user_id,
         "aud": grant.authorization.client_id,
         "iat": now,
         "exp": now + ttl,
         "auth_time": int(grant.issued_at),
         "jti": jti,
-        "preferred_username": grant.user_name,
-        "name": user.get("displayName") or grant.user_name,
+        **user_claims(user, grant.user_id, grant.user_name),
+    }
+    if grant.authorization.nonce is not None:
+        claims["nonce"] = grant.authorization.nonce
+    return {k: v for k, v in claims.items() if v is not None}
+
+
+def user_claims(user: dict[str, Any], user_id: str, user_name: str) -> dict[str, Any]:
+    """The claims about the user that the ID token and userinfo (:mod:`.userinfo`) share:
+    ``sub`` (the id), ``preferred_username``, ``name``, ``given_name``, ``family_name``,
+    ``email`` (the primary one, else the first) and ``domain``; None where the user has none."""
+    name: dict[str, Any] = user["name"] if isinstance(user.get("name"), dict) else {}
+    emails = [e for e in user.get("emails") or [] if isinstance(e, dict)]
+    email = next((e for e in emails if e.get("primary")), emails[0] if emails else {})
+    return {
+        "sub": user_id,
+        "preferred_username": user_name,
+        "name": user.get("displayName") or user_name,
         "given_name": name.get("givenName"),
         "family_name": name.get("familyName"),
         "email": email.get("value"),
         "domain": user.get(WORKSPACE, {}).get("domain"),
     }
-    if grant.authorization.nonce is not None:
-        claims["nonce"] = grant.authorization.nonce
-    return {k: v for k, v in claims.items() if v is not None}

@@ -22,3 +22,5 @@ class Profile:
     auth_required: bool = True
     #: None: no cap. A number: a larger ``count`` is cut to it.
     page_size_cap: int | None = None
+    #: True: a ``login_hint`` of an active user signs in, no password. False (serve): fills the form.
+    trust_login_hint: bool = True
