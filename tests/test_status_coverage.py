@@ -617,6 +617,94 @@ def group_and_role_recipes() -> list[Recipe]:
     ]
 
 
+def oauth_client_recipes() -> list[Recipe]:
+    """The OAuth 2.0 client operations (``docs/dialect.md#oauth-20-clients``)."""
+    new = {"clientId": "coverage-svc", "scope": "admin", "authGrantTypes": "client_credentials"}
+    taken = {**new, "clientId": "mockscim"}
+    reader = {"scope": "user", "authGrantTypes": "client_credentials"}
+    plain = {"Content-Type": "text/plain"}
+    base = "/SAAS/jersey/manager/api/oauth2clients"
+    return [
+        Recipe("listOAuth2Clients", 200, "fixture clients"),
+        unauthenticated("listOAuth2Clients"),
+        forbidden("listOAuth2Clients"),
+        server_error("listOAuth2Clients", base, "GET"),
+        Recipe("createOAuth2Client", 201, "service client", json=new),
+        Recipe(
+            "createOAuth2Client",
+            400,
+            "bad scope",
+            code="oauth2client.invalid",
+            json={**new, "scope": "root"},
+        ),
+        unauthenticated("createOAuth2Client", json=new),
+        forbidden("createOAuth2Client", json=new),
+        oversized("createOAuth2Client"),
+        Recipe(
+            "createOAuth2Client",
+            415,
+            "text/plain",
+            code="media.type.unsupported",
+            json=new,
+            headers=plain,
+        ),
+        Recipe("createOAuth2Client", 500, "taken clientId", code="oauth2client.exists", json=taken),
+        server_error("createOAuth2Client", base, "POST"),
+        Recipe("getOAuth2Client", 200, "fixture client", path_id="mockscim"),
+        unauthenticated("getOAuth2Client", path_id="mockscim"),
+        forbidden("getOAuth2Client", path_id="mockscim"),
+        Recipe(
+            "getOAuth2Client", 404, "unknown id", code="oauth2client.not.found", path_id="nobody"
+        ),
+        server_error("getOAuth2Client", base + "/*", "GET"),
+        Recipe("updateOAuth2Client", 201, "new scope", path_id="mockscim-reader", json=reader),
+        Recipe(
+            "updateOAuth2Client",
+            400,
+            "scope a number",
+            code="oauth2client.invalid",
+            path_id="mockscim-reader",
+            json={"scope": 3},
+        ),
+        unauthenticated("updateOAuth2Client", path_id="mockscim-reader", json=reader),
+        forbidden("updateOAuth2Client", path_id="mockscim-reader", json=reader),
+        Recipe(
+            "updateOAuth2Client",
+            404,
+            "unknown id",
+            code="oauth2client.not.found",
+            path_id="nobody",
+            json=reader,
+        ),
+        oversized("updateOAuth2Client", path_id="mockscim-reader"),
+        Recipe(
+            "updateOAuth2Client",
+            415,
+            "text/plain",
+            code="media.type.unsupported",
+            path_id="mockscim-reader",
+            json=reader,
+            headers=plain,
+        ),
+        Recipe(
+            "updateOAuth2Client",
+            500,
+            "rename",
+            code="oauth2client.rename",
+            path_id="mockscim-reader",
+            json=new,
+        ),
+        server_error("updateOAuth2Client", base + "/*", "PUT"),
+        Recipe("deleteOAuth2Client", 204, "fixture client", path_id="mockscim-web"),
+        unauthenticated("deleteOAuth2Client", path_id="mockscim-web"),
+        forbidden("deleteOAuth2Client", path_id="mockscim-web"),
+        Recipe(
+            "deleteOAuth2Client", 404, "unknown id", code="oauth2client.not.found", path_id="nobody"
+        ),
+        server_error("deleteOAuth2Client", base + "/*", "DELETE"),
+    ]
+
+
 RECIPES: list[Recipe] = [
     # GET /Users
     Recipe("listUsers", 200, "ok", query="count=2"),
@@ -896,6 +984,7 @@ RECIPES: list[Recipe] = [
     *control_recipes("controlGetJournal", 200),
     *control_recipes("controlClearJournal", 204),
     *group_and_role_recipes(),
+    *oauth_client_recipes(),
     *control_recipes("controlGetFindings", 200),
     *dashboard_recipes(),
 ]

@@ -7,7 +7,8 @@ membership PATCH (:mod:`.membership`), search parameters, sorting and paging (:m
 the vendor's vocabulary and every user/group rule (:mod:`.rules`), the wire form of resources
 (:mod:`.render`), fast JSON copies (:mod:`.copying`), the vendor's paths, spelled once
 (:mod:`.paths`), the authorization endpoint's redirect URIs and PKCE parameters
-(:mod:`.redirects`), and strict mode's findings (:mod:`.findings`). Each rule cites
+(:mod:`.redirects`), the wire form and media types of an OAuth 2.0 client
+(:mod:`.oauth_clients`), and strict mode's findings (:mod:`.findings`). Each rule cites
 ``docs/dialect.md``.
 
 What it may import: the standard library and ``mockscim.dialect`` only. No Flask, no TinyDB, no

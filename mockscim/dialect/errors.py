@@ -23,6 +23,7 @@ __all__ = [
     "FORBIDDEN_MESSAGE",
     "BadRequest",
     "BuiltinRole",
+    "ClientMediaTypeUnsupported",
     "Conflict",
     "ControlInvalid",
     "ControlRefused",
@@ -45,6 +46,10 @@ __all__ = [
     "NotFound",
     "NotLocalGroup",
     "NotLocalUser",
+    "OAuthClientExists",
+    "OAuthClientInvalid",
+    "OAuthClientNotFound",
+    "OAuthClientRenamed",
     "OAuthError",
     "PayloadTooLarge",
     "RoleNotFound",
@@ -278,6 +283,48 @@ class UserExists(Conflict):
 class GroupExists(Conflict):
     code = "group.exists"
     message = "A group with the same displayName already exists"
+
+
+# -- OAuth 2.0 clients (``docs/dialect.md#oauth-20-clients``): the vendor API description's texts
+
+
+class OAuthClientInvalid(BadRequest):
+    """A client body that is no object, or a member of the wrong type or value (unpermitted
+    characters in ``clientId``, an unknown scope or grant type, an authorization code client
+    without a redirect URI)."""
+
+    code = "oauth2client.invalid"
+    message = "Invalid provided OAuth2 client information"
+
+
+class OAuthClientNotFound(NotFound):
+    code = "oauth2client.not.found"
+    message = "given client does not exist"
+
+
+class OAuthClientExists(ScimError):
+    """A create naming a ``clientId`` the tenant has: the description documents a 500."""
+
+    status = 500
+    code = "oauth2client.exists"
+    message = "An unexpected error occurred or the client id already exists"
+
+
+class OAuthClientRenamed(ScimError):
+    """An update whose body names another ``clientId``: the description documents a 500."""
+
+    status = 500
+    code = "oauth2client.rename"
+    message = "Changing the existing client ID is not supported"
+
+
+class ClientMediaTypeUnsupported(ScimError):
+    """A client body whose ``Content-Type`` is neither ``application/json`` nor the operation's
+    ``vnd`` type in either spelling [decided]."""
+
+    status = 415
+    code = "media.type.unsupported"
+    message = "The media type of the request body is not supported"
 
 
 class PayloadTooLarge(ScimError):

@@ -22,7 +22,7 @@ from typing import Any
 from flask import Blueprint, Flask
 
 from mockscim.dialect.findings import OPERATION_CHECKS, OperationChecks
-from mockscim.http import control, dashboard, groups, me, oidc, service, users
+from mockscim.http import control, dashboard, groups, me, oauth_clients, oidc, service, users
 from mockscim.http.context import SAAS, SCIM_BASE, TOKEN_SUFFIX
 
 __all__ = [
@@ -71,6 +71,7 @@ _SCIM = SCIM_BASE
 _UI = control.CONTROL_PREFIX + dashboard.DASHBOARD_PATH
 _CONTROL = control.CONTROL_PREFIX
 _u, _g, _c, _d = users.users, groups.groups, control.control, dashboard.dashboard
+_oc = oauth_clients.oauth_clients
 
 #: Every operation the app serves.
 OPERATIONS: tuple[Operation, ...] = (
@@ -126,6 +127,17 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("GET", SAAS + oidc.AUTHORIZE_PATH, oidc.authorize, "authorize", oidc.oidc),
     Operation("POST", SAAS + oidc.AUTHORIZE_PATH, oidc.authorize, "authorizeLogin", oidc.oidc),
     Operation("GET", SAAS + oidc.KEYS_PATH, oidc.token_info, "tokenInfo", oidc.oidc),
+    # -- OAuth 2.0 clients (issue 23), under the token check with the admin scope
+    *(
+        Operation(method, oauth_clients.CLIENTS_PATH + suffix, view, operation_id, _oc)
+        for method, suffix, view, operation_id in (
+            ("GET", "", oauth_clients.list_clients, "listOAuth2Clients"),
+            ("POST", "", oauth_clients.create_client, "createOAuth2Client"),
+            ("GET", "/<cid>", oauth_clients.get_client, "getOAuth2Client"),
+            ("PUT", "/<cid>", oauth_clients.update_client, "updateOAuth2Client"),
+            ("DELETE", "/<cid>", oauth_clients.delete_client, "deleteOAuth2Client"),
+        )
+    ),
     # -- not the vendor's: the contract, the control API, the dashboard
     Operation("GET", "/openapi.yaml", service.openapi, "openapi", service.contract, emulated=False),
     Operation("POST", _CONTROL + "/reset", control.reset, "controlReset", _c, emulated=False),
