@@ -37,6 +37,7 @@ from openapi_schema_validator import OAS30Validator
 
 from mockscim import ControlSettings, Fixtures, Profile, Tenant, create_app
 from mockscim.http.context import MAX_BODY
+from mockscim.tenant.devices import DEFAULT_TEMPLATE, devices_of
 
 DOCUMENT = ROOT / "openapi.yaml"
 COVERAGE_DOC = ROOT / "docs" / "STATUS-COVERAGE.md"
@@ -48,7 +49,11 @@ THIS = "tests/test_status_coverage.py"
 GOLDEN = "tests/test_statuses.py"
 
 #: Documented statuses no recipe produces, with the reason ("METHOD path status" -> why).
-EXCLUDED: dict[str, str] = {}
+EXCLUDED: dict[str, str] = {
+    "POST /SAAS/API/1.0/REST/oauth2/activate 404": (
+        "the tenant form naming no tenant (a recipe asks for the plain path): tests/test_devices.py"
+    ),
+}
 
 
 @functools.cache
@@ -617,6 +622,46 @@ def group_and_role_recipes() -> list[Recipe]:
     ]
 
 
+def device_recipes() -> list[Recipe]:
+    """Device registration and activation (``docs/dialect.md#device-registration``)."""
+    query = (
+        "app_product_id=mockscim-device-template&device_name=phone&response_type=code"
+        "&redirect_uri=mockscim.device%3A%2F%2Foauth2redirect&user_device=%7B%7D"
+    )
+    recipes = []
+    for operation_id in ("getDeviceRegister", "postDeviceRegister"):
+        method = "GET" if operation_id.startswith("get") else "POST"
+        recipes += [
+            Recipe(operation_id, 200, "login page", auth="none", query=query),
+            Recipe(operation_id, 302, "login_hint", auth="none", query=query + "&login_hint=admin"),
+            Recipe(
+                operation_id,
+                400,
+                "unknown template",
+                code="device.registration.invalid",
+                auth="none",
+                query=query.replace("mockscim-device-template", "nope"),
+            ),
+            server_error(operation_id, "/SAAS/auth/device/register", method),
+        ]
+    wrong = {"username": "admin", "password": "wrong"}
+    return [
+        *recipes,
+        Recipe("postDeviceRegister", 401, "wrong password", auth="none", query=query, form=wrong),
+        Recipe("activateOAuth2Client", 200, "activation code", auth="none", json="{activation}"),
+        Recipe(
+            "activateOAuth2Client",
+            400,
+            "unknown code",
+            code="activation.code.invalid",
+            auth="none",
+            raw="nope",
+        ),
+        oversized("activateOAuth2Client", auth="none"),
+        server_error("activateOAuth2Client", "/SAAS/API/1.0/REST/oauth2/activate", "POST"),
+    ]
+
+
 def oauth_client_recipes() -> list[Recipe]:
     """The OAuth 2.0 client operations (``docs/dialect.md#oauth-20-clients``)."""
     new = {"clientId": "coverage-svc", "scope": "admin", "authGrantTypes": "client_credentials"}
@@ -985,6 +1030,7 @@ RECIPES: list[Recipe] = [
     *control_recipes("controlClearJournal", 204),
     *group_and_role_recipes(),
     *oauth_client_recipes(),
+    *device_recipes(),
     *control_recipes("controlGetFindings", 200),
     *dashboard_recipes(),
 ]
@@ -1005,7 +1051,23 @@ def placeholders(tenant: Tenant) -> dict[str, str]:
         "{external_group}": GROUP_IDS["VPN Users"],
         "{role}": ROLE_IDS["Administrator"],
         "{user_role}": ROLE_IDS["User"],
+        "{activation}": activation_code(tenant),
     }
+
+
+def activation_code(tenant: Tenant) -> str:
+    """An outstanding activation code of the tenant's default device template."""
+    devices = devices_of(tenant.oauth, tenant.clock)
+    params = {
+        "app_product_id": DEFAULT_TEMPLATE.app_product_id,
+        "redirect_uri": DEFAULT_TEMPLATE.redirect_uri,
+        "user_device": "{}",
+        "device_name": "coverage",
+        "response_type": "code",
+    }
+    admin = tenant.oauth.active_user("admin")
+    assert admin is not None
+    return devices.register(devices.check(params), admin)["activation_code"]
 
 
 def break_target(monkeypatch: pytest.MonkeyPatch, dotted: str) -> None:

@@ -21,12 +21,14 @@ __all__ = [
     "FILTER_UNKNOWN_ATTRIBUTE",
     "FILTER_UNSUPPORTED",
     "FORBIDDEN_MESSAGE",
+    "ActivationCodeInvalid",
     "BadRequest",
     "BuiltinRole",
     "ClientMediaTypeUnsupported",
     "Conflict",
     "ControlInvalid",
     "ControlRefused",
+    "DeviceRegistrationInvalid",
     "Forbidden",
     "GroupExists",
     "GroupNotFound",
@@ -325,6 +327,24 @@ class ClientMediaTypeUnsupported(ScimError):
     status = 415
     code = "media.type.unsupported"
     message = "The media type of the request body is not supported"
+
+
+class DeviceRegistrationInvalid(BadRequest):
+    """``/SAAS/auth/device/register`` before any redirect: the description's 400 cases."""
+
+    code = "device.registration.invalid"
+    message = (
+        "The app_product_id does not exist, the user_device is not specified or incorrect, or the "
+        "redirect_uri is not specified or invalid or does not match the one in the app_product_id"
+    )
+
+
+class ActivationCodeInvalid(BadRequest):
+    """``POST /SAAS/API/1.0/REST/oauth2/activate`` with no activation code, or one that is
+    unknown, expired or already used."""
+
+    code = "activation.code.invalid"
+    message = "Activation failed, activation code is invalid or not specified."
 
 
 class PayloadTooLarge(ScimError):

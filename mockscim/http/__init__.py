@@ -2,9 +2,9 @@
 
 What lives here: the app factory (:mod:`.app`), the SCIM views (:mod:`.users`, :mod:`.groups`,
 with their shared hooks in :mod:`.scim`), the service views beside them (:mod:`.service`: token,
-system login, health, the contract), the OAuth 2.0 client views (:mod:`.oauth_clients`), the
-control API (:mod:`.control`), the request pipeline
-(:mod:`.pipeline`: journal, scenarios, strict mode), the one error handler (:mod:`.errors`),
+system login, health, the contract), the OAuth 2.0 client views (:mod:`.oauth_clients`), device
+registration and activation (:mod:`.devices`), the control API (:mod:`.control`), the request
+pipeline (:mod:`.pipeline`: journal, scenarios, strict mode), the one error handler (:mod:`.errors`),
 request and response helpers (:mod:`.context`), wire shapes (:mod:`.wire`), the servers
 (:mod:`.servers`: waitress for the sandbox, werkzeug on port 0 for tests) and the in-process
 ``requests`` transport (:mod:`.adapter`: the app without a socket, for the test kit and for

@@ -22,7 +22,17 @@ from typing import Any
 from flask import Blueprint, Flask
 
 from mockscim.dialect.findings import OPERATION_CHECKS, OperationChecks
-from mockscim.http import control, dashboard, groups, me, oauth_clients, oidc, service, users
+from mockscim.http import (
+    control,
+    dashboard,
+    devices,
+    groups,
+    me,
+    oauth_clients,
+    oidc,
+    service,
+    users,
+)
 from mockscim.http.context import SAAS, SCIM_BASE, TOKEN_SUFFIX
 
 __all__ = [
@@ -71,7 +81,7 @@ _SCIM = SCIM_BASE
 _UI = control.CONTROL_PREFIX + dashboard.DASHBOARD_PATH
 _CONTROL = control.CONTROL_PREFIX
 _u, _g, _c, _d = users.users, groups.groups, control.control, dashboard.dashboard
-_oc = oauth_clients.oauth_clients
+_oc, _dv = oauth_clients.oauth_clients, devices.devices
 
 #: Every operation the app serves.
 OPERATIONS: tuple[Operation, ...] = (
@@ -138,6 +148,10 @@ OPERATIONS: tuple[Operation, ...] = (
             ("DELETE", "/<cid>", oauth_clients.delete_client, "deleteOAuth2Client"),
         )
     ),
+    # -- mobile device registration and activation (issue 23), no token
+    Operation("GET", devices.REGISTER_PATH, devices.register, "getDeviceRegister", _dv),
+    Operation("POST", devices.REGISTER_PATH, devices.register, "postDeviceRegister", _dv),
+    Operation("POST", devices.ACTIVATE_PATH, devices.activate, "activateOAuth2Client", _dv),
     # -- not the vendor's: the contract, the control API, the dashboard
     Operation("GET", "/openapi.yaml", service.openapi, "openapi", service.contract, emulated=False),
     Operation("POST", _CONTROL + "/reset", control.reset, "controlReset", _c, emulated=False),

@@ -4,9 +4,8 @@ What lives here: the :class:`Tenant` (users and the rules that change them, in t
 service checks them, and the face the layers above read through), its
 :class:`~.memberships.Memberships` (groups, roles and who belongs to what), its
 :class:`~.oauth.OAuth` (clients, tokens, authorization codes, sign-ins; whether a token's user
-and client still stand behind it: :mod:`.sessions`; the client API's rules: :mod:`.clients`), its
-directories, the
-tables (:mod:`.store`: TinyDB behind one lock), the fixtures that seed them (:mod:`.installer`),
+and client still stand behind it: :mod:`.sessions`; the client API's rules: :mod:`.clients`;
+device registration and activation: :mod:`.devices`), its directories, the tables (:mod:`.store`: TinyDB behind one lock), the fixtures that seed them (:mod:`.installer`),
 the clock, scenarios and the journal; why a user is not local, the detail of a 403
 (:mod:`.not_local`); and where the packaged default data lives (:mod:`.packaged`).
 
