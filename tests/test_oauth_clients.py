@@ -378,3 +378,33 @@ def test_priam_client_register_list_get_delete(client: FlaskClient, auth: dict[s
 def test_an_unknown_tenant_form_is_404(client: FlaskClient, auth: dict[str, str]) -> None:
     reply = client.get("/SAAS/t/nosuch/jersey/manager/api/oauth2clients", headers=auth)
     assert reply.status_code == 404
+
+
+def test_the_control_api_and_the_handle_list_created_clients(
+    client: FlaskClient, auth: dict[str, str]
+) -> None:
+    client.post(BASE, headers=auth, json=SERVICE | {"secret": "svc-secret"})
+    listed = client.get("/_mockscim/clients").get_json()["clients"]
+    made = [c for c in listed if c["clientId"] == "svc-1"]
+    assert made == [
+        {
+            "clientId": "svc-1",
+            "secret": "svc-secret",
+            "scope": "admin",
+            "grantTypes": ["client_credentials"],
+            "accessTokenTTL": 21599,
+        }
+    ]
+
+
+def test_the_plugin_handle_lists_clients(tenant: Tenant, app: Any) -> None:
+    from mockscim.testkit.handle import MockScim
+
+    handle = MockScim.inprocess(tenant, app)
+    assert [c["clientId"] for c in handle.clients] == [
+        "mockscim",
+        "mockscim-reader",
+        "mockscim-web",
+    ]
+    handle.clients[0]["scope"] = "changed"  # a copy
+    assert tenant.oauth.clients["mockscim"]["scope"] == "admin"

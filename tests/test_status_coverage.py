@@ -1031,6 +1031,7 @@ RECIPES: list[Recipe] = [
     *group_and_role_recipes(),
     *oauth_client_recipes(),
     *device_recipes(),
+    *control_recipes("controlListClients", 200),
     *control_recipes("controlGetFindings", 200),
     *dashboard_recipes(),
 ]

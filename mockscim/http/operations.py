@@ -152,6 +152,10 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("GET", devices.REGISTER_PATH, devices.register, "getDeviceRegister", _dv),
     Operation("POST", devices.REGISTER_PATH, devices.register, "postDeviceRegister", _dv),
     Operation("POST", devices.ACTIVATE_PATH, devices.activate, "activateOAuth2Client", _dv),
+    # ... and the control API's list of them (not the vendor's)
+    Operation(
+        "GET", _CONTROL + "/clients", control.list_clients, "controlListClients", _c, emulated=False
+    ),
     # -- not the vendor's: the contract, the control API, the dashboard
     Operation("GET", "/openapi.yaml", service.openapi, "openapi", service.contract, emulated=False),
     Operation("POST", _CONTROL + "/reset", control.reset, "controlReset", _c, emulated=False),
