@@ -408,3 +408,12 @@ def test_the_plugin_handle_lists_clients(tenant: Tenant, app: Any) -> None:
     ]
     handle.clients[0]["scope"] = "changed"  # a copy
     assert tenant.oauth.clients["mockscim"]["scope"] == "admin"
+
+
+def test_the_dashboard_lists_clients_without_their_secrets(
+    client: FlaskClient, auth: dict[str, str]
+) -> None:
+    client.post(BASE, headers=auth, json=SERVICE | {"secret": "svc-secret"})
+    page = client.get("/_mockscim/ui/groups").get_data(as_text=True)
+    assert "OAuth clients" in page and ">svc-1<" in page and ">mockscim-web<" in page
+    assert "svc-secret" not in page and "mockscim-secret" not in page
