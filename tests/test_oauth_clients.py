@@ -417,3 +417,44 @@ def test_the_dashboard_lists_clients_without_their_secrets(
     page = client.get("/_mockscim/ui/groups").get_data(as_text=True)
     assert "OAuth clients" in page and ">svc-1<" in page and ">mockscim-web<" in page
     assert "svc-secret" not in page and "mockscim-secret" not in page
+
+
+def test_concurrent_creates_of_one_id_make_one_client(
+    client: FlaskClient, auth: dict[str, str], tenant: Tenant
+) -> None:
+    import threading
+
+    from mockscim.dialect.errors import OAuthClientExists
+    from mockscim.tenant.clients import Clients
+
+    clients, results = Clients(tenant.oauth), []
+
+    def create(n: int) -> None:
+        try:
+            clients.create(SERVICE | {"secret": f"s{n}"})
+            results.append(n)
+        except OAuthClientExists:
+            pass
+
+    threads = [threading.Thread(target=create, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert len(results) == 1
+    assert tenant.oauth.clients["svc-1"]["secret"] == f"s{results[0]}"
+
+
+def test_each_tenant_has_its_own_clients(default_fixtures: Any) -> None:
+    acme, beta = Tenant(default_fixtures, name="acme"), Tenant(default_fixtures, name="beta")
+    web = create_app(acme, beta).test_client()
+    reply = web.post(
+        "/SAAS/t/beta/auth/oauthtoken",
+        data={"grant_type": "client_credentials"},
+        headers={"Authorization": basic("mockscim", "mockscim-secret")},
+    )
+    headers = {"Authorization": "Bearer " + reply.get_json()["access_token"]}
+    made = web.post("/SAAS/t/beta/jersey/manager/api/oauth2clients", headers=headers, json=SERVICE)
+    assert made.status_code == 201
+    assert made.get_json()["_links"]["self"]["href"].endswith("/SAAS/t/beta" + BASE[5:] + "/svc-1")
+    assert "svc-1" in beta.oauth.clients and "svc-1" not in acme.oauth.clients

@@ -11,6 +11,7 @@ tenant's seed in deterministic mode).
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from mockscim.dialect.copying import clone
@@ -21,6 +22,8 @@ from mockscim.tenant.oauth import OAuth
 __all__ = ["Clients"]
 
 Client = dict[str, Any]
+#: One writer at a time: a check (the id is free, the client exists) and its change are one step.
+_WRITE = threading.Lock()
 
 
 class Clients:
@@ -45,30 +48,33 @@ class Clients:
         """A new client from an ``OAuth2ClientTypeInfo`` body; 400 for an invalid body, 500
         ``oauth2client.exists`` for a taken ``clientId`` (the description's statuses)."""
         client = from_wire(body, secret=self._oauth.tokens.new_id())
-        if client["clientId"] in self._oauth.clients:
-            raise OAuthClientExists(f"client {client['clientId']!r} exists")
-        self._oauth.clients[client["clientId"]] = client
+        with _WRITE:
+            if client["clientId"] in self._oauth.clients:
+                raise OAuthClientExists(f"client {client['clientId']!r} exists")
+            self._oauth.clients[client["clientId"]] = client
         return clone(client)
 
     def update(self, client_id: str, body: Any) -> Client:
         """The client replaced by the body (a secret left out is kept): 404 for an unknown id,
         400 for an invalid body, 500 ``oauth2client.rename`` when the body names another id.
         Tokens issued before keep the scope they were issued with; new ones get the new one."""
-        current = self._oauth.clients.get(client_id)
-        if current is None:
-            raise OAuthClientNotFound(f"no client {client_id!r}")
-        if isinstance(body, dict) and body.get("clientId") is None:
-            body = {**body, "clientId": client_id}
-        client = from_wire(body, secret=str(current.get("secret", "")))
-        if client["clientId"] != client_id:
-            raise OAuthClientRenamed(f"{client_id!r} -> {client['clientId']!r}")
-        self._oauth.clients[client_id] = client
+        with _WRITE:
+            current = self._oauth.clients.get(client_id)
+            if current is None:
+                raise OAuthClientNotFound(f"no client {client_id!r}")
+            if isinstance(body, dict) and body.get("clientId") is None:
+                body = {**body, "clientId": client_id}
+            client = from_wire(body, secret=str(current.get("secret", "")))
+            if client["clientId"] != client_id:
+                raise OAuthClientRenamed(f"{client_id!r} -> {client['clientId']!r}")
+            self._oauth.clients[client_id] = client
         return clone(client)
 
     def delete(self, client_id: str) -> Client:
         """Remove the client and end its tokens, refresh tokens and codes; 404 for an unknown
         id."""
         try:
-            return self._oauth.remove_client(client_id)
+            with _WRITE:
+                return self._oauth.remove_client(client_id)
         except KeyError as exc:
             raise OAuthClientNotFound(f"no client {client_id!r}") from exc
