@@ -111,7 +111,7 @@ class Devices:
             device = None
         if not isinstance(device, dict):
             raise DeviceRegistrationInvalid("user_device is not a JSON object")
-        device_name = params.get("device_name", "").strip()
+        device_name = params.get("device_name", "")
         if not device_name or len(device_name) > 255:
             raise DeviceRegistrationInvalid("device_name missing or too long")
         asked = params.get("scope", "").split() or template.scope.split()
