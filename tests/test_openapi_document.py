@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate
 
+import mockscim.dialect.api_errors
 import mockscim.dialect.errors
 import mockscim.dialect.filter
 from mockscim import Fixtures, ScimError
@@ -130,7 +131,7 @@ def test_every_scim_operation_documents_the_common_errors() -> None:
 
 def test_control_operations_take_the_optional_token_and_document_the_refusal() -> None:
     control = [(p, m, o) for p, m, o in operations() if p.startswith("/_mockscim/")]
-    assert len(control) == 18  # 11 calls of the control API, 7 pages and files of its dashboard
+    assert len(control) == 19  # 12 calls of the control API, 7 pages and files of its dashboard
     for path, method, operation in control:
         label = f"{method.upper()} {path}"
         assert operation["tags"] == ["control"], label
@@ -155,10 +156,12 @@ def subclasses(cls: type[ScimError]) -> Iterator[type[ScimError]]:
 
 
 def error_classes() -> dict[str, set[tuple[int, str]]]:
-    """code -> the (status, message) pairs of the ScimError classes in mockscim.dialect.errors using it."""
+    """code -> the (status, message) pairs of the ScimError classes in mockscim.dialect.errors (and
+    mockscim.dialect.api_errors, the same hierarchy for the API beyond SCIM) using it."""
     found: dict[str, set[tuple[int, str]]] = {}
+    modules = {mockscim.dialect.errors.__name__, mockscim.dialect.api_errors.__name__}
     for cls in subclasses(ScimError):
-        if cls.__module__ != mockscim.dialect.errors.__name__:
+        if cls.__module__ not in modules:
             continue
         found.setdefault(cls.code, set()).add((cls.status, cls.message))
     return found

@@ -24,12 +24,9 @@ __all__ = [
     "BadRequest",
     "BearerError",
     "BuiltinRole",
-    "CatalogItemNotFound",
     "Conflict",
     "ControlInvalid",
     "ControlRefused",
-    "EntitlementNotFound",
-    "EntitlementSearchInvalid",
     "Forbidden",
     "GroupExists",
     "GroupNotFound",
@@ -51,20 +48,14 @@ __all__ = [
     "NotLocalUser",
     "OAuthError",
     "PayloadTooLarge",
-    "ReportGroupNotFound",
-    "ReportQueryInvalid",
-    "ReportRoleNotFound",
     "RoleNotFound",
     "ScenarioInvalid",
     "ScenarioNotFound",
     "SchemaFilterInvalid",
     "ScimError",
     "ServiceUnavailable",
-    "SubjectTypeInvalid",
-    "SubjectTypeNotFound",
     "TooManyRequests",
     "UnknownPath",
-    "UnsupportedMediaType",
     "UserExists",
     "UserNotFound",
     "UsersInvalid",
@@ -248,59 +239,6 @@ class MemberNotFound(NotFound):
     message = "The specified member does not exist."
 
 
-class CatalogItemNotFound(NotFound):
-    """An entitlement operation naming no catalog item (vendor API description: reason code
-    ``catalogitem.not.found``)."""
-
-    code = "catalogitem.not.found"
-    message = "The requested entitlement definition doesn't exist."
-
-
-class EntitlementNotFound(NotFound):
-    """No entitlement of this catalog item to this subject (vendor reason code
-    ``entitlement.definition.not.found``)."""
-
-    code = "entitlement.definition.not.found"
-    message = "The requested entitlement definition doesn't exist."
-
-
-class SubjectTypeNotFound(NotFound):
-    """GET or PUT of an entitlement with a subject type other than ``users``/``groups`` (vendor
-    reason code ``NOT_FOUND``, "subject type not found")."""
-
-    code = "NOT_FOUND"
-    message = "The requested entitlement definition doesn't exist."
-
-
-class SubjectTypeInvalid(BadRequest):
-    """DELETE of an entitlement with a subject type other than ``users``/``groups`` (vendor API
-    description: 400)."""
-
-    code = "subject.type.invalid"
-    message = (
-        "The supplied subject type does not match any of the supported types ('users' or 'groups')"
-    )
-
-
-class EntitlementSearchInvalid(BadRequest):
-    """``POST /entitlements/search`` (and ``catalogitems/search``) with a body that is no search
-    criteria object, or paging out of range [decided: 400, the vendor's text]."""
-
-    code = "search.criteria.invalid"
-    message = (
-        "Invalid or no search criteria defined in request body or number of provided category "
-        "labels exceeds the maximum allowed value."
-    )
-
-
-class UnsupportedMediaType(ScimError):
-    """A body whose ``Content-Type`` is none the operation consumes [decided]."""
-
-    status = 415
-    code = "media.type.unsupported"
-    message = "The media type of the request body is not supported"
-
-
 class MethodNotAllowed(ScimError):
     status = 405
     code = "method.not.allowed"
@@ -363,28 +301,6 @@ class ServiceUnavailable(ScimError):
     status = 503
     code = "service.unavailable"
     message = "The service is temporarily unavailable"
-
-
-# -- reports (reporting/reports/...): the texts of the vendor API description -----------------
-
-
-class ReportQueryInvalid(BadRequest):
-    """A report's query parameter is missing, not of its type, not one of its values, or out of
-    range (``docs/dialect.md#reports``). The vendor's text, its doubled "the" included; the
-    ``roles`` and ``groupId`` reports answer their own texts (``message=``)."""
-
-    code = "report.query.invalid"
-    message = "One or more of the the specified query parameters are invalid"
-
-
-class ReportRoleNotFound(NotFound):
-    code = "report.role.not.found"
-    message = "A role with the given name does not exist"
-
-
-class ReportGroupNotFound(NotFound):
-    code = "report.group.not.found"
-    message = "A group with the given UUID does not exist"
 
 
 # -- the control API (/_mockscim): not the vendor's, so the texts are ours ----------------------

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from mockscim.dialect.errors import UnsupportedMediaType
+from mockscim.dialect.api_errors import UnsupportedMediaType
 
 __all__ = ["JSON", "answer_type", "check_body_type", "vnd"]
 

@@ -14,15 +14,12 @@ from typing import Any
 
 from flask import Response, g, request
 
-from mockscim.dialect.errors import (
+from mockscim.dialect.api_errors import (
     EntitlementSearchInvalid,
-    Forbidden,
-    InvalidJson,
-    NotFound,
     SubjectTypeInvalid,
     SubjectTypeNotFound,
-    UserNotFound,
 )
+from mockscim.dialect.errors import Forbidden, InvalidJson, NotFound, UserNotFound
 from mockscim.dialect.media import answer_type, check_body_type
 from mockscim.dialect.paths import API_PATH, SAAS
 from mockscim.dialect.rules import ADMIN_SCOPE

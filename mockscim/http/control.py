@@ -31,6 +31,7 @@ from mockscim.dialect.errors import ControlInvalid, ControlRefused, ScenarioNotF
 from mockscim.dialect.render import render
 from mockscim.http.context import NO_BODY, json_response, read_json, tenant
 from mockscim.http.scim import resource_url
+from mockscim.tenant.clients import Clients
 from mockscim.tenant.clock import format_timestamp, parse_timestamp
 from mockscim.tenant.fixtures import FixtureError
 
@@ -158,6 +159,12 @@ def add_users() -> Response:
         raise UsersInvalid(str(exc), message=f"The users are invalid: {exc}") from exc
     users_url = resource_url("Users")
     return json_response({"users": [render(u, users_url) for u in stored]}, 201)
+
+
+def list_clients() -> Response:
+    """The tenant's OAuth clients as it holds them, secrets included (the control API is the
+    test's, on loopback): the fixtures' and those the client API or a device activation added."""
+    return json_response({"clients": Clients(tenant().oauth).list()})
 
 
 def list_scenarios() -> Response:

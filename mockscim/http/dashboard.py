@@ -50,6 +50,7 @@ from mockscim.http.dashboard_data import (
     search_users,
     user_page,
 )
+from mockscim.tenant.clients import Clients
 from mockscim.tenant.clock import format_timestamp
 
 __all__ = ["COOKIE", "DASHBOARD_PATH", "dashboard", "ui_url"]
@@ -185,6 +186,7 @@ def groups() -> str:
         directories=directory_rows(current),
         groups=containers(current),
         roles=containers(current, roles=True),
+        clients=Clients(current.oauth).list(),
     )
 
 

@@ -27,8 +27,10 @@ from mockscim.http import (
     catalog,
     control,
     dashboard,
+    devices,
     groups,
     me,
+    oauth_clients,
     oidc,
     reports,
     service,
@@ -83,6 +85,7 @@ _UI = control.CONTROL_PREFIX + dashboard.DASHBOARD_PATH
 _CONTROL = control.CONTROL_PREFIX
 _u, _g, _c, _d = users.users, groups.groups, control.control, dashboard.dashboard
 _ITEM_SUBJECT = "/catalogitems/<catalogItemId>/<subjectType>/<subjectId>"
+_oc, _dv = oauth_clients.oauth_clients, devices.devices
 
 #: Every operation the app serves.
 OPERATIONS: tuple[Operation, ...] = (
@@ -190,6 +193,25 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     Operation("GET", SAAS + oidc.USERINFO_PATH, oidc.userinfo, "userinfo", oidc.oidc),
     Operation("POST", SAAS + oidc.USERINFO_PATH, oidc.userinfo, "userinfoPost", oidc.oidc),
+    # -- OAuth 2.0 clients (issue 23), under the token check with the admin scope
+    *(
+        Operation(method, oauth_clients.CLIENTS_PATH + suffix, view, operation_id, _oc)
+        for method, suffix, view, operation_id in (
+            ("GET", "", oauth_clients.list_clients, "listOAuth2Clients"),
+            ("POST", "", oauth_clients.create_client, "createOAuth2Client"),
+            ("GET", "/<cid>", oauth_clients.get_client, "getOAuth2Client"),
+            ("PUT", "/<cid>", oauth_clients.update_client, "updateOAuth2Client"),
+            ("DELETE", "/<cid>", oauth_clients.delete_client, "deleteOAuth2Client"),
+        )
+    ),
+    # -- mobile device registration and activation (issue 23), no token
+    Operation("GET", devices.REGISTER_PATH, devices.register, "getDeviceRegister", _dv),
+    Operation("POST", devices.REGISTER_PATH, devices.register, "postDeviceRegister", _dv),
+    Operation("POST", devices.ACTIVATE_PATH, devices.activate, "activateOAuth2Client", _dv),
+    # ... and the control API's list of them (not the vendor's)
+    Operation(
+        "GET", _CONTROL + "/clients", control.list_clients, "controlListClients", _c, emulated=False
+    ),
     # -- not the vendor's: the contract, the control API, the dashboard
     Operation("GET", "/openapi.yaml", service.openapi, "openapi", service.contract, emulated=False),
     Operation("GET", "/favicon.ico", browser.no_icon, "favicon", browser.favicon, emulated=False),

@@ -8,7 +8,8 @@ its directories (:mod:`.directories`), its tables (:mod:`.store`: TinyDB behind 
 :mod:`.stored`: a fixture user as the store holds it; with ``--data``, :mod:`.data_storage`
 keeps them in a file and :mod:`.changelog` appends each change beside it), custom attributes
 (:mod:`.custom`), its OAuth part (:mod:`.oauth`: clients, scopes, sign-ins; :mod:`.sessions`:
-whether a token's user and client still stand behind it; :mod:`.userinfo`: the userinfo
+whether a token's user and client still stand behind it; :mod:`.clients`: the client API's
+rules; :mod:`.devices`: device registration and activation; :mod:`.userinfo`: the userinfo
 claims a token's scope allows), tokens (:mod:`.tokens`) and the
 signing key (:mod:`.keys`), OpenID Connect codes and ID tokens (:mod:`.oidc`), the clock
 (:mod:`.clock`), scenarios (:mod:`.scenarios`, each kind one definition in

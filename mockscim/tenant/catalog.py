@@ -20,13 +20,8 @@ import threading
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from mockscim.dialect.errors import (
-    CatalogItemNotFound,
-    EntitlementNotFound,
-    GroupNotFound,
-    InvalidJson,
-    UserNotFound,
-)
+from mockscim.dialect.api_errors import CatalogItemNotFound, EntitlementNotFound
+from mockscim.dialect.errors import GroupNotFound, InvalidJson, UserNotFound
 
 __all__ = [
     "ACTIVATION_POLICIES",

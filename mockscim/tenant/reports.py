@@ -1,7 +1,7 @@
 """The 13 reports of ``reporting/reports/...``, built from the tenant's own life.
 
 Each report reads its query parameters (a mapping of texts, as a query string gives them),
-checks them (:class:`~mockscim.dialect.errors.ReportQueryInvalid`, the vendor's 400, for a
+checks them (:class:`~mockscim.dialect.api_errors.ReportQueryInvalid`, the vendor's 400, for a
 missing required one, a value not of its type or not of its enumeration, paging out of range) and
 builds the description's shape: a table (``header``, ``headerArg``, ``data``: rows of texts) or,
 for ``loginchart``, a chart (``labels``, ``values``). What each reads (``docs/dialect.md#reports``):
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from mockscim.dialect.errors import ReportGroupNotFound, ReportQueryInvalid, ReportRoleNotFound
+from mockscim.dialect.api_errors import ReportGroupNotFound, ReportQueryInvalid, ReportRoleNotFound
 from mockscim.tenant.audit import ACTIONS, Event, Launch
 from mockscim.tenant.clock import format_timestamp
 

@@ -24,12 +24,7 @@ import random
 from dataclasses import replace
 from typing import Any
 
-from mockscim.dialect.errors import (
-    InternalError,
-    ScimError,
-    ServiceUnavailable,
-    TooManyRequests,
-)
+from mockscim.dialect.errors import InternalError, ScimError, ServiceUnavailable, TooManyRequests
 from mockscim.tenant.scenario_registry import (
     Effect,
     Flag,

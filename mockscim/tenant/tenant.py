@@ -21,13 +21,7 @@ from mockscim.dialect import search
 from mockscim.dialect.attributes import CORE, WORKSPACE, Catalogue
 from mockscim.dialect.body import canonicalize
 from mockscim.dialect.copying import clone
-from mockscim.dialect.errors import (
-    InvalidJson,
-    InvalidUser,
-    NotLocalUser,
-    UserExists,
-    UserNotFound,
-)
+from mockscim.dialect.errors import InvalidJson, InvalidUser, NotLocalUser, UserExists, UserNotFound
 from mockscim.dialect.filter import Compare, Node
 from mockscim.dialect.patch import apply_patch
 from mockscim.dialect.paths import PASSWORD_ACTIVATE_PATH, tenant_saas

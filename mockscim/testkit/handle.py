@@ -23,6 +23,7 @@ from mockscim.dialect.render import render
 from mockscim.http.adapter import INPROCESS_ROOT, WSGIAdapter
 from mockscim.http.context import SAAS, SCIM_PATH, TOKEN_SUFFIX, MockState
 from mockscim.tenant import Clock, Tenant
+from mockscim.tenant.clients import Clients
 from mockscim.tenant.journal import Entry
 from mockscim.tenant.scenarios import Scenarios
 from mockscim.testkit.assertions import Recorded
@@ -146,6 +147,13 @@ class MockScim:
             reply = self.tenant.oauth.client_token(self.client_id)
             self._token = str(reply["access_token"])
         return self._token
+
+    @property
+    def clients(self) -> list[dict[str, Any]]:
+        """Copies of the tenant's OAuth clients as its fixtures hold them (``clientId``,
+        ``secret``, ``scope``, ``grantTypes``, ``accessTokenTTL`` in seconds, ``redirectUris``):
+        the fixtures' and those created through the client API or a device activation."""
+        return Clients(self.tenant.oauth).list()
 
     def new_session(self, *, authenticated: bool = True) -> requests.Session:
         """A ``requests`` session for this tenant (in-process ones need no socket; over HTTPS it
