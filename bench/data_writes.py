@@ -36,10 +36,12 @@ from benchlib import Table
 from fixturedirs import fixtures_dir, label, scratch
 from harness import SectionResult, Target, clean, fmt
 
+from mockscim.dialect.paths import SCIM_BASE
+
 if TYPE_CHECKING:
     from run import Config
 
-USERS = "/SAAS/jersey/manager/api/scim/Users"
+USERS = SCIM_BASE + "/Users"
 BANNER = re.compile(r"SCIM base:\s+http://127\.0\.0\.1:(\d+)")
 WRITERS = 8
 #: Acknowledged creates a second wanted at 10,000 users (issue 24); reported, not asserted.

@@ -26,7 +26,6 @@ from mockscim.http.control import CONTROL_PREFIX, ControlSettings
 from mockscim.http.dashboard import DASHBOARD_PATH
 from mockscim.http.sandbox import Listen, Sandbox, SandboxError, connect_host, write_atomically
 from mockscim.http.servers import root_url
-from mockscim.http.tls import trust_lines
 from mockscim.progress import LoadProgress
 from mockscim.tenant import Profile, Tenant
 from mockscim.tenant.clock import Clock, parse_timestamp
@@ -336,6 +335,8 @@ def _banner(
     lines.append(f"  contract:   {root}/openapi.yaml")
     if ca_file:
         lines.append(f"  CA file:    {ca_file} (the throwaway CA: trust it, e.g. curl --cacert)")
+        from mockscim.http.tls import trust_lines  # trustme: only a --tls start imports it
+
         lines.extend(trust_lines(ca_file))
     dashboard = dashboard_url(host, port, control or ControlSettings(), scheme=scheme)
     if dashboard is not None:

@@ -172,7 +172,10 @@ def _check_output(flag: str, path: str) -> None:
     if target.is_dir():
         _refuse(flag, path, "write", errno.EISDIR)
     if not parent.exists():
-        _refuse(flag, path, "write", errno.ENOENT)
+        # As the system says it: a file standing where a folder of the path must be is ENOTDIR.
+        above = next((p for p in parent.parents if p.exists()), None)
+        missing = errno.ENOTDIR if above is not None and not above.is_dir() else errno.ENOENT
+        _refuse(flag, path, "write", missing)
     if not parent.is_dir():
         _refuse(flag, path, "write", errno.ENOTDIR)
     if not os.access(parent, os.W_OK | os.X_OK):

@@ -636,10 +636,11 @@ def _soak(tenant: Tenant, count: int, ops: list[Any], headers: dict[str, str]) -
 
 
 def test_memory_stays_flat_over_a_soak(default_fixtures: Fixtures) -> None:
-    """SOAK_REQUESTS requests with a 100-entry journal: the first part untraced (fast: the journal
+    """SOAK_REQUESTS requests with a 100-entry journal and audit log (both bounded, so that what
+    grows is a leak): the first part untraced (fast: the journal
     bound is checked every 50 requests), then a warm-up and a measured part under tracemalloc
     (tracing makes every request five times slower, so the measured part is the last 1,200)."""
-    tenant = Tenant(default_fixtures, journal_size=100)
+    tenant = Tenant(default_fixtures, journal_size=100, audit_size=100)
     token = tenant.tokens.issue(Grant("mockscim", "admin", None, 86400))["access_token"]
     headers = {"Authorization": f"Bearer {token}"}
     ops = _soak_operations(tenant)

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, render_template_string, request
 
 from mockscim.dialect.api_errors import ActivationCodeInvalid
-from mockscim.dialect.paths import SAAS
+from mockscim.dialect.paths import REST_PATH, SAAS
 from mockscim.http.context import json_response, tenant
 from mockscim.tenant.devices import Devices, devices_of
 
@@ -20,7 +20,7 @@ __all__ = ["ACTIVATE_PATH", "REGISTER_PATH", "devices"]
 
 #: Below ``/SAAS`` (so below ``/SAAS/t/{tenant}`` too).
 REGISTER_PATH = SAAS + "/auth/device/register"
-ACTIVATE_PATH = SAAS + "/API/1.0/REST/oauth2/activate"
+ACTIVATE_PATH = SAAS + REST_PATH + "/oauth2/activate"
 
 devices = Blueprint("devices", __name__)
 

@@ -12,7 +12,7 @@ from flask import Response, g, request
 
 from mockscim.dialect import oauth_clients as wire
 from mockscim.dialect.api_errors import OAuthClientInvalid
-from mockscim.dialect.paths import SAAS
+from mockscim.dialect.paths import API_PATH, SAAS
 from mockscim.http.context import NO_BODY, encode_json, host_root, read_json, tenant
 from mockscim.http.scim import scim_blueprint
 from mockscim.tenant.clients import Clients
@@ -20,7 +20,7 @@ from mockscim.tenant.clients import Clients
 __all__ = ["CLIENTS_PATH", "oauth_clients"]
 
 #: Below ``/SAAS`` (so below ``/SAAS/t/{tenant}`` too).
-CLIENTS_PATH = SAAS + "/jersey/manager/api/oauth2clients"
+CLIENTS_PATH = SAAS + API_PATH + "/oauth2clients"
 
 oauth_clients = scim_blueprint("oauth_clients", __name__)
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, render_template_string, request
 
 from mockscim.dialect.errors import BearerError, OAuthError
-from mockscim.dialect.paths import AUTHORIZE_PATH, DISCOVERY_PATH, KEYS_PATH, TOKEN_SUFFIX
+from mockscim.dialect.paths import API_PATH, AUTHORIZE_PATH, DISCOVERY_PATH, KEYS_PATH, TOKEN_SUFFIX
 from mockscim.dialect.redirects import redirect_location
 from mockscim.http.context import issuer, json_response, saas_root, state, tenant
 from mockscim.tenant.oidc import PKCE_METHODS, RedirectError
@@ -32,7 +32,7 @@ oidc = Blueprint("oidc", __name__)
 
 #: Below ``/SAAS``: the vendor's discovery document names ``/SAAS/jersey/manager/api/userinfo``
 #: (vendor API description, definition ``OpenIDConfiguration``, ``userinfo_endpoint``).
-USERINFO_PATH = "/jersey/manager/api/userinfo"
+USERINFO_PATH = API_PATH + "/userinfo"
 
 
 def discovery() -> Response:

@@ -22,6 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from flask import Blueprint, Response, g, request
 
+from mockscim.dialect.paths import API_PATH
 from mockscim.http import control, groups, oidc, service, users
 from mockscim.http.context import encode_json, tenant
 from mockscim.http.scim import scim_blueprint
@@ -38,7 +39,7 @@ __all__ = [
 ]
 
 #: Where the reports live, under ``/SAAS`` (vendor API description).
-REPORTS_PATH = "/jersey/manager/api/reporting/reports"
+REPORTS_PATH = API_PATH + "/reporting/reports"
 _VENDORS = ("omnissa", "vmware")
 CONTROL_ACTOR = "control API"
 

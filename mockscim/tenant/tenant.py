@@ -33,7 +33,7 @@ from mockscim.dialect.rules import (
     provisioned_missing,
 )
 from mockscim.dialect.search import SearchParams
-from mockscim.tenant.audit import Audit
+from mockscim.tenant.audit import MAX_EVENTS, Audit
 from mockscim.tenant.catalog import Catalog
 from mockscim.tenant.clock import Clock, stamp
 from mockscim.tenant.custom import users_catalogue
@@ -99,6 +99,7 @@ class Tenant:
         seed: int | None = None,
         id_factory: Callable[[], str] | None = None,
         journal_size: int = DEFAULT_JOURNAL_SIZE,
+        audit_size: int = MAX_EVENTS,
         scenarios: list[Any] | None = None,
         strict: bool = False,
         name: str = "mockscim",
@@ -118,7 +119,7 @@ class Tenant:
         self._id_factory = id_factory
         self.scenarios = Scenarios(seed)
         self.journal = Journal(journal_size)
-        self.audit = Audit(self.clock)  # what the reports read (:mod:`.audit`)
+        self.audit = Audit(self.clock, audit_size)  # what the reports read (:mod:`.audit`)
         check_data_file(data_path)  # a wrong --data file: one FixtureError, the file untouched
         #: The tables: users, groups and roles, in one TinyDB behind one lock (:mod:`.store`).
         self.users = ResourceStore(data_path)
