@@ -98,7 +98,12 @@ CASES: dict[str, tuple[str, tuple[str, ...], list[str], list[tuple[str, str]]]] 
     "recentusers": (
         "",
         ("lastLogin", "userName"),
-        ["fromDays=30", "fromDays=10&toDays=1", "startIndex=0&pageSize=1"],
+        [
+            "fromDays=30",
+            "fromDays=10&toDays=1",
+            "startIndex=0&pageSize=1",
+            "fromDays=2147483647&toDays=2147483646",
+        ],
         [("fromDays=-1", QUERY_400), ("pageSize=0", QUERY_400)],
     ),
     "resourcetypelaunch": (

@@ -105,7 +105,12 @@ class Report:
 
 
 def _since(now: datetime, days: int) -> datetime:
-    return now - timedelta(days=days)
+    """``days`` before ``now``; before the first instant a datetime holds, that first instant
+    (``fromDays`` and ``toDays`` go up to 2^31 - 1 days: no year holds them)."""
+    try:
+        return now - timedelta(days=days)
+    except OverflowError:
+        return datetime.min.replace(tzinfo=now.tzinfo)
 
 
 def _group_users(tenant: Tenant, args: Args) -> tuple[list[dict[str, Any]], list[str]]:
