@@ -11,7 +11,6 @@ from mockscim.dialect.errors import BadRequest, NotFound, ScimError
 __all__ = [
     "ActivationCodeInvalid",
     "CatalogItemNotFound",
-    "ClientMediaTypeUnsupported",
     "DeviceRegistrationInvalid",
     "EntitlementNotFound",
     "EntitlementSearchInvalid",
@@ -112,15 +111,6 @@ class OAuthClientRenamed(ScimError):
     status = 500
     code = "oauth2client.rename"
     message = "Changing the existing client ID is not supported"
-
-
-class ClientMediaTypeUnsupported(ScimError):
-    """A client body whose ``Content-Type`` is neither ``application/json`` nor the operation's
-    ``vnd`` type in either spelling [decided]."""
-
-    status = 415
-    code = "media.type.unsupported"
-    message = "The media type of the request body is not supported"
 
 
 class DeviceRegistrationInvalid(BadRequest):

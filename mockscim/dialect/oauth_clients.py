@@ -1,5 +1,6 @@
 """The wire form of an OAuth 2.0 client (``/SAAS/jersey/manager/api/oauth2clients``) and its
-media types, as pure functions (``docs/dialect.md#oauth-20-clients``).
+media type names, as pure functions (``docs/dialect.md#oauth-20-clients``; which body types are
+read and which reply type is chosen: :mod:`.media`, as for the catalog).
 
 A tenant holds a client as the fixtures define it: ``clientId``, ``secret``, ``scope``,
 ``grantTypes`` (a list), ``accessTokenTTL`` (seconds: a token's ``expires_in``) and
@@ -17,7 +18,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from mockscim.dialect.api_errors import ClientMediaTypeUnsupported, OAuthClientInvalid
+from mockscim.dialect.api_errors import OAuthClientInvalid
+from mockscim.dialect.media import vnd
 from mockscim.dialect.rules import GRANT_TYPES
 
 __all__ = [
@@ -25,8 +27,6 @@ __all__ = [
     "CLIENT",
     "CLIENT_CREDENTIALS",
     "SUMMARY_LIST",
-    "answer_type",
-    "check_body_type",
     "from_wire",
     "media_type_of",
     "minutes",
@@ -40,8 +40,6 @@ CLIENT = "oauth2client"
 SUMMARY_LIST = "oauth2clientsummarylist"
 CLIENT_CREDENTIALS = "clientcredentialsoauth2client"
 CLASSIC = "classicoauth2client"
-_JSON = "application/json"
-_VND = re.compile(r"application/vnd\.(?:omnissa|vmware)\.horizon\.manager\.([a-z0-9.]+)\+json")
 #: The description: alphanumerics, period, underscore, hyphen and at sign.
 _CLIENT_ID = re.compile(r"[A-Za-z0-9._\-@]{1,255}")
 #: Scopes the description lists, and a resource's UUID.
@@ -53,38 +51,6 @@ _TEXTS = ("rememberAs", "strData", "resourceUuid", "tokenType")
 _FLAGS = ("displayUserGrant", "inheritanceAllowed", "internalSystemClient")
 _NUMBERS = ("refreshTokenTTL", "refreshTokenIdleTTL", "tokenLength")
 _MAX_MINUTES = 10 * 366 * 24 * 60
-
-
-def vnd(family: str) -> str:
-    return f"application/vnd.omnissa.horizon.manager.{family}+json"
-
-
-def _essence(value: str) -> str:
-    return value.split(";", 1)[0].strip().lower()
-
-
-def check_body_type(content_type: str | None, family: str = CLIENT) -> None:
-    """A body without ``Content-Type`` (priam's register sends one; others omit it),
-    ``application/json``, or the family's ``vnd`` type in either spelling is read; anything else
-    is 415 [decided]."""
-    essence = _essence(content_type or "")
-    if essence in ("", _JSON):
-        return
-    found = _VND.fullmatch(essence)
-    if found is None or found.group(1) != family:
-        raise ClientMediaTypeUnsupported(f"Content-Type {content_type!r}")
-
-
-def answer_type(accept: str | None, families: tuple[str, ...]) -> str:
-    """The first type of ``Accept`` the operation produces, spelt as the client spelt it (a
-    ``vnd`` type of one of ``families``, or ``application/json``); else the description's
-    default, the first family's ``vnd.omnissa`` type [decided: never a 406]."""
-    for part in (accept or "").split(","):
-        essence = _essence(part)
-        found = _VND.fullmatch(essence)
-        if essence == _JSON or (found is not None and found.group(1) in families):
-            return essence
-    return vnd(families[0])
 
 
 def minutes(ttl_seconds: int) -> int:

@@ -12,6 +12,7 @@ from flask import Response, g, request
 
 from mockscim.dialect import oauth_clients as wire
 from mockscim.dialect.api_errors import OAuthClientInvalid
+from mockscim.dialect.media import answer_type, check_body_type
 from mockscim.dialect.paths import API_PATH, SAAS
 from mockscim.http.context import NO_BODY, encode_json, host_root, read_json, tenant
 from mockscim.http.scim import scim_blueprint
@@ -39,12 +40,12 @@ def _url(client_id: str = "") -> str:
 
 
 def _answer(body: Any, status: int, families: tuple[str, ...]) -> Response:
-    mimetype = wire.answer_type(request.headers.get("Accept"), families)
+    mimetype = answer_type(request.headers.get("Accept"), families)
     return Response(encode_json(body), status=status, mimetype=mimetype)
 
 
 def _body() -> Any:
-    wire.check_body_type(request.headers.get("Content-Type"))
+    check_body_type(request.headers.get("Content-Type"), (wire.CLIENT,))
     body = read_json(OAuthClientInvalid)
     if body is NO_BODY:
         raise OAuthClientInvalid("no body")
