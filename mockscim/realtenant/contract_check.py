@@ -6,7 +6,8 @@ Four checks, each a finding of its own rule: a status the operation does not doc
 (``tenant.media-type``), a body that breaks the status's schema: a required member missing
 (``tenant.missing-member``) or a member of the wrong type (``tenant.type``), or any other
 schema rule (``tenant.schema``). The schema check is ``openapi-schema-validator``'s OpenAPI 3.0
-dialect of JSON Schema (``nullable``, ``$ref`` into ``components``), not hand-written code.
+dialect of JSON Schema (``nullable``, ``$ref`` into ``components``), as a response reads it
+(``readOnly`` members are required there too), not hand-written code.
 
 A path the description does not name is no finding here (the proxy forwards what the vendor does
 not publish as well); its operation is not known, so nothing can be held to it.
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import yaml
-from openapi_schema_validator import OAS30Validator
+from openapi_schema_validator import OAS30ReadValidator
 
 from mockscim.dialect.paths import SAAS
 from mockscim.tenant.packaged import openapi_text
@@ -83,16 +84,16 @@ def _finding(rule: str, message: str, fix: str) -> dict[str, str]:
 
 
 @functools.cache
-def _validator(ref: str) -> OAS30Validator:
+def _validator(ref: str) -> OAS30ReadValidator:
     schema = {"$ref": ref, "components": _document()["components"]}
-    return OAS30Validator(schema)
+    return OAS30ReadValidator(schema)
 
 
 def _schema_findings(schema: Any, body: Any, where: str) -> list[dict[str, str]]:
     if isinstance(schema, dict) and isinstance(schema.get("$ref"), str):
         validator = _validator(schema["$ref"])
     else:
-        validator = OAS30Validator({**schema, "components": _document()["components"]})
+        validator = OAS30ReadValidator({**schema, "components": _document()["components"]})
     out = []
     for error in sorted(validator.iter_errors(body), key=lambda e: list(e.absolute_path)):
         member = "/".join(str(p) for p in error.absolute_path) or "(body)"

@@ -39,6 +39,7 @@ from urllib.parse import parse_qsl, quote, urlsplit
 
 import requests
 from flask import Flask
+from urllib3.util import SKIP_HEADER
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from mockscim.dialect.errors import ScimError, UpstreamFailed, UpstreamTimeout
@@ -132,6 +133,17 @@ def _request_headers(environ: dict[str, Any]) -> list[tuple[str, str]]:
     return out
 
 
+def _raw_path(environ: dict[str, Any]) -> str:
+    """The path as the client wrote it (``%2F`` stays ``%2F``): the server's raw request URI
+    when it gives one (waitress, cheroot, werkzeug do), else the decoded path re-encoded."""
+    raw = environ.get("REQUEST_URI") or environ.get("RAW_URI")
+    if isinstance(raw, str) and raw:
+        if not raw.startswith("/"):  # absolute form: a client that takes this for a proxy
+            raw = urlsplit(raw).path or "/"
+        return raw.partition("?")[0]
+    return quote(environ.get("PATH_INFO", "").encode("latin-1"), safe="/:@!$&'()*+,;=-._~%")
+
+
 def _read_body(environ: dict[str, Any]) -> bytes:
     stream = environ.get("wsgi.input")
     if stream is None:
@@ -180,7 +192,7 @@ class Proxy:
     def forward(self, environ: dict[str, Any]) -> Exchange:
         """Send the request of ``environ`` to the tenant; journal it; tell the watchers."""
         started = time.perf_counter()
-        path = quote(environ.get("PATH_INFO", "").encode("latin-1"), safe="/:@!$&'()*+,;=-._~%")
+        path = _raw_path(environ)
         exchange = Exchange(
             method=environ.get("REQUEST_METHOD", "GET").upper(),
             path=path,
@@ -207,6 +219,11 @@ class Proxy:
         via = next((v for k, v in headers if k.lower() == "via"), None)
         headers = [(k, v) for k, v in headers if k.lower() != "via"]
         headers.append(("Via", f"{via}, {_VIA}" if via else _VIA))
+        sent = {k.lower() for k, _ in headers}
+        # urllib3 and http.client would add their own: not sent, unless the client sent them
+        headers += [
+            (h, SKIP_HEADER) for h in ("User-Agent", "Accept-Encoding") if h.lower() not in sent
+        ]
         url = self.root + exchange.path + (f"?{exchange.query}" if exchange.query else "")
         deadline = time.monotonic() + self.upstream.timeout
         try:
