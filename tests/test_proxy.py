@@ -101,6 +101,12 @@ class _Tenant(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _any
 
+    def do_HEAD(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", "123")
+        self.end_headers()
+
 
 @pytest.fixture(scope="module")
 def tenant_url() -> Iterator[str]:
@@ -195,6 +201,32 @@ def test_an_unreachable_tenant_is_a_502(tmp_path: Path) -> None:
     reply = client.get(f"{SCIM}/Users")
     assert reply.status_code == 502
     assert reply.get_json()["errors"][0]["code"] == "bad.gateway"
+
+
+def test_a_body_over_the_sandboxs_limit_is_not_sent(tenant_url: str) -> None:
+    built, client = _proxy(tenant_url)
+    reply = client.post("/anything", data=b"x" * (1024 * 1024 + 1))
+    assert reply.status_code == 413
+    assert reply.get_json()["errors"][0]["code"] == "payload.too.large"
+    assert built.tenant.journal.entries() == []  # never forwarded
+
+
+def test_an_answer_without_a_body_has_no_length_of_ours(tenant_url: str) -> None:
+    _, client = _proxy(tenant_url)
+    head = client.head("/anything")
+    assert head.status_code == 200 and head.data == b""
+    assert head.headers["Content-Length"] == "123"  # the tenant's, for the GET it would answer
+
+
+def test_upstream_insecure_allows_http() -> None:
+    from mockscim.cli import build_parser
+    from mockscim.cli_proxy import check_proxy_args
+
+    args = build_parser().parse_args(
+        ["proxy", "--upstream", "http://t.example.com", "--upstream-insecure"]
+    )
+    check_proxy_args(args)  # no UsageError
+    assert (args.host, args.upstream_timeout) == ("127.0.0.1", 30.0)  # loopback by default
 
 
 def test_the_journal_masks_the_client_secrets(tenant_url: str) -> None:

@@ -18,6 +18,7 @@ from flask.testing import FlaskClient
 
 from mockscim.http.app import create_app
 from mockscim.http.sandbox import Listen, Sandbox
+from mockscim.realtenant.proxy import Exchange
 from mockscim.realtenant.proxy_app import Built, ProxyOptions, build_proxy
 from mockscim.tenant import Profile, Tenant
 from mockscim.tenant.fixtures import load_fixtures
@@ -68,6 +69,14 @@ def test_a_client_flow_gets_the_tenants_answers_and_only_the_patch_differs(
         f"{SCIM}/Users", query_string={"filter": f'userName eq "{new["userName"]}"'}, headers=auth
     )
     assert found.get_json()["totalResults"] == 1
+    by_id = client.get(f"{SCIM}/Users", query_string={"filter": f'id eq "{uid}"'}, headers=auth)
+    assert by_id.get_json()["totalResults"] == 1
+    # the emulated tenant is asked for its own record: the id translated in path, query, body
+    mine = built.shadow.ids[uid]
+    asked = Exchange("PATCH", f"{SCIM}/Users/{uid}", f"filter=id+eq+%22{uid}%22", [],
+                     json.dumps({"members": [{"value": uid}]}).encode())  # fmt: skip
+    url, _, body = built.shadow._request(asked)
+    assert uid not in url + body.decode() and url.count(mine) == 2 and mine in body.decode()
     patch = {"schemas": CORE, "name": {"givenName": "T"}}
     patched = client.patch(f"{SCIM}/Users/{uid}", json=patch, headers=auth)
     assert patched.status_code == (200 if patch_200 else 204)
@@ -75,7 +84,7 @@ def test_a_client_flow_gets_the_tenants_answers_and_only_the_patch_differs(
     assert client.delete(f"{SCIM}/Users/{uid}", headers=auth).status_code == 204
     assert client.get(f"{SCIM}/Users/{uid}", headers=auth).status_code == 404
     shown = client.get("/_mockscim/differences").get_json()
-    assert shown["shadowed"] == 6
+    assert shown["shadowed"] == 7
     got = [
         (d["request"].split()[0], d["aspect"], d["tenant"], d["mockscim"])
         for d in shown["differences"]
@@ -84,7 +93,7 @@ def test_a_client_flow_gets_the_tenants_answers_and_only_the_patch_differs(
     # beside its request in the journal, and on the page
     entries = client.get("/_mockscim/journal").get_json()["entries"]
     kinds = [[f["kind"] for f in e["findings"] if f.get("kind") == "the shadow"] for e in entries]
-    assert kinds == [[], [], [], ["the shadow"] if patch_200 else [], [], [], []]
+    assert kinds == [[], [], [], [], ["the shadow"] if patch_200 else [], [], [], []]
     page = client.get("/_mockscim/ui/differences").get_data(as_text=True)
     assert ("<td>PATCH " in page) is patch_200
     summary = built.finish()
@@ -112,6 +121,16 @@ def test_a_create_only_the_emulated_tenant_took_is_undone(stand_in: tuple[Sandbo
         assert aspects[:1] == ["status"]
     finally:
         upstream.delete(f"{sandbox.url}{SCIM}/Users/{made.json()['id']}", timeout=30)
+
+
+def test_a_tenant_whose_certificate_is_not_trusted_is_a_502(stand_in: tuple[Sandbox, bool]) -> None:
+    sandbox, _ = stand_in
+    built = build_proxy(ProxyOptions(upstream=sandbox.url))  # no --upstream-ca
+    reply = built.app.test_client().get(f"{SCIM}/Users")
+    assert reply.status_code == 502
+    assert reply.get_json()["errors"][0]["code"] == "bad.gateway"
+    note = built.tenant.journal.entries()[-1].error or ""
+    assert note.startswith("proxy: bad.gateway: TLS with") and "CERTIFICATE_VERIFY_FAILED" in note
 
 
 def test_the_differences_need_the_control_token(stand_in: tuple[Sandbox, bool]) -> None:

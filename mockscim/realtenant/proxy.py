@@ -40,11 +40,11 @@ from urllib.parse import parse_qsl, quote, urlsplit
 import requests
 from flask import Flask
 from urllib3.util import SKIP_HEADER
-from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.exceptions import HTTPException
 
-from mockscim.dialect.errors import ScimError, UpstreamFailed, UpstreamTimeout
+from mockscim.dialect.errors import PayloadTooLarge, ScimError, UpstreamFailed, UpstreamTimeout
 from mockscim.dialect.findings import check_request
-from mockscim.http.context import split_tenant
+from mockscim.http.context import MAX_BODY, split_tenant
 from mockscim.http.control import CONTROL_PREFIX
 from mockscim.http.operations import STRICT_OPERATIONS, TENANT_ROOTS
 from mockscim.http.sandbox import PROBE_PATH
@@ -145,14 +145,21 @@ def _raw_path(environ: dict[str, Any]) -> str:
 
 
 def _read_body(environ: dict[str, Any]) -> bytes:
+    """The request's body, at most :data:`~mockscim.http.context.MAX_BODY` bytes (the
+    sandbox's limit): a longer one is a :class:`~mockscim.dialect.errors.PayloadTooLarge`."""
     stream = environ.get("wsgi.input")
     if stream is None:
         return b""
     length = environ.get("CONTENT_LENGTH") or ""
     if length.isdigit():
+        if int(length) > MAX_BODY:
+            raise PayloadTooLarge(f"a body of {length} bytes, over {MAX_BODY}")
         return bytes(stream.read(int(length))) if int(length) else b""
     if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
-        return bytes(stream.read())
+        body = bytes(stream.read(MAX_BODY + 1))
+        if len(body) > MAX_BODY:
+            raise PayloadTooLarge(f"a chunked body over {MAX_BODY} bytes")
+        return body
     return b""
 
 
@@ -185,7 +192,13 @@ class Proxy:
         plain, _ = split_tenant(path, TENANT_ROOTS)
         if plain in LOCAL_PATHS or plain.startswith(CONTROL_PREFIX + "/"):
             return self.local_wsgi(environ, start_response)
-        exchange = self.forward(environ)
+        try:
+            exchange = self.forward(environ)
+        except PayloadTooLarge as exc:  # not sent: the sandbox's limit, and the vendor's words
+            body = json.dumps(exc.body()).encode("utf-8")
+            headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+            start_response("413 Payload Too Large", headers)
+            return [body]
         start_response(f"{exchange.status} {exchange.reason}".strip(), exchange.reply_headers)
         return [exchange.reply_body]
 
@@ -259,10 +272,16 @@ class Proxy:
             return
         raw = getattr(reply.raw, "headers", None)
         pairs = list(raw.items()) if raw is not None else list(reply.headers.items())
-        dropped = {"content-length", "content-encoding"}  # the body goes back decoded
-        exchange.reply_headers = [
-            (k, v) for k, v in _end_to_end(pairs) if k.lower() not in dropped
-        ] + [("Content-Length", str(len(body)))]
+        # the body goes back decoded, with its own length; a HEAD's length is the tenant's, and
+        # a 1xx, 204 or 304 has none (RFC 9110, 8.6)
+        dropped = {"content-encoding"} | (
+            {"content-length"} if exchange.method != "HEAD" else set()
+        )
+        exchange.reply_headers = [(k, v) for k, v in _end_to_end(pairs) if k.lower() not in dropped]
+        if exchange.method != "HEAD" and not (
+            reply.status_code < 200 or reply.status_code in (204, 304)
+        ):
+            exchange.reply_headers.append(("Content-Length", str(len(body))))
         exchange.status, exchange.reason, exchange.reply_body = (
             reply.status_code,
             reply.reason or "",
@@ -291,7 +310,7 @@ class Proxy:
         plain, _ = split_tenant(exchange.path, TENANT_ROOTS)
         try:
             endpoint, _args = self.local_app.url_map.bind("proxy").match(plain, exchange.method)
-        except (NotFound, MethodNotAllowed, Exception):
+        except HTTPException:
             return []
         operation = STRICT_OPERATIONS.get(str(endpoint))
         if operation is None:

@@ -47,7 +47,7 @@ from mockscim.http.control import ControlSettings
 from mockscim.http.operations import TENANT_ROOTS
 from mockscim.realtenant.compare import compare, observe
 from mockscim.realtenant.drift import ALLOWED
-from mockscim.realtenant.proxy import Exchange
+from mockscim.realtenant.proxy import HOP_BY_HOP, Exchange
 from mockscim.tenant import Tenant
 from mockscim.tenant.journal import Entry, Journal
 from mockscim.tenant.tokens import Grant
@@ -143,7 +143,9 @@ class Shadow:
     def _request(self, exchange: Exchange) -> tuple[str, dict[str, str], bytes]:
         plain, _ = split_tenant(exchange.path, TENANT_ROOTS)
         path = "/".join(self.ids.get(part, part) for part in plain.split("/"))
-        headers = {k: v for k, v in exchange.headers if k.lower() not in ("host", "via")}
+        # the body's length is the transport's (the ids in it may change it)
+        dropped = HOP_BY_HOP | {"host", "via", "content-length"}
+        headers = {k: v for k, v in exchange.headers if k.lower() not in dropped}
         if exchange.header("Authorization") and exchange.status not in (401, 403):
             headers = {k: v for k, v in headers.items() if k.lower() != "authorization"}
             headers["Authorization"] = f"Bearer {self.token}"
@@ -151,8 +153,14 @@ class Shadow:
         if body and "json" in (exchange.header("Content-Type") or "json"):
             # not JSON: sent as it is, the emulated tenant says what it says
             with contextlib.suppress(ValueError):
-                body = json.dumps(self._theirs(json.loads(body))).encode("utf-8")
-        url = INPROCESS_ROOT + path + (f"?{exchange.query}" if exchange.query else "")
+                sent = json.loads(body)
+                theirs = self._theirs(sent)
+                if theirs != sent:  # else the bytes as the client sent them
+                    body = json.dumps(theirs).encode("utf-8")
+        query = exchange.query
+        for up, mine in self.ids.items():  # a filter naming a record by id: lowercase UUIDs
+            query = query.replace(up, mine)
+        url = INPROCESS_ROOT + path + (f"?{query}" if query else "")
         return url, headers, body
 
     def __call__(self, exchange: Exchange) -> None:
