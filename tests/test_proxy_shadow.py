@@ -96,6 +96,8 @@ def test_a_client_flow_gets_the_tenants_answers_and_only_the_patch_differs(
     assert kinds == [[], [], [], [], ["the shadow"] if patch_200 else [], [], [], []]
     page = client.get("/_mockscim/ui/differences").get_data(as_text=True)
     assert ("<td>PATCH " in page) is patch_200
+    journal_page = client.get("/_mockscim/ui/journal").get_data(as_text=True)
+    assert ("shadow.difference" in journal_page) is patch_200  # the dashboard's journal
     summary = built.finish()
     assert any(f"{1 if patch_200 else 0} difference" in line for line in summary), summary
 

@@ -52,6 +52,11 @@ def mount(app: Flask, shadow: Shadow) -> None:
         )
         summary = escape(shadow.summary()[0])
         page = _PAGE.format(summary=summary, ui=CONTROL_PREFIX + "/ui", rows=rows)
-        return Response(page, mimetype="text/html")
+        reply = Response(page, mimetype="text/html")
+        # as the dashboard's pages: nothing but this page's own markup runs or loads
+        reply.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'"
+        reply.headers["X-Content-Type-Options"] = "nosniff"
+        reply.headers["Referrer-Policy"] = "no-referrer"
+        return reply
 
     app.register_blueprint(routes)
