@@ -197,10 +197,12 @@ def test_an_unreachable_tenant_is_a_502(tmp_path: Path) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]  # closed again: nobody listens there
-    _, client = _proxy(f"http://127.0.0.1:{port}")
-    reply = client.get(f"{SCIM}/Users")
+    built, client = _proxy(f"http://127.0.0.1:{port}")
+    reply = client.get(f"{SCIM}/Users?access_token=s3cr3t")
     assert reply.status_code == 502
     assert reply.get_json()["errors"][0]["code"] == "bad.gateway"
+    note = built.tenant.journal.entries()[-1].error or ""
+    assert "refused" in note and "s3cr3t" not in note  # requests names the URL; not its query
 
 
 def test_a_body_over_the_sandboxs_limit_is_not_sent(tenant_url: str) -> None:

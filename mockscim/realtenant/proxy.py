@@ -21,7 +21,8 @@ local app's; everything else goes to the tenant, as the client sent it:
   reached, or closes mid-answer, is a 502 (:class:`~mockscim.dialect.errors.UpstreamFailed`).
   Either way the journal entry carries a note.
 
-Each exchange is one journal entry of the local tenant (secrets are redacted when it is read,
+Each exchange is one journal entry of the local tenant (but a body over the sandbox's limit,
+a 413 never forwarded) (secrets are redacted when it is read,
 as everywhere), with strict mode's findings on the request (:mod:`mockscim.dialect.findings`),
 the contract's findings on the answer (:mod:`.contract_check`, kind "the tenant") and, with
 ``--shadow``, the differences from the emulated tenant's answer (:mod:`.shadow`); with
@@ -31,6 +32,7 @@ the contract's findings on the answer (:mod:`.contract_check`, kind "the tenant"
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -357,5 +359,7 @@ class Proxy:
 
 
 def _reason(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
+    """One line of why, without a query string: requests names the URL, whose query may carry
+    a secret (``?access_token=``), and the journal shows its notes as they are."""
+    text = re.sub(r"\?[^\s)'\"]*", "?...", " ".join(str(exc).split()))
     return text if len(text) <= 200 else text[:197] + "..."
