@@ -92,6 +92,11 @@ def check_proxy_args(args: argparse.Namespace) -> None:
             f"--upstream {args.upstream}: not HTTPS, so the client's credentials would cross "
             "the network in clear; give --upstream-insecure to allow it"
         )
+    if parts.username is not None or parts.password is not None:
+        raise UsageError(
+            "--upstream: a URL with credentials in it; the proxy sends only the client's own "
+            "(and would show these in its banner)"
+        )
     if parts.query or parts.fragment:
         raise UsageError(f"--upstream {args.upstream}: a root has no query or fragment")
     if args.upstream_ca is not None and not Path(args.upstream_ca).is_file():

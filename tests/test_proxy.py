@@ -350,6 +350,7 @@ def test_record_writes_stubs_in_the_shape_the_loader_reads(tenant_url: str, tmp_
         (["--upstream", "tenant.example.com"], "give the tenant's https://host root"),
         (["--upstream", "https://t.example.com", "--upstream-ca", "/nonexistent.pem"], "no such"),
         (["--upstream", "https://t.example.com", "--redact"], "only with --record"),
+        (["--upstream", "https://me:s3cr3t@t.example.com"], "credentials in it"),
         (["--upstream", "https://t.example.com", "--upstream-timeout", "0"], "above 0"),
         (["--upstream", "https://t.example.com", "--record", "{tmp}"], "already exists"),
     ],
@@ -361,4 +362,5 @@ def test_bad_input_is_a_usage_error_with_its_reason(
     assert main(["proxy", *argv]) == 2
     err = capsys.readouterr().err
     assert err.startswith("mockscim: ") and reason in err
+    assert "s3cr3t" not in err
     assert err.count("\n") == 1
