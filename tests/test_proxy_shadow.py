@@ -155,9 +155,11 @@ def test_a_redacted_record_tells_one_story(stand_in: tuple[Sandbox, bool], tmp_p
     user = listed["Resources"][0]
     client.get("/acs/users", query_string={"name": user["userName"]}, headers=auth)  # a stub
     built.finish()
+    client.get(f"{SCIM}/Users/{user['id']}", query_string={"attributes": "userName"}, headers=auth)
     users = json.loads((out / "users.json").read_text("utf-8"))
     stubs = (out / "stubs.json").read_text("utf-8")
     assert [u["id"] for u in users] == [user["id"]]
     assert users[0]["userName"] != user["userName"]
+    assert users[0]["emails"]  # the whole record, not the answer cut to its userName
     assert user["userName"] not in stubs
     assert json.loads(stubs)["stubs"][0]["request"]["query"] == {"name": users[0]["userName"]}

@@ -4,7 +4,8 @@
 Two parts, written when the proxy stops (:meth:`Recorder.write`):
 
 * the users and groups the traffic touched, as the tenant last answered them (a record read,
-  listed, created or changed; one the tenant deleted is left out), made into fixtures by
+  listed, created or changed; one the tenant deleted is left out; an answer cut to some
+  ``attributes`` does not replace a whole one), made into fixtures by
   ``mockscim snapshot``'s own steps (:func:`mockscim.realtenant.snapshot.build`, then
   :func:`~mockscim.realtenant.snapshot.write`, which loads the files back before it keeps them);
   the emulated calls (users, groups) are answered from these;
@@ -142,8 +143,11 @@ class Recorder:
             return
         listed = body.get("Resources")
         found: list[Any] = listed if isinstance(listed, list) else [body]
+        # an answer cut to some attributes (?attributes=) never replaces a whole record
+        partial = "attributes" in dict(parse_qsl(exchange.query, keep_blank_values=True))
         for record in found:
-            if isinstance(record, dict) and isinstance(record.get("id"), str):
+            whole = isinstance(record, dict) and isinstance(record.get("id"), str)
+            if whole and (not partial or record["id"] not in table):
                 table[record["id"]] = record
 
     def raw(self) -> Raw:
