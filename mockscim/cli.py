@@ -18,6 +18,7 @@ from flask import Flask
 from mockscim import __version__
 from mockscim.cli_checks import OneLineParser, UsageError, check_args, tenant_specs
 from mockscim.cli_fixtures import FIXTURES_COMMAND, add_fixtures_command, run_fixtures_command
+from mockscim.cli_proxy import PROXY_COMMAND, add_proxy_command, run_proxy_command
 from mockscim.cli_remote import TENANT_COMMANDS, add_tenant_commands, run_tenant_command
 from mockscim.dialect.errors import ScimError
 from mockscim.dialect.paths import SCIM_BASE, TOKEN_PATH, tenant_saas
@@ -206,6 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("cmd", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     add_tenant_commands(commands)  # snapshot, drift: cli_remote.py
     add_fixtures_command(commands)  # fixtures init|check|generate: cli_fixtures.py
+    add_proxy_command(commands)  # proxy: cli_proxy.py
     return parser
 
 
@@ -438,6 +440,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_tenant_command(args)
     if args.command == FIXTURES_COMMAND:
         return run_fixtures_command(args)
+    if args.command == PROXY_COMMAND:
+        return run_proxy_command(args)
     if args.command == "exec":
         command = command if command is not None else args.cmd
         from mockscim.testkit.exec import not_runnable  # requests and the test kit: exec only

@@ -56,6 +56,8 @@ __all__ = [
     "ServiceUnavailable",
     "TooManyRequests",
     "UnknownPath",
+    "UpstreamFailed",
+    "UpstreamTimeout",
     "UserExists",
     "UserNotFound",
     "UsersInvalid",
@@ -379,3 +381,22 @@ class BearerError(OAuthError):
         if self.scope is not None:
             parts.append(f'scope="{self.scope}"')
         return "Bearer " + ", ".join(parts)
+
+
+# -- mockscim proxy (docs/proxy.md): a tenant that did not answer; the texts are ours ----------
+
+
+class UpstreamTimeout(ScimError):
+    """The tenant behind ``mockscim proxy`` did not answer within ``--upstream-timeout``."""
+
+    status = 504
+    code = "gateway.timeout"
+    message = "The tenant did not answer in time"
+
+
+class UpstreamFailed(ScimError):
+    """The tenant behind ``mockscim proxy`` could not be reached, or closed mid-answer."""
+
+    status = 502
+    code = "bad.gateway"
+    message = "The tenant's answer could not be read"

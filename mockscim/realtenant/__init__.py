@@ -11,6 +11,12 @@ request, its people replaced by deterministic pseudonyms (:mod:`.redact`); and `
 mockscim and compares their answers (:mod:`.compare`). ``docs/snapshot-and-drift.md`` is the user's
 side of it.
 
+``mockscim proxy`` (``docs/proxy.md``, put together by :mod:`.proxy_app`) stands between a client
+and its tenant: :mod:`.proxy` forwards every request and journals the real traffic, with strict
+mode's findings and the contract's on each answer (:mod:`.contract_check`); :mod:`.shadow` answers
+each SCIM request with an emulated tenant too and compares (its routes: :mod:`.proxy_routes`);
+:mod:`.record` writes the session as a fixtures directory with stubs.
+
 What it may import: every layer below (http, tenant, dialect), requests (and urllib3 under it,
 whose connections :mod:`.watchdog` extends) and marshmallow. It stands beside
 :mod:`mockscim.testkit`, at the same height: neither imports the other (what both need, such as the
