@@ -792,7 +792,45 @@ def catalog_recipes() -> list[Recipe]:
         ),
         server_error("searchCatalogItems", "/SAAS/jersey/manager/api/catalogitems/*", "POST"),
     ]
-    return recipes
+    return recipes + priam_catalog_recipes()
+
+
+def priam_catalog_recipes() -> list[Recipe]:
+    """priam's bulk entitlement and its catalog item read (outside the description)."""
+    bulk_op = "bulkCreateEntitlementDefinitions"
+    data = {"catalogItemId": "{catalog}", "subjectType": "USERS", "subjectId": "{catalog_user}"}
+    ok = {"operations": [{"method": "POST", "data": {**data, "activationPolicy": "AUTOMATIC"}}]}
+    unknown = {**data, "catalogItemId": "{missing}", "activationPolicy": "AUTOMATIC"}
+    return [
+        Recipe(bulk_op, 200, "priam's publish", json={"returnPayloadOnError": True, **ok}),
+        Recipe(bulk_op, 400, "no operations", code="json.invalid", json={"operations": []}),
+        Recipe(
+            bulk_op,
+            404,
+            "unknown item",
+            code="catalogitem.not.found",
+            json={"operations": [{"method": "POST", "data": unknown}]},
+        ),
+        unauthenticated(bulk_op, json=ok),
+        forbidden(bulk_op, json=ok),
+        oversized(bulk_op),
+        Recipe(
+            bulk_op,
+            415,
+            "text/plain",
+            code="media.type.unsupported",
+            raw="{}",
+            headers={"Content-Type": "text/plain"},
+        ),
+        server_error(bulk_op, "/SAAS/jersey/manager/api/entitlements/definitions", "POST"),
+        Recipe("getCatalogItem", 200, "priam's app get", path_id="{catalog}"),
+        Recipe(
+            "getCatalogItem", 404, "unknown id", code="catalogitem.not.found", path_id="{missing}"
+        ),
+        unauthenticated("getCatalogItem", path_id="{catalog}"),
+        forbidden("getCatalogItem", path_id="{catalog}"),
+        server_error("getCatalogItem", "/SAAS/jersey/manager/api/catalogitems/*", "GET"),
+    ]
 
 
 def device_recipes() -> list[Recipe]:

@@ -25,6 +25,7 @@ from mockscim.dialect.findings import OPERATION_CHECKS, OperationChecks
 from mockscim.http import (
     browser,
     catalog,
+    catalog_priam,
     control,
     dashboard,
     devices,
@@ -174,6 +175,20 @@ OPERATIONS: tuple[Operation, ...] = (
         catalog.CATALOG_BASE + "/catalogitems/search",
         catalog.search_catalog,
         "searchCatalogItems",
+        catalog.catalog,
+    ),
+    Operation(
+        "POST",
+        catalog.DEFINITIONS,
+        catalog_priam.bulk_definitions,
+        "bulkCreateEntitlementDefinitions",
+        catalog.catalog,
+    ),
+    Operation(
+        "GET",
+        catalog.CATALOG_BASE + "/catalogitems/<catalogItemId>",
+        catalog_priam.get_catalog_item,
+        "getCatalogItem",
         catalog.catalog,
     ),
     # -- beside SCIM: tokens, login, health, OpenID Connect
