@@ -175,7 +175,7 @@ def test_an_items_answer_is_named_by_its_own_type(
     ("item", "who", "status", "code"),
     [
         (MISSING, "admin", 404, "catalogitem.not.found"),
-        ("search", "admin", 404, "catalogitem.not.found"),
+        ("search", "admin", 405, "method.not.allowed"),  # priam's search, POST only
         (PORTAL, "user", 403, "forbidden"),
         (PORTAL, "nobody", 403, "forbidden"),
     ],

@@ -76,7 +76,8 @@ def _http_error(exc: HTTPException) -> Response:
         return scim_error(UnknownPath(request.path))
     if code == 405 and request.path.rstrip("/").endswith(TOKEN_SUFFIX):
         return _oauth_error(OAuthError(405, "invalid_request", WRONG_TOKEN_METHOD))
-    if code == 405 and request.path.rstrip("/").endswith(("/Users/.search", "/Groups/.search")):
+    searches = ("/Users/.search", "/Groups/.search", "/catalogitems/search")
+    if code == 405 and request.path.rstrip("/").endswith(searches):
         return scim_error(MethodNotAllowed(["POST"], request.method))
     if code == 405:
         allowed = (exc.get_response().headers.get("Allow") or "").split(", ")
