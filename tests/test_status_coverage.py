@@ -961,6 +961,33 @@ def oauth_client_recipes() -> list[Recipe]:
     ]
 
 
+def token_recipes(op: str, path: str) -> list[Recipe]:
+    """Every documented status of a token endpoint (``/SAAS/auth/oauthtoken`` and priam's)."""
+    return [
+        Recipe(op, 200, "client credentials", auth="basic", query=TOKEN_QUERY),
+        Recipe(op, 400, "no grant_type", code="invalid_request", auth="basic"),
+        Recipe(
+            op,
+            400,
+            "a grant the client has not",
+            code="unsupported_grant_type",
+            auth="basic",
+            query="grant_type=authorization_code",
+        ),
+        Recipe(
+            op,
+            400,
+            "wrong password",
+            code="invalid_grant",
+            auth="basic",
+            form={"grant_type": "password", "username": "admin", "password": "nope"},
+        ),
+        Recipe(op, 401, "no client", code="invalid_client", auth="none", query=TOKEN_QUERY),
+        oversized(op, auth="basic", headers={"Content-Type": "application/x-www-form-urlencoded"}),
+        server_error(op, path, "POST"),
+    ]
+
+
 RECIPES: list[Recipe] = [
     # GET /Users
     Recipe("listUsers", 200, "ok", query="count=2"),
@@ -1025,30 +1052,9 @@ RECIPES: list[Recipe] = [
     Recipe("deleteUser", 403, "AD user", code="user.not.local", path_id="{ad}"),
     Recipe("deleteUser", 404, "unknown id", code="user.not.found", path_id="{missing}"),
     server_error("deleteUser", "/Users/*", "DELETE"),
-    # POST /SAAS/auth/oauthtoken
-    Recipe("getToken", 200, "client credentials", auth="basic", query=TOKEN_QUERY),
-    Recipe("getToken", 400, "no grant_type", code="invalid_request", auth="basic"),
-    Recipe(
-        "getToken",
-        400,
-        "a grant the client has not",
-        code="unsupported_grant_type",
-        auth="basic",
-        query="grant_type=authorization_code",
-    ),
-    Recipe(
-        "getToken",
-        400,
-        "wrong password",
-        code="invalid_grant",
-        auth="basic",
-        form={"grant_type": "password", "username": "admin", "password": "nope"},
-    ),
-    Recipe("getToken", 401, "no client", code="invalid_client", auth="none", query=TOKEN_QUERY),
-    oversized(
-        "getToken", auth="basic", headers={"Content-Type": "application/x-www-form-urlencoded"}
-    ),
-    server_error("getToken", "/SAAS/auth/oauthtoken", "POST"),
+    # POST /SAAS/auth/oauthtoken, and the same endpoint at priam's older path
+    *token_recipes("getToken", "/SAAS/auth/oauthtoken"),
+    *token_recipes("getTokenApi", "/SAAS/API/1.0/oauth2/token"),
     # POST /SAAS/API/1.0/REST/auth/system/login
     Recipe(
         "systemLogin",

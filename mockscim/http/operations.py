@@ -22,6 +22,7 @@ from typing import Any
 from flask import Blueprint, Flask
 
 from mockscim.dialect.findings import OPERATION_CHECKS, OperationChecks
+from mockscim.dialect.paths import API_TOKEN_SUFFIX
 from mockscim.http import (
     browser,
     catalog,
@@ -193,6 +194,9 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     # -- beside SCIM: tokens, login, health, OpenID Connect
     Operation("POST", SAAS + TOKEN_SUFFIX, service.oauth_token, "getToken", service.service),
+    Operation(
+        "POST", SAAS + API_TOKEN_SUFFIX, service.oauth_token_api, "getTokenApi", service.service
+    ),
     Operation(
         "POST", SAAS + service.LOGIN_PATH, service.system_login, "systemLogin", service.service
     ),
