@@ -2,12 +2,17 @@
 (docs/dialect.md#authentication): the path priam posts client credentials to
 (``vmware-archive/priam:cli/cli.go``, ``vidmTokenPath``; its ``ClientCredentialsGrant`` in
 ``vmware-archive/priam:core/login.go`` sends Basic credentials and a form body), answered as
-``/SAAS/auth/oauthtoken`` under both tenant forms, and journaled with its secrets hidden."""
+``/SAAS/auth/oauthtoken`` under both tenant forms, and journaled with its secrets hidden; and
+priam's ``login -a`` replayed through it with a client registered through the API."""
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import jwt
 import pytest
 from conftest import basic
+from cryptography.hazmat.primitives import serialization
 from flask.testing import FlaskClient
 
 from mockscim import Fixtures, Tenant, create_app
@@ -85,3 +90,67 @@ def test_the_journal_hides_its_secrets(client: FlaskClient) -> None:
     assert "Passw0rd!" not in shown
     assert "mockscim-secret" not in shown
     assert "bW9ja3NjaW06" not in shown  # base64 of "mockscim:", the Basic credentials
+
+
+CATCHER = "http://localhost:8089/authcodecatcher"  # priam's TokenCatcherURI
+CLIENTS = "/SAAS/jersey/manager/api/oauth2clients"
+
+
+def test_priams_login_a_replayed_with_a_client_registered_through_the_api(
+    client: FlaskClient, auth: dict[str, str]
+) -> None:
+    """priam's ``login -a`` (``vmware-archive/priam:core/token.go``, ``AuthCodeGrant``): the
+    browser opens the authorize URL (``response_type``, ``client_id``, ``state``,
+    ``redirect_uri``, ``login_hint``; no scope), the code comes back to its catcher, and the
+    code goes to its token path with Basic credentials; then it checks the ID token against the
+    PEM public key and the issuer ``<host>/SAAS/auth``. With the sandbox's default profile a
+    trusted ``login_hint`` signs in without the form, which is what makes it scriptable."""
+    registered = {
+        "clientId": "priam-login",
+        "secret": "priam-secret",
+        "scope": "admin openid",
+        "authGrantTypes": "authorization_code refresh_token",
+        "redirectUri": CATCHER,
+    }
+    assert client.post(CLIENTS, json=registered, headers=auth).status_code == 201
+    query = urlencode(
+        {
+            "response_type": "code",
+            "client_id": "priam-login",
+            "state": "st4te",
+            "redirect_uri": CATCHER,
+            "login_hint": "jdoe",
+        }
+    )
+    redirect = client.get(f"/SAAS/auth/oauth2/authorize?{query}")
+    assert redirect.status_code == 302, redirect.get_data(as_text=True)
+    location = urlsplit(redirect.headers["Location"])
+    assert f"{location.scheme}://{location.netloc}{location.path}" == CATCHER
+    caught = parse_qs(location.query)
+    assert caught["state"] == ["st4te"]
+    form = urlencode(
+        {
+            "grant_type": "authorization_code",
+            "code": caught["code"][0],
+            "redirect_uri": CATCHER,
+            "client_id": "priam-login",
+        }
+    )
+    headers = {"Authorization": basic("priam-login", "priam-secret"), **FORM}
+    tokens = client.post(PRIAM_TOKEN, data=form, headers=headers)
+    assert tokens.status_code == 200, tokens.get_data(as_text=True)
+    body = tokens.get_json()
+    pem = client.get("/SAAS/API/1.0/REST/auth/token?attribute=publicKey&format=pem")
+    assert pem.status_code == 200
+    claims = jwt.decode(
+        body["id_token"],
+        serialization.load_pem_public_key(pem.get_data()),  # type: ignore[arg-type]
+        algorithms=["RS256"],
+        options={"verify_aud": False},
+    )
+    assert claims["iss"] == "http://localhost/SAAS/auth"
+    me = client.get(
+        "/SAAS/jersey/manager/api/scim/Me",
+        headers={"Authorization": f"{body['token_type']} {body['access_token']}"},
+    )
+    assert me.status_code == 200 and me.get_json()["userName"] == "jdoe"
