@@ -377,3 +377,52 @@ def test_reset_clears_the_events_in_place(frozen: Tenant) -> None:
         .get_json()["data"]
         == []
     )
+
+
+# -- appentitlement reads the catalog (docs/dialect.md#reports) ------------------------------------
+
+PORTAL = "0e2ec563-c4c3-4b01-8f1d-0513d62e41c2"  # jdoe's own definition
+HANDBOOK = "2b3c8a0e-5d6f-4a1b-9c2d-3e4f5a6b7c8d"  # ALL USERS'
+DESKTOP = "c5a6b7d8-e9f0-4a1b-8c2d-4e5f6a7b8c9d"  # Engineering's
+ENTITLE = "/SAAS/jersey/manager/api/entitlements/definitions"
+
+
+def entitled_names(client: FlaskClient, admin: dict[str, str], app_id: str) -> list[str]:
+    reply = client.get(ROOT + f"appentitlement?appId={app_id}", headers=admin)
+    assert reply.status_code == 200, reply.get_data(as_text=True)
+    return [row[0] for row in reply.get_json()["data"]]
+
+
+def test_appentitlement_lists_the_catalogs_entitled_users(
+    client: FlaskClient, admin: dict[str, str], tenant: Tenant
+) -> None:
+    everyone = sorted((u["userName"] for u in tenant.all_users()), key=str.casefold)
+    # Engineering's members, and those of the group inside it, as the entitlement search sees them.
+    searched = {
+        u["userName"]
+        for u in tenant.all_users()
+        if DESKTOP in {item["uuid"] for item, _ in tenant.catalog.entitlements_of_user(u["id"])}
+    }
+    assert entitled_names(client, admin, PORTAL) == ["jdoe"]  # its own definition
+    assert entitled_names(client, admin, HANDBOOK) == everyone  # through ALL USERS
+    desktop = entitled_names(client, admin, DESKTOP)  # through a group, and a group inside it
+    assert desktop == sorted(searched, key=str.casefold)
+    assert "oschmidt" in desktop
+    assert "jdoe" not in desktop
+
+
+def test_a_user_entitled_through_the_api_is_a_row(
+    client: FlaskClient, admin: dict[str, str], tenant: Tenant
+) -> None:
+    jdoe = tenant.find_user_by_name("jdoe")
+    assert jdoe is not None
+    definition = {"catalogItemId": DESKTOP, "subjectType": "USERS", "subjectId": jdoe["id"]}
+    body = {
+        "operations": [{"method": "POST", "data": {**definition, "activationPolicy": "AUTOMATIC"}}]
+    }
+    assert client.post(ENTITLE, json=body, headers=admin).status_code == 200
+    rows = client.get(ROOT + f"appentitlement?appId={DESKTOP}", headers=admin).get_json()["data"]
+    row = next(r for r in rows if r[0] == "jdoe")
+    assert row[1] == jdoe["emails"][0]["value"]
+    assert client.delete(f"{ENTITLE}/catalogitems/{DESKTOP}/users/{jdoe['id']}", headers=admin)
+    assert "jdoe" not in entitled_names(client, admin, DESKTOP)

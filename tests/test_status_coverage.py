@@ -792,7 +792,45 @@ def catalog_recipes() -> list[Recipe]:
         ),
         server_error("searchCatalogItems", "/SAAS/jersey/manager/api/catalogitems/*", "POST"),
     ]
-    return recipes
+    return recipes + priam_catalog_recipes()
+
+
+def priam_catalog_recipes() -> list[Recipe]:
+    """priam's bulk entitlement and its catalog item read (outside the description)."""
+    bulk_op = "bulkCreateEntitlementDefinitions"
+    data = {"catalogItemId": "{catalog}", "subjectType": "USERS", "subjectId": "{catalog_user}"}
+    ok = {"operations": [{"method": "POST", "data": {**data, "activationPolicy": "AUTOMATIC"}}]}
+    unknown = {**data, "catalogItemId": "{missing}", "activationPolicy": "AUTOMATIC"}
+    return [
+        Recipe(bulk_op, 200, "priam's publish", json={"returnPayloadOnError": True, **ok}),
+        Recipe(bulk_op, 400, "no operations", code="json.invalid", json={"operations": []}),
+        Recipe(
+            bulk_op,
+            404,
+            "unknown item",
+            code="catalogitem.not.found",
+            json={"operations": [{"method": "POST", "data": unknown}]},
+        ),
+        unauthenticated(bulk_op, json=ok),
+        forbidden(bulk_op, json=ok),
+        oversized(bulk_op),
+        Recipe(
+            bulk_op,
+            415,
+            "text/plain",
+            code="media.type.unsupported",
+            raw="{}",
+            headers={"Content-Type": "text/plain"},
+        ),
+        server_error(bulk_op, "/SAAS/jersey/manager/api/entitlements/definitions", "POST"),
+        Recipe("getCatalogItem", 200, "priam's app get", path_id="{catalog}"),
+        Recipe(
+            "getCatalogItem", 404, "unknown id", code="catalogitem.not.found", path_id="{missing}"
+        ),
+        unauthenticated("getCatalogItem", path_id="{catalog}"),
+        forbidden("getCatalogItem", path_id="{catalog}"),
+        server_error("getCatalogItem", "/SAAS/jersey/manager/api/catalogitems/*", "GET"),
+    ]
 
 
 def device_recipes() -> list[Recipe]:
@@ -923,6 +961,33 @@ def oauth_client_recipes() -> list[Recipe]:
     ]
 
 
+def token_recipes(op: str, path: str) -> list[Recipe]:
+    """Every documented status of a token endpoint (``/SAAS/auth/oauthtoken`` and priam's)."""
+    return [
+        Recipe(op, 200, "client credentials", auth="basic", query=TOKEN_QUERY),
+        Recipe(op, 400, "no grant_type", code="invalid_request", auth="basic"),
+        Recipe(
+            op,
+            400,
+            "a grant the client has not",
+            code="unsupported_grant_type",
+            auth="basic",
+            query="grant_type=authorization_code",
+        ),
+        Recipe(
+            op,
+            400,
+            "wrong password",
+            code="invalid_grant",
+            auth="basic",
+            form={"grant_type": "password", "username": "admin", "password": "nope"},
+        ),
+        Recipe(op, 401, "no client", code="invalid_client", auth="none", query=TOKEN_QUERY),
+        oversized(op, auth="basic", headers={"Content-Type": "application/x-www-form-urlencoded"}),
+        server_error(op, path, "POST"),
+    ]
+
+
 RECIPES: list[Recipe] = [
     # GET /Users
     Recipe("listUsers", 200, "ok", query="count=2"),
@@ -987,30 +1052,9 @@ RECIPES: list[Recipe] = [
     Recipe("deleteUser", 403, "AD user", code="user.not.local", path_id="{ad}"),
     Recipe("deleteUser", 404, "unknown id", code="user.not.found", path_id="{missing}"),
     server_error("deleteUser", "/Users/*", "DELETE"),
-    # POST /SAAS/auth/oauthtoken
-    Recipe("getToken", 200, "client credentials", auth="basic", query=TOKEN_QUERY),
-    Recipe("getToken", 400, "no grant_type", code="invalid_request", auth="basic"),
-    Recipe(
-        "getToken",
-        400,
-        "a grant the client has not",
-        code="unsupported_grant_type",
-        auth="basic",
-        query="grant_type=authorization_code",
-    ),
-    Recipe(
-        "getToken",
-        400,
-        "wrong password",
-        code="invalid_grant",
-        auth="basic",
-        form={"grant_type": "password", "username": "admin", "password": "nope"},
-    ),
-    Recipe("getToken", 401, "no client", code="invalid_client", auth="none", query=TOKEN_QUERY),
-    oversized(
-        "getToken", auth="basic", headers={"Content-Type": "application/x-www-form-urlencoded"}
-    ),
-    server_error("getToken", "/SAAS/auth/oauthtoken", "POST"),
+    # POST /SAAS/auth/oauthtoken, and the same endpoint at priam's older path
+    *token_recipes("getToken", "/SAAS/auth/oauthtoken"),
+    *token_recipes("getTokenApi", "/SAAS/API/1.0/oauth2/token"),
     # POST /SAAS/API/1.0/REST/auth/system/login
     Recipe(
         "systemLogin",

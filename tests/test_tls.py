@@ -431,6 +431,54 @@ def test_plain_again(mockscim):
     result.assert_outcomes(passed=2)
 
 
+PLUGIN_HOST_FORM = """
+import http.client, json, socket, ssl
+from urllib.parse import urlsplit
+
+import pytest
+
+HEALTH = "/SAAS/jersey/manager/api/health"
+
+
+def get_by_name(mockscim, name):
+    port = urlsplit(mockscim.url).port
+    context = ssl.create_default_context(cafile=mockscim.ca_file)
+    raw = socket.create_connection(("127.0.0.1", port), timeout=10)
+    connection = http.client.HTTPSConnection(name, port, context=context, timeout=10)
+    connection.sock = context.wrap_socket(raw, server_hostname=name)
+    try:
+        connection.request("GET", HEALTH)  # Host: NAME:PORT, the Host form
+        return json.loads(connection.getresponse().read())
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param("acme", marks=pytest.mark.mockscim(tls=True, tenant="acme")),
+        pytest.param("Beta", marks=pytest.mark.mockscim(tls=True, tenant="Beta")),
+    ],
+)
+def test_host_form(mockscim, name):
+    assert get_by_name(mockscim, name.lower() + ".localhost")["tenant"] == name
+    with pytest.raises(ssl.SSLCertVerificationError):  # a tenant no test names
+        get_by_name(mockscim, "other.localhost")
+
+
+@pytest.mark.mockscim(tls=True)
+def test_the_default_tenant(mockscim):
+    assert get_by_name(mockscim, "localhost")["tenant"] == mockscim.tenant.name
+"""
+
+
+def test_the_plugin_certificate_names_each_tenants_host(pytester: pytest.Pytester) -> None:
+    """issue 23: a ``tenant=`` test over TLS reaches its tenant by the Host form, verified."""
+    pytester.makepyfile(test_host_form=PLUGIN_HOST_FORM)
+    result = pytester.runpytest_subprocess(*QUIET, timeout=PYTESTER_TIMEOUT)
+    result.assert_outcomes(passed=3)
+
+
 def test_the_ready_file_recipe_of_the_docs_works(tmp_path: Path) -> None:
     """docs/tls-and-exec.md's shell recipe, with a Python client for `your-test-command`."""
     text = (ROOT / "docs" / "tls-and-exec.md").read_text("utf-8")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 __all__ = [
     "API_PATH",
+    "API_TOKEN_SUFFIX",
     "AUTHORIZE_PATH",
     "DISCOVERY_PATH",
     "HEALTH_PATH",
@@ -45,6 +46,10 @@ TENANT_SCIM_BASE = TENANT_SAAS + SCIM_PATH
 #: The token endpoint below the root (client credentials, the authorization code, refresh).
 TOKEN_SUFFIX = "/auth/oauthtoken"
 TOKEN_PATH = SAAS + TOKEN_SUFFIX
+#: The older token endpoint below the root, the same grants: priam's ``vidmTokenPath``
+#: (``vmware-archive/priam:cli/cli.go``, ``login -c``) and admin scripts call it; not in the
+#: vendor API description (``docs/dialect.md#authentication``).
+API_TOKEN_SUFFIX = "/API/1.0/oauth2/token"
 #: The vendor's REST API below the root: the system login (a path is told a login by its end,
 #: :data:`LOGIN_SUFFIX`) and the token's public key.
 REST_PATH = "/API/1.0/REST"

@@ -54,7 +54,13 @@ import re
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from mockscim.dialect.paths import AUTHORIZE_PATH, KEYS_PATH, LOGIN_SUFFIX, TOKEN_SUFFIX
+from mockscim.dialect.paths import (
+    API_TOKEN_SUFFIX,
+    AUTHORIZE_PATH,
+    KEYS_PATH,
+    LOGIN_SUFFIX,
+    TOKEN_SUFFIX,
+)
 
 __all__ = [
     "CREDENTIAL_PATHS",
@@ -98,7 +104,7 @@ SCHEMES = frozenset(
     {"bearer", "hzn", "basic", "digest", "token", "negotiate", "ntlm", "oauth", "dpop", "jwt"}
 )
 #: Paths (their ends) whose requests carry credentials: rule 3.
-CREDENTIAL_PATHS = (TOKEN_SUFFIX, LOGIN_SUFFIX, AUTHORIZE_PATH, KEYS_PATH)
+CREDENTIAL_PATHS = (TOKEN_SUFFIX, API_TOKEN_SUFFIX, LOGIN_SUFFIX, AUTHORIZE_PATH, KEYS_PATH)
 #: What rule 3 shows besides the secrets (lower case): who and what was asked for.
 SHOWN_ON_CREDENTIAL_PATHS = frozenset(
     {

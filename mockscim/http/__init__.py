@@ -3,7 +3,8 @@
 What lives here: the app factory (:mod:`.app`) and the operations table its URL rules come from
 (:mod:`.operations`), the SCIM views (:mod:`.users`, :mod:`.groups`, :mod:`.me` for ``/Me`` and
 ``/Schemas``, with their shared hooks in :mod:`.scim`), the catalog and entitlement views
-(:mod:`.catalog`), the reports and the hooks that feed the tenant's audit log
+(:mod:`.catalog`; priam's bulk entitlement and catalog item calls, :mod:`.catalog_priam`), the
+reports and the hooks that feed the tenant's audit log
 (:mod:`.reports`), the OAuth 2.0 client views (:mod:`.oauth_clients`), device registration and
 activation (:mod:`.devices`), the service views beside them (:mod:`.service`: token, system login, health,
 the contract), OpenID Connect (:mod:`.oidc`), the control API (:mod:`.control`) and its

@@ -29,6 +29,7 @@ from mockscim.dialect.errors import (
     ScimError,
     UnknownPath,
 )
+from mockscim.dialect.paths import API_TOKEN_SUFFIX
 from mockscim.http.context import MAX_BODY, TOKEN_SUFFIX, json_response, state, tenant
 
 __all__ = ["WRONG_TOKEN_METHOD", "handle_error", "scim_error"]
@@ -74,9 +75,10 @@ def _http_error(exc: HTTPException) -> Response:
     code = exc.code or 500
     if code == 404:
         return scim_error(UnknownPath(request.path))
-    if code == 405 and request.path.rstrip("/").endswith(TOKEN_SUFFIX):
+    if code == 405 and request.path.rstrip("/").endswith((TOKEN_SUFFIX, API_TOKEN_SUFFIX)):
         return _oauth_error(OAuthError(405, "invalid_request", WRONG_TOKEN_METHOD))
-    if code == 405 and request.path.rstrip("/").endswith(("/Users/.search", "/Groups/.search")):
+    searches = ("/Users/.search", "/Groups/.search", "/catalogitems/search")
+    if code == 405 and request.path.rstrip("/").endswith(searches):
         return scim_error(MethodNotAllowed(["POST"], request.method))
     if code == 405:
         allowed = (exc.get_response().headers.get("Allow") or "").split(", ")

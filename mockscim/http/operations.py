@@ -22,9 +22,11 @@ from typing import Any
 from flask import Blueprint, Flask
 
 from mockscim.dialect.findings import OPERATION_CHECKS, OperationChecks
+from mockscim.dialect.paths import API_TOKEN_SUFFIX
 from mockscim.http import (
     browser,
     catalog,
+    catalog_priam,
     control,
     dashboard,
     devices,
@@ -176,8 +178,25 @@ OPERATIONS: tuple[Operation, ...] = (
         "searchCatalogItems",
         catalog.catalog,
     ),
+    Operation(
+        "POST",
+        catalog.DEFINITIONS,
+        catalog_priam.bulk_definitions,
+        "bulkCreateEntitlementDefinitions",
+        catalog.catalog,
+    ),
+    Operation(
+        "GET",
+        catalog.CATALOG_BASE + "/catalogitems/<catalogItemId>",
+        catalog_priam.get_catalog_item,
+        "getCatalogItem",
+        catalog.catalog,
+    ),
     # -- beside SCIM: tokens, login, health, OpenID Connect
     Operation("POST", SAAS + TOKEN_SUFFIX, service.oauth_token, "getToken", service.service),
+    Operation(
+        "POST", SAAS + API_TOKEN_SUFFIX, service.oauth_token_api, "getTokenApi", service.service
+    ),
     Operation(
         "POST", SAAS + service.LOGIN_PATH, service.system_login, "systemLogin", service.service
     ),

@@ -57,6 +57,9 @@ def _search_is_no_id(endpoint: str | None, values: dict[str, Any] | None) -> Non
     if ".search" in ((values or {}).get("uid"), (values or {}).get("gid")):
         # `/Users/.search` is the search resource, never a user id: only POST is served there.
         raise MethodNotAllowed(["POST"], f"{request.method} on /Users/.search")
+    if (values or {}).get("catalogItemId") == "search" and request.path.endswith("/search"):
+        # `/catalogitems/search` is priam's catalog search, never an item: only POST there.
+        raise MethodNotAllowed(["POST"], f"{request.method} on /catalogitems/search")
 
 
 def _authenticate(needed: str | None) -> None:

@@ -40,6 +40,13 @@ def oauth_token() -> Response:
     return json_response(reply)
 
 
+def oauth_token_api() -> Response:
+    """``POST /SAAS/API/1.0/oauth2/token``: the token endpoint at the older path priam and admin
+    scripts call (:data:`~mockscim.dialect.paths.API_TOKEN_SUFFIX`), answered as
+    :func:`oauth_token`."""
+    return oauth_token()
+
+
 def _client_credentials(params: dict[str, str]) -> tuple[str, str]:
     """HTTP Basic client authentication, or ``client_id``/``client_secret`` parameters.
 

@@ -76,7 +76,7 @@ class Login:
 
 @dataclass(frozen=True)
 class Launch:
-    """A resource launched by a user (fixture data only: mockscim has no catalog)."""
+    """A resource launched by a user (fixture data only: the catalog holds no launches)."""
 
     at: datetime
     user_name: str

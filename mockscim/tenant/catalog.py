@@ -17,7 +17,7 @@ again [decided].
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 from mockscim.dialect.api_errors import CatalogItemNotFound, EntitlementNotFound
@@ -173,6 +173,22 @@ class Catalog:
             self._definitions[(item_id, subject_type, subject_id)] = policy
             return _definition((item_id, subject_type, subject_id), policy)
 
+    def entitle_all(self, wanted: list[tuple[str, str, str, str]]) -> list[tuple[Item, bool]]:
+        """priam's bulk ``POST entitlements/definitions``: each ``(item, subject type, subject,
+        policy)`` made or changed, all or nothing: every item and subject is checked (404) before
+        any definition is written [decided]. Each made definition, and whether it is new."""
+        with self._lock:
+            for item_id, subject_type, subject_id, _ in wanted:
+                self.get_item(item_id)
+                self._require_subject(subject_type, subject_id)
+            made = []
+            for item_id, subject_type, subject_id, policy in wanted:
+                key = (item_id, subject_type, subject_id)
+                new = key not in self._definitions
+                self._definitions[key] = policy
+                made.append((_definition(key, policy), new))
+            return made
+
     def delete(self, item_id: str, subject_type: str, subject_id: str) -> None:
         with self._lock:
             self.definition(item_id, subject_type, subject_id)
@@ -216,6 +232,20 @@ class Catalog:
                 (dict(i), policies[i["uuid"]])
                 for i in self._items.values()
                 if i["uuid"] in policies
+            ]
+
+    def entitled_users(self, item_id: str, uids: Iterable[str]) -> list[str]:
+        """Those of ``uids`` entitled to the item, by a definition of their own or through a
+        group (as :meth:`entitlements_of_user`), in the order given; 404 for an unknown item."""
+        with self._lock:
+            self.get_item(item_id)
+            self._purge()
+            users = {k[2] for k in self._definitions if k[0] == item_id and k[1] == "USERS"}
+            groups = {k[2] for k in self._definitions if k[0] == item_id and k[1] == "GROUPS"}
+            return [
+                uid
+                for uid in uids
+                if uid in users or (groups and not groups.isdisjoint(self.groups_of_user(uid)))
             ]
 
 

@@ -5,8 +5,9 @@ checks them (:class:`~mockscim.dialect.api_errors.ReportQueryInvalid`, the vendo
 missing required one, a value not of its type or not of its enumeration, paging out of range) and
 builds the description's shape: a table (``header``, ``headerArg``, ``data``: rows of texts) or,
 for ``loginchart``, a chart (``labels``, ``values``). What each reads (``docs/dialect.md#reports``):
-the audit events and logins of :mod:`.audit`, the users, groups and roles of the tenant, and
-launches and resources only from a reports fixture (:meth:`.audit.Audit.load`). Times are the
+the audit events and logins of :mod:`.audit`, the users, groups and roles of the tenant, the
+catalog's entitlements (``appentitlement``, :mod:`.catalog`), and launches and the other
+reports' resources only from a reports fixture (:meth:`.audit.Audit.load`). Times are the
 tenant's clock, so deterministic mode gives the same bytes. No HTTP here.
 """
 
@@ -20,7 +21,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from mockscim.dialect.api_errors import ReportGroupNotFound, ReportQueryInvalid, ReportRoleNotFound
+from mockscim.dialect.api_errors import (
+    CatalogItemNotFound,
+    ReportGroupNotFound,
+    ReportQueryInvalid,
+    ReportRoleNotFound,
+)
 from mockscim.tenant.audit import ACTIONS, Event, Launch
 from mockscim.tenant.clock import format_timestamp
 
@@ -239,16 +245,27 @@ def app_usage(tenant: Tenant, args: Args, now: datetime) -> Body:
     return _table("appusage", ("name", "type", "entitled", "launches", "licensing"), data)
 
 
+def _entitled_users(tenant: Tenant, app_id: str) -> list[dict[str, Any]]:
+    """A catalog item's entitled users (a definition of their own, or through a group), by
+    ``userName``; else the entitled users of a reports fixture's app, in its order; else none (an
+    unknown app has no entitled users) [decided]."""
+    users = {u["id"]: u for u in tenant.all_users()}
+    try:
+        found = [users[uid] for uid in tenant.catalog.entitled_users(app_id, users)]
+        return sorted(found, key=lambda u: (str(u["userName"]).casefold(), u["id"]))
+    except CatalogItemNotFound:
+        pass  # not a catalog item: a reports fixture's app, or none
+    app = tenant.audit.apps.get(app_id)
+    named = (tenant.find_user_by_name(name) for name in (app["entitled"] if app else []))
+    return [user for user in named if user is not None]
+
+
 def app_entitlement(tenant: Tenant, args: Args, now: datetime) -> Body:
     app_id = args.get("appId")
     if not app_id:
         raise ReportQueryInvalid("appId is required")
-    app = tenant.audit.apps.get(app_id)  # an unknown app has no entitled users [decided]
     data = []
-    for user_name in app["entitled"] if app else []:
-        user = tenant.find_user_by_name(user_name)
-        if user is None:
-            continue
+    for user in _entitled_users(tenant, app_id):
         roles = ",".join(_text(r.get("display")) for r in user.get("roles") or [])
         groups = ",".join(_text(g.get("display")) for g in user.get("groups") or [])
         data.append([user["userName"], _email(user), roles, groups])

@@ -16,7 +16,9 @@ tenant=..., tls=...)`` and the ini options ``mockscim_fixtures``, ``mockscim_pro
 tenant (``tenant="acme"``) answers the server's plain ``/SAAS`` paths while the test runs, so a
 client built from ``mockscim.url`` reaches it. With TLS the live server speaks HTTPS with a
 throwaway CA (one more server per session or worker, started on first use): ``mockscim.ca_file``
-is its certificate and ``mockscim.session`` trusts it.
+is its certificate and ``mockscim.session`` trusts it; the certificate names ``NAME.localhost``
+for each tenant the collected tests name, so the Host form (``https://acme.localhost:PORT``)
+verifies too.
 
 When a test fails, its report gets a "mockscim journal" section: every request with its method,
 path, filter or body and status, and the scenarios that never matched. An exception raised inside
@@ -191,21 +193,35 @@ def _mockscim_live(pytestconfig: pytest.Config) -> Iterator[_Served]:
 
 @pytest.fixture(scope="session")
 def _mockscim_live_tls(
-    pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    pytestconfig: pytest.Config,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[_Served]:
     """One HTTPS server per session or xdist worker, with its own throwaway CA; started only
-    when a test asks for TLS."""
-    certificate = throwaway()
+    when a test asks for TLS. Its certificate names the loopback names and ``NAME.localhost``
+    for the session's tenant and each tenant a collected test names (:func:`_tenant_names`), as
+    ``serve --tls`` does, so a ``tenant=`` test's Host form verifies."""
+    tenant = Tenant(_load(""), seed=_seed(pytestconfig))
+    certificate = throwaway(tenants=[tenant.name, *_tenant_names(request.session, pytestconfig)])
     assert certificate.ca_pem is not None
     ca_file = tmp_path_factory.mktemp("mockscim-tls") / "ca.pem"
     ca_file.write_bytes(certificate.ca_pem)
-    tenant = Tenant(_load(""), seed=_seed(pytestconfig))
     app = _app(tenant)
     server = TlsServer(app, certificate.context).start()
     try:
         yield _Served(tenant, app, server, str(ca_file))
     finally:
         server.stop()
+
+
+def _tenant_names(session: pytest.Session, config: pytest.Config) -> list[str]:
+    """The tenants the session's tests name: ini ``mockscim_tenant`` and each collected test's
+    marker ``tenant=`` (a tenant a test makes some other way is not in the certificate)."""
+    names = [str(config.getini("mockscim_tenant") or "")]
+    for item in session.items:
+        marker = item.get_closest_marker("mockscim")
+        names.append(str(marker.kwargs.get("tenant") or "") if marker else "")
+    return [name for name in dict.fromkeys(names) if name]
 
 
 @pytest.fixture(scope="session")
