@@ -441,3 +441,17 @@ def test_without_stubs_or_strict_mode_no_finding(tenant: Tenant, client: FlaskCl
     tenant.stubs.add(stub("r", method="POST"))
     client.get("/acs/rulesets")
     assert tenant.journal.entries()[-1].findings == []
+
+
+def test_the_dashboard_shows_stubs_and_the_journal_names_them(
+    tenant: Tenant, client: FlaskClient
+) -> None:
+    tenant.stubs.add([{**stub("rulesets"), "times": 3}, stub("idle", path="/idle")])
+    client.get("/acs/rulesets")
+    page = client.get("/_mockscim/ui/scenarios").get_data(as_text=True)
+    assert '<tr class="" data-stub="rulesets">' in page
+    assert "any method /acs/rulesets" in page
+    assert "(2 left)" in page
+    assert "2 stubs, 1 never answered" in page
+    journal = client.get("/_mockscim/ui/journal").get_data(as_text=True)
+    assert "Answered by stub <strong>rulesets</strong>." in journal
