@@ -455,3 +455,27 @@ def test_the_dashboard_shows_stubs_and_the_journal_names_them(
     assert "2 stubs, 1 never answered" in page
     journal = client.get("/_mockscim/ui/journal").get_data(as_text=True)
     assert "Answered by stub <strong>rulesets</strong>." in journal
+
+
+def test_no_stub_anywhere_costs_one_read(
+    tenant: Tenant, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mockscim.http.pipeline import stubs as step
+    from mockscim.tenant.stub_set import ANYWHERE
+
+    counts = ANYWHERE  # the process-wide counts of tenants with stubs, with an override stub
+    before = list(counts)
+    tenant.stubs.add([stub("plain"), {**stub("over", path=USERS), "override": True}])
+    assert counts == [before[0] + 1, before[1] + 1]
+    tenant.stubs.remove("over")
+    assert counts == [before[0] + 1, before[1]]
+    tenant.stubs.clear()
+    assert counts == before
+
+    def no_tenant_read() -> Tenant:
+        raise AssertionError("the step read the tenant")
+
+    monkeypatch.setattr(step, "tenant", no_tenant_read)
+    monkeypatch.setattr(step, "ANYWHERE", [0, 0])
+    assert client.get("/acs/rulesets").status_code == 404
+    assert client.get(USERS).status_code in (401, 403)

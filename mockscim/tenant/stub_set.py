@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mockscim.tenant.fixture_errors import FixtureError
-from mockscim.tenant.stubs import Stub, parse_stubs
+from mockscim.tenant.stubs import CHECKS, Stub, parse_stubs
 
-__all__ = ["Miss", "Stubs"]
+__all__ = ["ANYWHERE", "Miss", "Stubs"]
 
 
 @dataclass
@@ -29,9 +29,9 @@ class Miss:
 class Stubs:
     """A tenant's stubs: the declared ones (restored by :meth:`reset`) and those added since.
 
-    :attr:`active` and :attr:`overriding` are plain flags the request pipeline reads: with no
-    stub, a request pays one attribute read; emulated requests look further only when a stub
-    says ``override``.
+    :attr:`active` and :attr:`overriding` are plain flags, and :data:`ANYWHERE` counts the
+    tenants of the process with each: the request pipeline reads one integer while no tenant
+    has a stub, and an emulated request looks further only while some stub says ``override``.
     """
 
     declared: list[Stub] = field(default_factory=list)
@@ -103,31 +103,46 @@ class Stubs:
         ``override`` stubs are considered. ``path`` is the plain path."""
         with self._lock:
             best: Stub | None = None
-            closest: tuple[int, Miss] | None = None
+            closest: tuple[int, Stub] | None = None
             for stub in self._stubs:
                 if emulated and not stub.override:
                     continue
                 if best is not None and stub.priority <= best.priority:
                     continue
-                reason = stub.miss(method, path, query, headers, body)
-                if reason is None:
+                check = stub.failed(method, path, query, headers, body)
+                if check is None:
                     best = stub
                     continue
-                rank = _RANKS.index(reason.partition(":")[0])
+                rank = CHECKS.index(check)
                 if closest is None or rank > closest[0]:
-                    closest = (rank, Miss(stub.name, reason))
+                    closest = (rank, stub)
             if best is not None:
                 best.hits += 1
                 return best
-            return closest[1] if closest is not None else None
+            if closest is None:
+                return None
+            reason = closest[1].miss(method, path, query, headers, body) or ""
+            return Miss(closest[1].name, reason)
 
     def _flags(self) -> None:
-        self.active = bool(self._stubs)
-        self.overriding = any(stub.override for stub in self._stubs)
+        active = bool(self._stubs)
+        overriding = any(stub.override for stub in self._stubs)
+        with _COUNTING:
+            ANYWHERE[0] += active - self.active
+            ANYWHERE[1] += overriding - self.overriding
+        self.active = active
+        self.overriding = overriding
+
+    def __del__(self) -> None:
+        """A tenant that goes away takes its share of :data:`ANYWHERE` with it."""
+        with _COUNTING:
+            ANYWHERE[0] -= self.active
+            ANYWHERE[1] -= self.overriding
 
 
-#: How far a request got through a stub's checks: the latest check it failed ranks highest.
-_RANKS = ("method", "path", "query", "header", "body", "times")
+#: How many tenants of the process have stubs (``[0]``) and an ``override`` stub (``[1]``).
+ANYWHERE = [0, 0]
+_COUNTING = threading.Lock()
 
 
 def _fresh(stub: Stub) -> Stub:

@@ -55,6 +55,7 @@ from typing import Any
 from mockscim.tenant.fixture_errors import FixtureError
 
 __all__ = [
+    "CHECKS",
     "METHODS",
     "MISSING",
     "STUB_FILES",
@@ -136,25 +137,52 @@ class Stub:
         headers: Mapping[str, str],
         body: Callable[[], Any],
     ) -> str | None:
-        """Why this stub does not answer the request (None: it does). ``headers`` are keyed in
-        lowercase; ``body()`` is the request's JSON body (``MISSING`` when it has none)."""
-        if self.method is not None and method.upper() != self.method:
+        """Why this stub does not answer the request (None: it does), in words: the first check
+        it fails (:meth:`failed`). ``headers`` are keyed in lowercase; ``body()`` is the request's
+        JSON body (``MISSING`` when it has none)."""
+        check = self.failed(method, path, query, headers, body)
+        if check is None:
+            return None
+        if check == "method":
             return f"method: it wants {self.method}, the request is {method.upper()}"
-        if not self.matches_path(path):
+        if check == "path":
             return f"path: {self.path_kind} {self.path!r} does not match {path!r}"
+        if check == "query":
+            name, value = next((n, v) for n, v in self.query.items() if v not in query.get(n, []))
+            return f"query: parameter {name!r} is not {value!r}"
+        if check == "header":
+            name, value = next(
+                (n, v) for n, v in self.headers.items() if not _header_is(headers.get(n), v)
+            )
+            return f"header: {name!r} is not {value!r}"
+        if check == "body":
+            where = _subset(self.body, body(), "")
+            return f"body: member {where or '(the body)'} differs"
+        return f"times: used up ({self.hits} of {self.times})"
+
+    def failed(
+        self,
+        method: str,
+        path: str,
+        query: Mapping[str, list[str]],
+        headers: Mapping[str, str],
+        body: Callable[[], Any],
+    ) -> str | None:
+        """The first check the request fails (one of :data:`CHECKS`), None when it matches."""
+        if self.method is not None and method.upper() != self.method:
+            return "method"
+        if not self.matches_path(path):
+            return "path"
         for name, value in self.query.items():
             if value not in query.get(name, []):
-                return f"query: parameter {name!r} is not {value!r}"
+                return "query"
         for name, value in self.headers.items():
-            sent = headers.get(name)
-            if sent is None or (sent != value and sent.partition(";")[0].strip() != value):
-                return f"header: {name!r} is not {value!r}"
-        if self.body is not MISSING:
-            where = _subset(self.body, body(), "")
-            if where is not None:
-                return f"body: member {where or '(the body)'} differs"
+            if not _header_is(headers.get(name), value):
+                return "header"
+        if self.body is not MISSING and _subset(self.body, body(), "") is not None:
+            return "body"
         if self.times is not None and self.hits >= self.times:
-            return f"times: used up ({self.hits} of {self.times})"
+            return "times"
         return None
 
     def to_dict(self) -> dict[str, Any]:
@@ -163,6 +191,14 @@ class Stub:
         if self.times is not None:
             shown["left"] = max(self.times - self.hits, 0)
         return shown
+
+
+#: A stub's checks in the order they run: a request that fails a later one came closer.
+CHECKS = ("method", "path", "query", "header", "body", "times")
+
+
+def _header_is(sent: str | None, value: str) -> bool:
+    return sent is not None and (sent == value or sent.partition(";")[0].strip() == value)
 
 
 def _subset(want: Any, got: Any, where: str) -> str | None:

@@ -80,6 +80,6 @@ def after(response: Response) -> Response:
     entry = entry_for(req, response, current)
     if current.strict:
         entry.findings = strict.findings(req, entry.body_raw, current)
-    stubs.note(entry, current)
+    stubs.note(req, entry, current)
     current.journal.record(entry)
     return response

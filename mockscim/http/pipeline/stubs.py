@@ -1,8 +1,9 @@
 """The pipeline's stubs step (``docs/stubs.md``): a stub's canned answer instead of the 404 of a
 path no operation serves, or, for a stub that says ``override``, instead of an emulated view.
 
-What it costs: a tenant without stubs, one attribute read (``stubs.active``); an emulated
-request, a second one (``stubs.overriding``) and nothing more unless an override stub exists.
+What it costs: while no tenant of the process has a stub, one integer read
+(:data:`~mockscim.tenant.stub_set.ANYWHERE`); an emulated request, nothing more unless some
+tenant has an override stub; then its tenant's flags (``stubs.active``, ``stubs.overriding``).
 A request no operation serves is matched against the stubs of its tenant: the one its path
 names (``/SAAS/t/{tenant}/...``), else the Host's or the default one.
 
@@ -17,7 +18,7 @@ import json
 import time
 from typing import Any
 
-from flask import Request, Response, g
+from flask import Request, Response
 from werkzeug.routing import Map, Rule
 
 from mockscim.http.context import (
@@ -32,10 +33,13 @@ from mockscim.http.context import (
 from mockscim.http.operations import OPERATIONS, TENANT_ROOTS
 from mockscim.tenant import Tenant
 from mockscim.tenant.journal import Entry
-from mockscim.tenant.stub_set import Miss
+from mockscim.tenant.stub_set import ANYWHERE, Miss
 from mockscim.tenant.stubs import METHODS, MISSING, Stub, set_emulated_check
 
-__all__ = ["answer", "is_emulated_path", "note"]
+__all__ = ["STUB_KEY", "answer", "is_emulated_path", "note"]
+
+#: The WSGI environ key of the stub that answered (its name), or of the closest miss.
+STUB_KEY = "mockscim.stub"
 
 #: The emulated operations' rules, alone: is a method and exact path one of them?
 _EMULATED = Map(
@@ -64,6 +68,8 @@ set_emulated_check(is_emulated_path)
 def answer(req: Request) -> Response | None:
     """The answer of the stub that matches ``req`` (None: the request goes on as before)."""
     routed = req.endpoint is not None  # here, only an emulated operation is routed
+    if not ANYWHERE[1 if routed else 0]:
+        return None  # no tenant of the process has a stub (an override stub): one read
     current = tenant()
     owner = current
     if not routed:
@@ -83,13 +89,13 @@ def answer(req: Request) -> Response | None:
     )
     if isinstance(found, Miss):
         if not routed:
-            g.stub_miss = found
+            req.environ[STUB_KEY] = found
         return None
     if found is None:
         return None
     if owner is not current:
         use_tenant(owner.name)  # journaled where its stub is
-    g.stub_name = found.name
+    req.environ[STUB_KEY] = found.name
     if found.delay_ms:
         time.sleep(found.delay_ms / 1000)
     return _response(found)
@@ -115,12 +121,17 @@ def _response(stub: Stub) -> Response:
     return Response(body, status=stub.status, headers=headers, content_type=kind)
 
 
-def note(entry: Entry, current: Tenant) -> None:
+def note(req: Request, entry: Entry, current: Tenant) -> None:
     """The journal entry's stub (the one that answered), and in strict mode the finding of a
     request to a path no operation serves that no stub answered: the closest stub and why."""
-    entry.stub = g.get("stub_name")
-    miss: Miss | None = g.get("stub_miss")
-    if miss is not None and current.strict and entry.status == 404:
+    found: str | Miss | None = req.environ.get(STUB_KEY)
+    if found is None:
+        return
+    if isinstance(found, str):
+        entry.stub = found
+        return
+    miss = found
+    if current.strict and entry.status == 404:
         entry.findings.append(
             {
                 "rule": "stub.unmatched",
