@@ -17,7 +17,13 @@ from flask import Flask
 
 from mockscim import __version__
 from mockscim.cli_checks import OneLineParser, UsageError, check_args, tenant_specs
-from mockscim.cli_fixtures import FIXTURES_COMMAND, add_fixtures_command, run_fixtures_command
+from mockscim.cli_fixtures import (
+    FIXTURES_COMMAND,
+    add_fixtures_command,
+    add_stubs_option,
+    run_fixtures_command,
+    stubs_from_args,
+)
 from mockscim.cli_proxy import PROXY_COMMAND, add_proxy_command, run_proxy_command
 from mockscim.cli_remote import TENANT_COMMANDS, add_tenant_commands, run_tenant_command
 from mockscim.dialect.errors import ScimError
@@ -135,6 +141,7 @@ def add_serve_options(serve: argparse.ArgumentParser, *, default_port: int) -> N
         metavar="FILE",
         help="a JSON or YAML scenarios file (a scenarios.json/.yaml in --fixtures DIR is loaded too)",
     )
+    add_stubs_option(scenarios)
     for kind in REGISTRY:  # a flag for each kind that has one (tenant/scenario_kinds.py)
         if kind.flag is not None:
             flag = kind.flag
@@ -292,6 +299,7 @@ def tenants_from_args(
                 strict=args.strict,
                 scenarios=scenarios_from_args(args, fixtures_dir, own=bool(chosen)),
                 progress=progress.stage(f"{name}: installing") if progress else None,
+                stubs=stubs_from_args(args),
             )
         )
     return tenants

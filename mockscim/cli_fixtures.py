@@ -3,7 +3,9 @@
 ``init DIR`` writes the packaged tenant as a starting point, ``check DIR`` lists every problem of
 a fixtures directory without serving it, ``generate DIR --users N`` writes a realistic tenant of
 any size (:mod:`mockscim.tenant.generate`). This module only reads their arguments and says how
-they ended (docs/fixtures.md); ``mockscim serve --fixtures DIR`` serves the result.
+they ended (docs/fixtures.md); ``mockscim serve --fixtures DIR`` serves the result. The
+``--stubs FILE`` option of ``serve`` and ``exec`` is read here too (:func:`add_stubs_option`,
+:func:`stubs_from_args`; docs/stubs.md).
 
 Exit statuses: 0 done (``check``: no problem), 1 ``check`` found problems (each on its own line),
 2 the command could not run (a missing parent directory, a directory that is not empty without
@@ -19,8 +21,15 @@ from pathlib import Path
 from typing import Any
 
 from mockscim.tenant.fixtures import KINDS, FixtureError, load_fixtures, sources
+from mockscim.tenant.stubs import Stub, read_stubs
 
-__all__ = ["FIXTURES_COMMAND", "add_fixtures_command", "run_fixtures_command"]
+__all__ = [
+    "FIXTURES_COMMAND",
+    "add_fixtures_command",
+    "add_stubs_option",
+    "run_fixtures_command",
+    "stubs_from_args",
+]
 
 FIXTURES_COMMAND = "fixtures"
 
@@ -48,6 +57,26 @@ every problem in it without serving. The files, each a list of records (JSON, or
 Every field, whether it is required and its default: docs/fixtures.md in mockscim's
 documentation.
 """
+
+
+def add_stubs_option(group: Any) -> None:
+    """``--stubs FILE`` on ``serve`` and ``exec`` (an argument group or parser)."""
+    group.add_argument(
+        "--stubs",
+        metavar="FILE",
+        help="a JSON or YAML stubs file: canned answers for paths no operation emulates "
+        "(a stubs.json/.yaml in --fixtures DIR is loaded too; docs/stubs.md)",
+    )
+
+
+def stubs_from_args(args: argparse.Namespace) -> list[Stub]:
+    """The checked stubs of ``--stubs FILE`` (every problem at once, a FixtureError), else []."""
+    path = getattr(args, "stubs", None)
+    if not path:
+        return []
+    import mockscim.http.pipeline.stubs  # noqa: F401  (refuses a stub of an emulated path)
+
+    return read_stubs(Path(path))
 
 
 def add_fixtures_command(commands: Any) -> None:
@@ -177,6 +206,8 @@ def _check(args: argparse.Namespace) -> int:
     if not target.is_dir():
         raise _Refused(f"{target}: no such directory")
     progress = LoadProgress()
+    import mockscim.http.pipeline.stubs  # noqa: F401  (a stubs.json of an emulated path)
+
     try:
         fixtures = load_fixtures(target, progress=progress.stage("validating"))
     except FixtureError as exc:

@@ -131,7 +131,7 @@ def test_every_scim_operation_documents_the_common_errors() -> None:
 
 def test_control_operations_take_the_optional_token_and_document_the_refusal() -> None:
     control = [(p, m, o) for p, m, o in operations() if p.startswith("/_mockscim/")]
-    assert len(control) == 19  # 12 calls of the control API, 7 pages and files of its dashboard
+    assert len(control) == 23  # 16 calls of the control API, 7 pages and files of its dashboard
     for path, method, operation in control:
         label = f"{method.upper()} {path}"
         assert operation["tags"] == ["control"], label

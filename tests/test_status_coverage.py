@@ -374,6 +374,8 @@ ROLE_IDS = {
     for r in json.loads((ROOT / "fixtures" / "roles.json").read_text("utf-8"))
 }
 SCENARIO = {"kind": "non_local", "user": "nobody.at.all", "id": "trap"}
+#: A stub to list and to remove; it matches nobody.
+STUB = {"name": "trap", "request": {"path": "/nowhere"}, "response": {"status": 204}}
 FIXTURE_USER = {
     "id": "5b0c1a52-58b1-4c55-9c36-08d1a0a1f3c2",
     "userName": "coverage.user",
@@ -1289,6 +1291,31 @@ RECIPES: list[Recipe] = [
         auth="none",
         path_id="nope",
     ),
+    *(
+        recipe
+        for operation_id, status, request in (
+            ("controlListStubs", 200, {}),
+            ("controlAddStubs", 201, {"json": {**STUB, "name": "another"}}),
+            ("controlClearStubs", 204, {}),
+            ("controlRemoveStub", 204, {"path_id": "trap"}),
+        )
+        for recipe in control_recipes(
+            operation_id, status, "mockscim.http.control_stubs.tenant", **request
+        )
+    ),
+    Recipe(
+        "controlAddStubs",
+        400,
+        "status 700",
+        code="stub.invalid",
+        auth="none",
+        json={**STUB, "name": "bad", "response": {"status": 700}},
+    ),
+    Recipe("controlAddStubs", 400, "not JSON", code="control.invalid", auth="none", raw="{"),
+    oversized("controlAddStubs", auth="none"),
+    Recipe(
+        "controlRemoveStub", 404, "unknown name", code="stub.not.found", auth="none", path_id="nope"
+    ),
     *control_recipes("controlGetClock", 200),
     *control_recipes("controlSetClock", 200, json={"advance": 60}),
     Recipe(
@@ -1395,6 +1422,7 @@ def send(recipe: Recipe, fixtures: Fixtures, monkeypatch: pytest.MonkeyPatch) ->
     elif recipe.auth == "bogus":
         headers["Authorization"] = "Bearer not-a-token"
     tenant.scenarios.add(dict(SCENARIO))  # one to list and to remove; it matches nobody
+    tenant.stubs.add(dict(STUB))
     for scenario in recipe.scenarios:
         tenant.scenarios.add(dict(scenario))
     data: Any = None

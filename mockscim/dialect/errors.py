@@ -54,6 +54,8 @@ __all__ = [
     "SchemaFilterInvalid",
     "ScimError",
     "ServiceUnavailable",
+    "StubInvalid",
+    "StubNotFound",
     "TooManyRequests",
     "UnknownPath",
     "UpstreamFailed",
@@ -339,6 +341,30 @@ class ControlRefused(Forbidden):
 class ScenarioNotFound(NotFound):
     code = "scenario.not.found"
     message = "The specified scenario does not exist."
+
+
+class StubInvalid(BadRequest):
+    """Stubs the control API refused: one error of the envelope per problem (the file, the stub
+    by index and name, the field, what is wrong), as a stubs file reports them."""
+
+    code = "stub.invalid"
+    message = "The stub is invalid"
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = list(problems)
+
+    def body(self) -> dict[str, Any]:
+        errors = [
+            {"code": self.code, "message": f"{self.message}: {problem}", "parameters": None}
+            for problem in self.problems
+        ]
+        return {"errors": errors}
+
+
+class StubNotFound(NotFound):
+    code = "stub.not.found"
+    message = "The specified stub does not exist."
 
 
 class InternalError(ScimError):

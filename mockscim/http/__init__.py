@@ -7,7 +7,7 @@ What lives here: the app factory (:mod:`.app`) and the operations table its URL 
 reports and the hooks that feed the tenant's audit log
 (:mod:`.reports`), the OAuth 2.0 client views (:mod:`.oauth_clients`), device registration and
 activation (:mod:`.devices`), the service views beside them (:mod:`.service`: token, system login, health,
-the contract), OpenID Connect (:mod:`.oidc`), the control API (:mod:`.control`) and its
+the contract), OpenID Connect (:mod:`.oidc`), the control API (:mod:`.control`; its stubs: :mod:`.control_stubs`) and its
 dashboard (:mod:`.dashboard`, which reads the tenant through :mod:`.dashboard_data`), what a
 browser gets beside the dashboard's pages (:mod:`.browser`: a refusal it can read,
 ``/favicon.ico``), the request pipeline (:mod:`.pipeline`: query checks, scenarios, journal,

@@ -217,6 +217,7 @@ def scenarios() -> str:
         "dashboard/scenarios.html",
         title="Scenarios",
         scenarios=scenario_rows(tenant()),
+        stubs=tenant().stubs.all(),  # docs/stubs.md
         form=scenario_form(),
     )
 

@@ -28,6 +28,7 @@ from mockscim.http import (
     catalog,
     catalog_priam,
     control,
+    control_stubs,
     dashboard,
     devices,
     groups,
@@ -269,6 +270,15 @@ OPERATIONS: tuple[Operation, ...] = (
         "controlRemoveScenario",
         _c,
         emulated=False,
+    ),
+    *(
+        Operation(method, _CONTROL + "/stubs" + suffix, view, operation_id, _c, emulated=False)
+        for method, suffix, view, operation_id in (
+            ("GET", "", control_stubs.list_stubs, "controlListStubs"),
+            ("POST", "", control_stubs.add_stubs, "controlAddStubs"),
+            ("DELETE", "", control_stubs.clear_stubs, "controlClearStubs"),
+            ("DELETE", "/<name>", control_stubs.remove_stub, "controlRemoveStub"),
+        )
     ),
     Operation("GET", _CONTROL + "/clock", control.get_clock, "controlGetClock", _c, emulated=False),
     Operation(

@@ -16,7 +16,9 @@ signing key (:mod:`.keys`), OpenID Connect codes and ID tokens (:mod:`.oidc`), t
 :mod:`.scenario_kinds` of what :mod:`.scenario_registry` says a kind is), the journal
 (:mod:`.journal`), why a user is not local (:mod:`.not_local`), the catalog and its
 entitlements (:mod:`.catalog`, from the fixtures' ``catalog.json`` by :mod:`.catalog_fixture`),
-the audit log the reports read (:mod:`.audit`) and the reports built from it (:mod:`.reports`);
+the audit log the reports read (:mod:`.audit`) and the reports built from it (:mod:`.reports`),
+its stubs, canned answers for what no operation emulates (:mod:`.stubs` checks and matches one,
+:mod:`.stub_set` holds the tenant's);
 the fixtures that seed it (:mod:`.fixtures` loads them, :mod:`.fixture_files` reads the files,
 JSON or YAML, :mod:`.fixture_defaults` fills in what a record leaves out,
 :mod:`.fixture_schemas`, :mod:`.fixture_checks` and :mod:`.fixture_members` report every

@@ -74,6 +74,7 @@ from mockscim.tenant.fixture_defaults import (
 from mockscim.tenant.fixture_errors import FixtureError
 from mockscim.tenant.fixture_files import Source, find, parse
 from mockscim.tenant.packaged import default_fixtures
+from mockscim.tenant.stubs import stubs_beside
 
 __all__ = [
     "CLIENTS_FILE",
@@ -113,6 +114,8 @@ class Fixtures:
     schemas: list[dict[str, Any]] = field(default_factory=list)
     #: ``catalog.json`` (optional): catalog items and entitlements (:mod:`.catalog_fixture`).
     catalog: dict[str, Any] = field(default_factory=dict)
+    #: ``stubs.json``/``stubs.yaml`` (optional): checked stubs (:mod:`.stubs`).
+    stubs: list[Any] = field(default_factory=list)
 
 
 # --- loading --------------------------------------------------------------------------------------
@@ -146,7 +149,8 @@ def load_fixtures(
     ``progress(done, total)`` hears how many users have been checked.
     """
     with collector_paused():
-        return replace(_load_fixtures(path, progress), catalog=read_catalog(path))
+        loaded = _load_fixtures(path, progress)
+        return replace(loaded, catalog=read_catalog(path), stubs=stubs_beside(path))
 
 
 @contextmanager

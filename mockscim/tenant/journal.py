@@ -58,6 +58,8 @@ class Entry:
     duration_ms: float = 0.0
     #: Strict mode: what is wrong with this request (rule, severity, message, fix).
     findings: list[dict[str, str]] = field(default_factory=list)
+    #: The name of the stub that answered (``docs/stubs.md``), else None.
+    stub: str | None = None
 
     @functools.cached_property
     def at(self) -> str:
@@ -100,6 +102,7 @@ class Entry:
             "error": self.error,
             "duration_ms": self.duration_ms,
             "findings": self.findings,
+            "stub": self.stub,
         }
 
 

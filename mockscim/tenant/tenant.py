@@ -51,6 +51,7 @@ from mockscim.tenant.oidc import Codes
 from mockscim.tenant.profile import Profile
 from mockscim.tenant.scenarios import Scenarios
 from mockscim.tenant.store import ResourceStore
+from mockscim.tenant.stub_set import Stubs
 from mockscim.tenant.tokens import TokenIssuer
 
 __all__ = ["CreateResult", "Profile", "Tenant"]
@@ -81,7 +82,7 @@ class Tenant:
 
     What a view, the dashboard, the test kit or the CLI needs is a method here, or on a part the
     tenant owns and names: :attr:`memberships` (groups and roles), :attr:`oauth` (clients, tokens,
-    codes, sign-ins), :attr:`scenarios`, :attr:`journal`, :attr:`audit`, :attr:`clock`, and :attr:`directories`
+    codes, sign-ins), :attr:`scenarios`, :attr:`journal`, :attr:`audit`, :attr:`stubs`, :attr:`clock`, and :attr:`directories`
     (to read). The parts with rules of their own, and the installer that fills the tables
     (:mod:`.installer`), are handed what they read and never call back into the tenant. The tables (:attr:`users`, :attr:`groups`, :attr:`roles`) are read and changed
     here and by those parts only: no module of the package above ``tenant/`` reaches into them
@@ -104,6 +105,7 @@ class Tenant:
         strict: bool = False,
         name: str = "mockscim",
         progress: Callable[[int, int], None] | None = None,
+        stubs: list[Any] | None = None,
     ) -> None:
         """``progress(done, total)`` hears how many fixture users have been installed."""
         self.name = name
@@ -126,6 +128,9 @@ class Tenant:
         self.groups = ResourceStore(share=self.users, table="groups", name_key="displayName")
         self.roles = ResourceStore(share=self.users, table="roles", name_key="displayName")
         self.fixtures = fixtures
+        #: Canned answers beside the fixtures' (checked :class:`~.stubs.Stub` s, ``--stubs FILE``).
+        self.base_stubs: list[Any] = list(stubs or [])
+        self.stubs = Stubs()  # what no operation emulates (:mod:`.stub_set`)
         #: The user attributes of this tenant: the vendor's, and its custom ones (_load_config).
         self.catalogue: Catalogue
         #: One for the tenant's life, shared with its parts; _load_config fills it.
@@ -178,6 +183,7 @@ class Tenant:
         self.directories.load(fixtures.directories)
         self.oauth.load_clients(fixtures.clients)
         self.catalog.load(fixtures.catalog)
+        self.stubs.declare([*fixtures.stubs, *self.base_stubs])
 
     def stamp(self, resource: User) -> None:
         """Move ``meta.lastModified``/``version`` of a changed resource to now (:func:`stamp`)."""

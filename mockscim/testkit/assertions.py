@@ -73,6 +73,8 @@ class Request:
             text += f"  query: {unquote_plus(self.entry.query)}"
         if self.entry.error and self.status >= 400:
             text += f"  [{self.entry.error}]"
+        if self.entry.stub is not None:
+            text += f"  [stub {self.entry.stub}]"
         return text
 
 

@@ -27,6 +27,7 @@ from mockscim.tenant.clients import Clients
 from mockscim.tenant.journal import Entry
 from mockscim.tenant.scenarios import Scenarios
 from mockscim.testkit.assertions import Recorded
+from mockscim.testkit.stubs import StubHandle, add_stub
 
 __all__ = ["MockScim"]
 
@@ -185,6 +186,12 @@ class MockScim:
     def clock(self) -> Clock:
         return self.tenant.clock
 
+    def stub(self, spec: Mapping[str, Any] | None = None, /, **fields: Any) -> StubHandle:
+        """Add a stub (``docs/stubs.md``: ``name``, ``request``, ``response``, ``times``,
+        ``priority``, ``override``, as a dict, keywords or both); returns a handle with its hits.
+        The tenant's reset after the test removes it."""
+        return add_stub(self.tenant.stubs, spec, fields)
+
     def add_user(self, user_name: str, **attributes: Any) -> dict[str, Any]:
         """Create a user as ``POST /Users`` would (not journaled); returns it as the API shows it."""
         body = {"userName": user_name, **attributes}
@@ -238,6 +245,9 @@ class MockScim:
         found = journal.findings if findings else []
         if found:
             text += "\n\nstrict mode findings:\n" + "\n".join(found)
+        idle_stubs = [s["name"] for s in self.tenant.stubs.all() if s["hits"] == 0]
+        if idle_stubs:
+            text += "\n\nstubs that never answered: " + ", ".join(idle_stubs)
         unused = self.scenarios.unused()
         if unused:
             text += "\n\nscenarios that never matched a request:\n" + "\n".join(

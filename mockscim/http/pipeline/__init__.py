@@ -2,13 +2,14 @@
 
 ``before`` (the app's one ``before_request`` hook; the tenant is chosen already):
   1. :mod:`.query`: a query string that is not UTF-8, a body announced over the size limit;
-  2. :mod:`.scenarios` (emulated operations only): latency sleeps, a fault or an injected error
+  2. :mod:`.stubs`: a stub's canned answer for a path no operation serves (or an override);
+  3. :mod:`.scenarios` (emulated operations only): latency sleeps, a fault or an injected error
      answers instead of the view.
 the view (it leaves on ``g`` what strict mode reads again: the search parameters, the user a
 PATCH wrote)
 ``after`` (``after_request``), emulated operations only:
-  3. :mod:`.journal`: one entry, raw (secrets are redacted when it is read);
-  4. :mod:`.strict`: when the tenant is strict, the entry's findings.
+  4. :mod:`.journal`: one entry, raw (secrets are redacted when it is read);
+  5. :mod:`.strict`: when the tenant is strict, the entry's findings.
 :class:`FaultMiddleware` (:mod:`.faults`, WSGI, outside Flask): the wire as the tenant writes
 it, and the faults Flask cannot express.
 
@@ -26,7 +27,7 @@ from flask import Request, Response, g, request
 
 from mockscim.http.context import tenant
 from mockscim.http.operations import is_emulated
-from mockscim.http.pipeline import scenarios, strict
+from mockscim.http.pipeline import scenarios, strict, stubs
 from mockscim.http.pipeline.faults import (
     FAULT_KEY,
     SOCKET_KEY,
@@ -66,7 +67,8 @@ def before() -> Response | None:
     if req.mimetype == "application/x-www-form-urlencoded":
         # Kept for the journal: request.form parses these bytes, and would otherwise consume them.
         req.get_data(cache=True, parse_form_data=False)
-    return scenarios.before_view(req)
+    stubbed = stubs.answer(req)
+    return stubbed if stubbed is not None else scenarios.before_view(req)
 
 
 def after(response: Response) -> Response:
@@ -78,5 +80,6 @@ def after(response: Response) -> Response:
     entry = entry_for(req, response, current)
     if current.strict:
         entry.findings = strict.findings(req, entry.body_raw, current)
+    stubs.note(req, entry, current)
     current.journal.record(entry)
     return response
