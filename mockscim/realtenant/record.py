@@ -17,8 +17,9 @@ Two parts, written when the proxy stops (:meth:`Recorder.write`):
   earlier first (a higher ``priority``), and the last one answers from then on.
 
 Secrets are always masked, as the journal masks them (:mod:`mockscim.dialect.redaction`): the
-request's headers are not kept (a stub matches any), its JSON body and the answer's JSON body
-have their secret members ``***``, a body that is not JSON is kept only when it is text and not
+request's headers are not kept (a stub matches any), its secret query parameters and JSON
+members are left out of what the stub matches (the replayed request carries its own), the
+answer's JSON body has its secret members ``***``, a body that is not JSON is kept only when it is text and not
 the answer of a credential endpoint. With ``--redact``, people are pseudonymised as
 ``snapshot --redact`` does (:mod:`.redact`), and each value it replaced is replaced the same way
 in the stubs, so that both tell one story.
@@ -27,6 +28,7 @@ in the stubs, so that both tell one story.
 from __future__ import annotations
 
 import json
+import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,7 +50,7 @@ from mockscim.http.operations import TENANT_ROOTS
 from mockscim.realtenant.proxy import Exchange
 from mockscim.realtenant.snapshot import Options, Raw, Snapshot, build, write
 
-__all__ = ["STUBS_FILE", "Recorder", "stub_of"]
+__all__ = ["STUBS_FILE", "Recorder", "stub_name", "stub_of"]
 
 STUBS_FILE = "stubs.json"
 _KEPT_HEADERS = ("content-type", "location", "etag", "retry-after")
@@ -63,10 +65,28 @@ def _json(raw: bytes) -> Any:
         return None
 
 
+def stub_name(number: int, method: str, path: str) -> str:
+    """A name the stubs loader takes (letters, digits, ``._~-``, at most 100): the exchange's
+    place, its method and its path, e.g. ``0007-GET-acs-rulesets``."""
+    slug = re.sub(r"[^A-Za-z0-9._~-]+", "-", path).strip("-")
+    return f"{number:04d}-{method}-{slug}"[:100].rstrip("-")
+
+
+def _without_secrets(value: Any) -> Any:
+    """A request body as a stub matches it: secret members left out, not masked, so that the
+    replayed request, which carries its own secret, still matches (a stub's ``json`` is a
+    subset)."""
+    if isinstance(value, dict):
+        return {k: _without_secrets(v) for k, v in value.items() if not is_secret_name(k)}
+    if isinstance(value, list):
+        return [_without_secrets(item) for item in value]
+    return value
+
+
 def stub_of(exchange: Exchange, number: int) -> dict[str, Any]:
     """The stub of one exchange, secrets masked (``number``: its place in the session)."""
     pairs = parse_qsl(exchange.query, keep_blank_values=True)
-    query = {k: REDACTED if is_secret_name(k) else v for k, v in pairs}
+    query = {k: v for k, v in pairs if not is_secret_name(k)}
     request: dict[str, Any] = {
         "method": exchange.method,
         "path": exchange.path,
@@ -75,7 +95,7 @@ def stub_of(exchange: Exchange, number: int) -> dict[str, Any]:
     }
     sent = _json(exchange.body) if exchange.body else None
     if sent is not None:
-        request["json"] = redact_json(sent)
+        request["json"] = _without_secrets(sent)
     headers = {k: v for k, v in exchange.reply_headers if k.lower() in _KEPT_HEADERS}
     response: dict[str, Any] = {"status": exchange.status, "headers": headers, "delay_ms": 0}
     body = exchange.reply_body
@@ -88,7 +108,7 @@ def stub_of(exchange: Exchange, number: int) -> dict[str, Any]:
         else:
             response["body"] = REDACTED
     return {
-        "name": f"{number:04d} {exchange.method} {exchange.path}",
+        "name": stub_name(number, exchange.method, exchange.path),
         "request": request,
         "response": response,
         "times": None,
