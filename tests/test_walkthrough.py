@@ -2,8 +2,9 @@
 
 The page is walked top to bottom in an empty directory (pytester's):
 
-* a fenced block right after a ``<!-- walk: file PATH -->`` line is written out to PATH (fixtures,
-  the ini file, the consumer's test files);
+* a fenced block right after a ``<!-- walk: write NAME -->`` line is written out to the file NAME
+  (``<!-- walk: write NAME in DIR -->``: to DIR/NAME): fixtures, the ini file, the consumer's test
+  files;
 * a ```console block is a shell session: ``$ COMMAND`` lines and, under each, what it prints.
   The commands of a block run in order in one ``bash`` (``set -uo pipefail``; every command
   must exit 0: a page shows an expected failure as ``COMMAND ; echo "exit $?"``), and the
@@ -39,7 +40,7 @@ from test_docs import links
 PAGE = ROOT / "docs" / "walkthrough.md"
 BIN = Path(sys.executable).parent
 SHOWN_URL = "http://127.0.0.1:8080"
-FILE_MARK = re.compile(r"^<!-- walk: file (\S+) -->$")
+FILE_MARK = re.compile(r"^<!-- walk: write (\S+)(?: in (\S+))? -->$")
 BANNER = re.compile(r"SCIM base:\s+(http://127\.0\.0\.1:\d+)")
 KILL = re.compile(r"^kill %(\d+)$")
 #: Seconds one console block may run (a generated tenant, curl against a local sandbox).
@@ -55,7 +56,7 @@ class Block:
     line: int  # of the opening fence, 1-based
     lang: str
     text: str
-    file: str | None  # the path a <!-- walk: file PATH --> line gives it
+    file: str | None  # the path a <!-- walk: write NAME [in DIR] --> line gives it
 
 
 @dataclass
@@ -66,7 +67,7 @@ class Step:
 
 
 def blocks(text: str) -> list[Block]:
-    """The fenced blocks of a page, with the file a ``walk: file`` line gives each."""
+    """The fenced blocks of a page, with the file a ``walk: write`` line gives each."""
     lines = text.splitlines()
     found: list[Block] = []
     number = 0
@@ -78,7 +79,8 @@ def blocks(text: str) -> list[Block]:
         end = lines.index(opening.group(1), number + 1)
         mark = FILE_MARK.match(lines[number - 1]) if number else None
         body = "\n".join(lines[number + 1 : end]) + "\n"
-        found.append(Block(number + 1, opening.group(2), body, mark.group(1) if mark else None))
+        file = None if mark is None else "/".join(filter(None, (mark.group(2), mark.group(1))))
+        found.append(Block(number + 1, opening.group(2), body, file))
         number = end + 1
     return found
 
@@ -144,7 +146,7 @@ class Walk:
                 else:
                     raise WalkError(
                         f"line {block.line}: a ```{block.lang} block that is neither a file"
-                        " (<!-- walk: file PATH -->) nor a console session"
+                        " (<!-- walk: write NAME -->) nor a console session"
                     )
         finally:
             for number in list(self.jobs):
@@ -290,7 +292,7 @@ $ kill %1
 """
 
 TESTED = """\
-<!-- walk: file test_one.py -->
+<!-- walk: write test_one.py -->
 ```python
 def test_one(mockscim):
     assert mockscim.session.get(mockscim.users_url).status_code == 200
@@ -333,7 +335,7 @@ def test_the_small_pages_walk(pytester: pytest.Pytester, page: str) -> None:
         pytest.param(SERVED, "kill %1", "kill %2", "no job %2", id="a wrong job"),
         pytest.param(TESTED, "== 200", "== 404", "exit 1", id="a failing test"),
         pytest.param(
-            TESTED, "<!-- walk: file test_one.py -->\n", "", "neither", id="an unrun block"
+            TESTED, "<!-- walk: write test_one.py -->\n", "", "neither", id="an unrun block"
         ),
     ],
 )
