@@ -355,3 +355,17 @@ def test_what_the_page_shows_is_matched_line_for_line() -> None:
     for printed in ("a\nb\n", "x\na\nc d e\n", "a\nc d e\nf\n", "a\nc d f\n"):
         with pytest.raises(WalkError):
             check_shown(step, printed)
+
+
+def test_a_write_mark_names_the_file_of_the_block_under_it() -> None:
+    page = (
+        "<!-- walk: write users.json in mine -->\n```json\n[]\n```\n\n"
+        "<!-- walk: write pytest.ini -->\n```ini\n[pytest]\n```\n\n"
+        "```console\n$ true\n```\n"
+    )
+    assert [(block.lang, block.file, block.text) for block in blocks(page)] == [
+        ("json", "mine/users.json", "[]\n"),
+        ("ini", "pytest.ini", "[pytest]\n"),
+        ("console", None, "$ true\n"),
+    ]
+    assert [(step.line, step.command) for step in steps(blocks(page)[2])] == [(12, "true")]
