@@ -1,8 +1,9 @@
 """The documentation: README.md stays a front door, docs/ holds the reference, links resolve.
 
 The examples that run elsewhere: the README's curl tour (tests/test_cli.py) and plugin example
-(tests/test_plugin.py), the scenario file and flags of docs/scenarios.md (tests/test_scenarios.py)
-and the ``st run`` line of docs/contract.md (tests/test_st_cli.py). Here: links and anchors, the
+(tests/test_plugin.py), the scenario file and flags of docs/scenarios.md (tests/test_scenarios.py),
+the ``st run`` line of docs/contract.md (tests/test_st_cli.py, tests/test_st_seeds.py) and the whole
+of docs/walkthrough.md (tests/test_walkthrough.py). Here: links and anchors, the
 README's size and quick-start commands, the Python snippets marked ``<!-- doctest -->`` (compiled)
 and every ``mockscim serve`` command shown (parsed by the real argument parser).
 """

@@ -627,13 +627,14 @@ def citation_problems(files: list[Path], repo: Path = REPO) -> list[str]:
 
 
 def _outside_output_blocks(text: str) -> Iterator[tuple[int, str]]:
-    """(line, text) of every line but those of a fenced ```text block: a program's output shown
-    in the docs (``mine/users.json: record 0 ...``) names the user's files, not ours."""
+    """(line, text) of every line but those of a fenced ```text or ```console block: a program's
+    output, or a shell session, shown in the docs (``mine/users.json: record 0 ...``) names the
+    user's files, not ours."""
     output = False
     for number, line in enumerate(text.splitlines(), 1):
         fence = line.strip()
         if fence.startswith("```"):
-            output = fence == "```text" if not output else False
+            output = fence in ("```text", "```console") if not output else False
             continue
         if not output:
             yield number, line

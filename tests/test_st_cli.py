@@ -24,6 +24,8 @@ What the line leaves out, and why:
   ``oauth2client.rename``). The in-process suite fuzzes all three with those answers allowed.
 * ``GET /openapi.yaml`` is not tested by this run: Schemathesis leaves out the operation that
   serves the document it loaded.
+
+The same line with other seeds: tests/test_st_seeds.py (docs/contract.md, "Any seed").
 """
 
 from __future__ import annotations
@@ -96,40 +98,43 @@ def sandbox() -> Iterator[str]:
         yield root
 
 
+def run_line(url: str, line: str, cwd: Path) -> str:
+    """The README's token line, then ``line`` (for ``url``), in bash; assert it exits 0 and
+    return what it printed."""
+    script = "\n".join(
+        ["set -euo pipefail", README_TOKEN_LINE.format(url=url), line.format(url=url)]
+    )
+    path = f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"
+    env = {**os.environ, "PATH": path, "NO_COLOR": "1"}
+    result = subprocess.run(
+        ["bash", "-c", script],
+        cwd=cwd,  # Schemathesis keeps its example database and cache in the cwd
+        env=env,
+        capture_output=True,
+        text=True,
+        # 205 s on 2 cores shared with five other runs, over 300 s beside an xdist worker's
+        # contract fuzzing: under the per-test limit (600 s), with room for the sandbox.
+        timeout=540,
+        check=False,
+    )
+    output = result.stdout + result.stderr
+    print(output)
+    assert result.returncode == 0, output[-6000:]
+    generated = re.search(r"(\d+) generated, (\d+) passed", output)
+    assert generated, output
+    assert generated.group(1) == generated.group(2), generated.group(0)
+    return output
+
+
 @pytest.mark.skipif(not (BIN / "st").exists(), reason="the Schemathesis CLI is not installed")
 def test_the_documented_st_run_line_passes(tmp_path: Path) -> None:
     with sandbox() as url:
         with urllib.request.urlopen(f"{url}/openapi.yaml", timeout=10) as reply:
             served = reply.read().decode("utf-8")
-        script = "\n".join(
-            [
-                "set -euo pipefail",
-                README_TOKEN_LINE.format(url=url),
-                CONTRACT_ST_LINE.format(url=url),
-            ]
-        )
-        path = f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"
-        env = {**os.environ, "PATH": path, "NO_COLOR": "1"}
-        result = subprocess.run(
-            ["bash", "-c", script],
-            cwd=tmp_path,  # Schemathesis keeps its example database and cache in the cwd
-            env=env,
-            capture_output=True,
-            text=True,
-            # 205 s on 2 cores shared with five other runs, over 300 s beside an xdist worker's
-            # contract fuzzing: under the per-test limit (600 s), with room for the sandbox.
-            timeout=540,
-            check=False,
-        )
-    output = result.stdout + result.stderr
-    print(output)
-    assert result.returncode == 0, output[-6000:]
+        output = run_line(url, CONTRACT_ST_LINE, tmp_path)
     tested, total = operation_counts(served)
     assert re.search(rf"Operations:\s+{tested} selected / {total} total", output), output
     assert re.search(rf"Tested:\s+{tested}\b", output), output
-    generated = re.search(r"(\d+) generated, (\d+) passed", output)
-    assert generated, output
-    assert generated.group(1) == generated.group(2), generated.group(0)
     for phase in ("Examples", "Coverage", "Fuzzing", "Stateful"):
         assert re.search(rf"✅ {phase}\b", output), f"{phase} did not pass:\n{output}"
 
