@@ -369,8 +369,10 @@ class ResourceStore:
             return total, use(page)
 
     def insert(self, user: User) -> None:
+        # Through insert_documents, not TinyDB's insert (a second copy, a closure and a view
+        # of the table per create): a tenth of a create's time at 10,000 users with --data.
         with self.lock:
-            doc_id = self._table.insert(clone(user))
+            (doc_id,) = self._flat.insert_documents([clone(user)])
             self._remember(doc_id, None)
             self._index(user, doc_id)
 
