@@ -18,10 +18,10 @@ import functools
 import hashlib
 import random
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+if TYPE_CHECKING:  # cryptography is imported by the first key, not by a start
+    from cryptography.hazmat.primitives.asymmetric import rsa
 
 __all__ = ["SigningKey", "signing_key"]
 
@@ -42,6 +42,8 @@ class SigningKey:
         return self.private.public_key()
 
     def public_pem(self) -> str:
+        from cryptography.hazmat.primitives import serialization
+
         return self.public.public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         ).decode("ascii")
@@ -67,6 +69,8 @@ def _b64uint(value: int) -> str:
 
 
 def _kid(key: rsa.RSAPrivateKey) -> str:
+    from cryptography.hazmat.primitives import serialization
+
     der = key.public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
@@ -76,6 +80,8 @@ def _kid(key: rsa.RSAPrivateKey) -> str:
 @functools.cache
 def signing_key(tenant: str, seed: int | None) -> SigningKey:
     """The key of the tenant called ``tenant`` (in this process; from ``seed`` when given)."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     if seed is None:
         private = rsa.generate_private_key(public_exponent=_EXPONENT, key_size=KEY_BITS)
     else:
@@ -84,6 +90,8 @@ def signing_key(tenant: str, seed: int | None) -> SigningKey:
 
 
 def _seeded_key(rng: random.Random) -> rsa.RSAPrivateKey:
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     while True:
         p = _prime(rng, KEY_BITS // 2)
         q = _prime(rng, KEY_BITS // 2)
