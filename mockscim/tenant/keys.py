@@ -27,7 +27,12 @@ __all__ = ["SigningKey", "signing_key"]
 
 KEY_BITS = 2048
 _EXPONENT = 65537
-_SMALL_PRIMES = [p for p in range(3, 2000) if all(p % d for d in range(2, int(p**0.5) + 1))]
+
+
+@functools.cache
+def _small_primes() -> list[int]:
+    """The odd primes under 2,000 (made by the first seeded key: a few ms no start should pay)."""
+    return [p for p in range(3, 2000) if all(p % d for d in range(2, int(p**0.5) + 1))]
 
 
 @dataclass(frozen=True)
@@ -117,7 +122,7 @@ def _seeded_key(rng: random.Random) -> rsa.RSAPrivateKey:
 def _prime(rng: random.Random, bits: int) -> int:
     while True:
         candidate = rng.getrandbits(bits) | (1 << (bits - 1)) | (1 << (bits - 2)) | 1
-        if any(candidate % p == 0 for p in _SMALL_PRIMES):
+        if any(candidate % p == 0 for p in _small_primes()):
             continue
         if (candidate - 1) % _EXPONENT != 0 and _probably_prime(candidate, rng):
             return candidate
