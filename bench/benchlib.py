@@ -23,6 +23,7 @@ from typing import Any
 
 from mockscim.dialect.attributes import ENTERPRISE, WORKSPACE
 from mockscim.tenant.fixtures import Fixtures
+from mockscim.tenant.generate_names import CULTURES, DEPARTMENTS, TITLES
 
 __all__ = [
     "GIVEN_NAMES",
@@ -45,46 +46,17 @@ __all__ = [
 ]
 
 
-def _words(text: str) -> tuple[str, ...]:
-    return tuple(text.split())
+def _latin(pairs: Sequence[tuple[str, str]]) -> tuple[str, ...]:
+    """The Latin spellings of ``pairs`` (as written, Latin), capitalised, each once."""
+    return tuple(dict.fromkeys(latin.capitalize() for _, latin in pairs))
 
 
-# Invented for this harness: common first names and surnames of several languages, so that
-# `co` searches hit a realistic share of users and userNames look like a company directory's.
-GIVEN_NAMES = _words(
-    "Ana Bruno Carla Daniel Elena Farid Greta Hugo Ines Jonas Karin Luca Maya Nadia Omar Paula "
-    "Quentin Rosa Samir Tomas Ursula Victor Wanda Xavier Yara Zoltan Aiko Bilal Chloe Dmitri Emre "
-    "Fatima Gustav Hana Ivan Julia Kenji Leila Marco Nora Oskar Priya Rafael Sofia Tariq Uma "
-    "Vera Willem Yusuf Zara Amir Beatriz Cyril Dalia Eitan Freya Goran Helga Igor Jasmin"
-)
-SURNAMES = _words(
-    "Silva Costa Meyer Schmidt Rossi Russo Garcia Martinez Dubois Laurent Novak Horvat Kowalski "
-    "Nowak Jensen Hansen Nielsen Larsen Berg Lindqvist Virtanen Korhonen Murphy Kelly Walsh Brown "
-    "Taylor Wilson Evans Thomas Roberts Khan Ahmed Ali Hussain Singh Patel Sharma Gupta Tanaka "
-    "Suzuki Sato Kim Park Lee Nguyen Tran Pham Chen Wang Zhang Liu Yilmaz Demir Kaya Ivanov "
-    "Petrov Popescu Ionescu Papadopoulos Moreau Fontaine Bianchi Romano Marino Ferreira Santos "
-    "Oliveira Pereira Almeida Fischer Weber Wagner Becker Hoffmann Schulz Janssen Peeters Maes"
-)
-DEPARTMENTS = (
-    "Engineering",
-    "Sales",
-    "Finance",
-    "People",
-    "Legal",
-    "Support",
-    "Marketing",
-    "Operations",
-)
-TITLES = (
-    "Engineer",
-    "Senior Engineer",
-    "Account Executive",
-    "Analyst",
-    "Manager",
-    "Director",
-    "Consultant",
-    "Specialist",
-)
+# The package's own name lists (mockscim.tenant.generate_names, what ``mockscim fixtures generate``
+# draws from), in their Latin spellings: ASCII names, as the SCIM 2.0 servers compared take them,
+# common first names and surnames of several languages, so that `co` searches hit a realistic
+# share of users and userNames look like a company directory's.
+GIVEN_NAMES = tuple(dict.fromkeys(n for c in CULTURES for n in _latin(c.given)))
+SURNAMES = tuple(dict.fromkeys(n for c in CULTURES for n in _latin(c.family)))
 EMAIL_DOMAIN = "corp.example.com"
 _STAMP = "%Y-%m-%dT%H:%M:%S.%f"
 _EPOCH = dt.datetime(2019, 1, 1, tzinfo=dt.UTC)

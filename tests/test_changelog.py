@@ -269,3 +269,35 @@ def test_two_compactions_at_once_keep_every_line(
     assert results == [True, False]
     copy = crash_copy(data, tmp_path / "crash")
     assert listing(open_tenant(default_fixtures, copy)) == listing(tenant)
+
+
+@pytest.mark.parametrize("cache", ["off", "cold", "warm"])
+def test_a_start_reads_the_data_file_once(
+    default_fixtures: Fixtures, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cache: str
+) -> None:
+    """The check of ``--data FILE`` and the store share one read of it (a second read was a
+    tenth of a 10,000-user start), with the validated-fixtures cache off, empty or holding it."""
+    data = tmp_path / "tenant.json"
+    first = open_tenant(default_fixtures, data)
+    write_some(first, "once", 3)
+    first.users.close()
+    if cache == "off":
+        monkeypatch.setenv("MOCKSCIM_NO_CACHE", "1")
+    else:
+        monkeypatch.delenv("MOCKSCIM_NO_CACHE", raising=False)
+        monkeypatch.setenv("MOCKSCIM_CACHE_DIR", str(tmp_path / "cache"))
+        if cache == "warm":
+            open_tenant(default_fixtures, data).users.close()  # the file's bytes remembered
+    reads: list[str] = []
+    for method in ("read_bytes", "read_text"):
+        original = getattr(Path, method)
+
+        def counted(self: Path, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            if self == data:
+                reads.append(self.name)
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(Path, method, counted)
+    again = open_tenant(default_fixtures, data)
+    assert reads == ["tenant.json"]
+    assert listing(again) == listing(first)

@@ -126,7 +126,10 @@ def record_write(response: Response) -> Response:
     kind = "Role" if "rid" in args else "Group" if "gid" in args else "User"
     if "/Groups" in request.path and "gid" not in args:
         kind = "Group"
-    if request.method == "POST" and not args:  # a create
+    created = g.get("created")  # a user the view created: its id and name, not its JSON again
+    if request.method == "POST" and not args and created is not None:
+        audit.record(actor, "CREATE", kind, *created)
+    elif request.method == "POST" and not args:  # a create
         body = response.get_json(silent=True) or {}
         name = body.get("userName") or body.get("displayName") or ""
         audit.record(actor, "CREATE", kind, str(body.get("id", "")), str(name))

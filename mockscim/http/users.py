@@ -54,6 +54,7 @@ def create_user() -> Response:
     send_mail = _query_bool("sendMail", default=True)
     body = body_reading(InvalidUser).canonical(current.catalogue, InvalidUser)
     result = current.create_user(body, send_mail=send_mail)
+    g.created = (result.user["id"], result.user["userName"])  # the audit's, not parsed back
     wire = render(result.user, resource_url("Users"), extra_workspace=result.extra_workspace)
     wire["groups"] = result.reply_groups
     headers = {"Location": wire["meta"]["location"], "ETag": wire["meta"]["version"]}

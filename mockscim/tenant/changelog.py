@@ -76,14 +76,18 @@ def sync_from_env(environ: Mapping[str, str] = os.environ) -> bool:
     return value == "fsync"
 
 
+#: One encoder for every line: ``json.dumps`` with options builds a new one on each call.
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_ENCODE_ASCII = json.JSONEncoder(separators=(",", ":")).encode
+
+
 def dumps(value: Any) -> bytes:
     """``value`` as compact JSON in UTF-8; a string UTF-8 cannot hold (a lone surrogate) as its
     ``\\u`` escape instead of an error, so one odd string never stops the writes."""
     try:
-        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-        return text.encode("utf-8")
+        return _ENCODE(value).encode("utf-8")
     except UnicodeEncodeError:
-        return json.dumps(value, separators=(",", ":")).encode("ascii")
+        return _ENCODE_ASCII(value).encode("ascii")
 
 
 def encode(changes: Iterable[Change]) -> bytes:

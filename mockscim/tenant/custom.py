@@ -99,16 +99,23 @@ def users_catalogue(tenant: str, declared: list[dict[str, Any]]) -> Catalogue:
 
 #: What every tenant's extension URN starts with (folded): a cheap test before the full match.
 _PREFIX = TENANT_EXTENSION.partition("{")[0].casefold()
+#: Its first letter in either case: a cheaper test still, which most members (``id``, ``name``,
+#: ``emails``...) fail (a fifth of installing 10,000 users was folding every member's name).
+_FIRST = frozenset({_PREFIX[:1], _PREFIX[:1].upper()})
 
 
 def custom_key(record: dict[str, Any]) -> str | None:
     """The member of ``record`` that holds custom attributes (some tenant's extension URN)."""
     cut = len(_PREFIX)
+    first = _FIRST
     return next(
         (
             k
             for k in record
-            if isinstance(k, str) and k[:cut].casefold() == _PREFIX and is_tenant_extension(k)
+            if isinstance(k, str)
+            and k[:1] in first
+            and k[:cut].casefold() == _PREFIX
+            and is_tenant_extension(k)
         ),
         None,
     )

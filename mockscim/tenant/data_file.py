@@ -15,12 +15,15 @@ extension is an object with a ``userStatus`` of "1", "2" or "3", whose ``meta`` 
 string ``created`` and ``lastModified``, whose ``members`` are objects with a string ``value``
 and whose emails, phone numbers and other value-keyed items carry a non-empty ``value``.
 
-A file whose exact bytes passed before is not parsed again (:mod:`.fixture_cache`): a restart of a
-sandbox that was not changed costs a hash of the file.
+A file whose exact bytes passed before is not checked again (:mod:`.fixture_cache`): a restart of
+a sandbox that was not changed costs a hash of the file and one plain parse. The check reads the
+file once for the store too: :func:`check_data_file` returns its tables, and
+:class:`~.data_storage.DataStorage` starts from them instead of reading the file a second time.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -42,11 +45,12 @@ _WHAT = (
 )
 
 
-def check_data_file(path: str | os.PathLike[str] | None) -> None:
+def check_data_file(path: str | os.PathLike[str] | None) -> dict[str, Any] | None:
     """Raise a :class:`FixtureError` when ``path`` is no state file mockscim could have written
-    (see the module docstring); an absent or empty file is a new one, and fine."""
+    (see the module docstring); an absent or empty file is a new one, and fine. The tables the
+    file holds (for the store: the file is read once), {} for a new file, None without ``path``."""
     if path is None:
-        return
+        return None
     file = Path(path)
     shown = os.fspath(path)
     if file.is_dir():
@@ -54,14 +58,15 @@ def check_data_file(path: str | os.PathLike[str] | None) -> None:
     try:
         raw = file.read_bytes()
     except FileNotFoundError:
-        return
+        return {}
     except OSError as exc:
         raise FixtureError(shown, f"Cannot read the file: {exc.strerror or exc}.") from exc
     if not raw.strip():
-        return
+        return {}
     key = fixtures_key([("--data", raw)]) if cache_dir() is not None else None
     if key is not None and is_validated(key):
-        return
+        tables: dict[str, Any] = json.loads(raw)  # these bytes passed the checks below before
+        return tables
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -106,6 +111,7 @@ def check_data_file(path: str | os.PathLike[str] | None) -> None:
         raise FixtureError.collected(problems)
     if key is not None:
         remember_validated(key, count)
+    return data
 
 
 def _check_table(

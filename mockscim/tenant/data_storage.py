@@ -6,8 +6,9 @@ proportion to the tenant: about 27 creates a second with 864 users under 8 write
 a busy 2-CPU machine, 0.3 with 10,000 users), so hours for a sync job pushing 10,000 users.
 Appending one line (:mod:`.changelog`) costs the same at any size.
 
-- **Open**: the file (the tables as TinyDB's JSON storage writes them) is read once, in one place
-  (:func:`read_data_file`); the log is replayed over it (a torn last line dropped, a damaged one
+- **Open**: the file (the tables as TinyDB's JSON storage writes them) is read once: by the
+  check before the store opens (:func:`~.data_file.check_data_file`, whose tables the storage
+  takes over), else by :func:`read_data_file`; the log is replayed over it (a torn last line dropped, a damaged one
   before it an error naming the line) and folded into it (the file rewritten, the log removed:
   the log exists only while it holds what the file does not); temporary files a crash left
   (``.FILE.*``) are removed.
@@ -102,16 +103,19 @@ class DataStorage(Storage):
         *,
         lock: threading.RLock | None = None,
         fsync: bool | None = None,
+        tables: Tables | None = None,
     ) -> None:
         """``lock``: the store's lock, which every read and write already holds (the background
-        rewrite takes it too). ``fsync``: None reads ``MOCKSCIM_DATA_SYNC``."""
+        rewrite takes it too). ``fsync``: None reads ``MOCKSCIM_DATA_SYNC``. ``tables``: the
+        file's tables as :func:`~.data_file.check_data_file` read them just before (the storage
+        takes them over), None to read the file here."""
         super().__init__()
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.lock = lock or threading.RLock()
         for leftover in self.path.parent.glob(f".{self.path.name}.*"):
             leftover.unlink(missing_ok=True)  # a crash between writing and renaming
-        self._tables = read_data_file(self.path)
+        self._tables = read_data_file(self.path) if tables is None else tables
         self._file_size = self.path.stat().st_size if self.path.exists() else 0
         changes = log_path(self.path)
         _, whole = replay(changes, self._tables)

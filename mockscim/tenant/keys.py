@@ -18,16 +18,21 @@ import functools
 import hashlib
 import random
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+if TYPE_CHECKING:  # cryptography is imported by the first key, not by a start
+    from cryptography.hazmat.primitives.asymmetric import rsa
 
 __all__ = ["SigningKey", "signing_key"]
 
 KEY_BITS = 2048
 _EXPONENT = 65537
-_SMALL_PRIMES = [p for p in range(3, 2000) if all(p % d for d in range(2, int(p**0.5) + 1))]
+
+
+@functools.cache
+def _small_primes() -> list[int]:
+    """The odd primes under 2,000 (made by the first seeded key: a few ms no start should pay)."""
+    return [p for p in range(3, 2000) if all(p % d for d in range(2, int(p**0.5) + 1))]
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,8 @@ class SigningKey:
         return self.private.public_key()
 
     def public_pem(self) -> str:
+        from cryptography.hazmat.primitives import serialization
+
         return self.public.public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         ).decode("ascii")
@@ -67,6 +74,8 @@ def _b64uint(value: int) -> str:
 
 
 def _kid(key: rsa.RSAPrivateKey) -> str:
+    from cryptography.hazmat.primitives import serialization
+
     der = key.public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
@@ -76,6 +85,8 @@ def _kid(key: rsa.RSAPrivateKey) -> str:
 @functools.cache
 def signing_key(tenant: str, seed: int | None) -> SigningKey:
     """The key of the tenant called ``tenant`` (in this process; from ``seed`` when given)."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     if seed is None:
         private = rsa.generate_private_key(public_exponent=_EXPONENT, key_size=KEY_BITS)
     else:
@@ -84,6 +95,8 @@ def signing_key(tenant: str, seed: int | None) -> SigningKey:
 
 
 def _seeded_key(rng: random.Random) -> rsa.RSAPrivateKey:
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     while True:
         p = _prime(rng, KEY_BITS // 2)
         q = _prime(rng, KEY_BITS // 2)
@@ -109,7 +122,7 @@ def _seeded_key(rng: random.Random) -> rsa.RSAPrivateKey:
 def _prime(rng: random.Random, bits: int) -> int:
     while True:
         candidate = rng.getrandbits(bits) | (1 << (bits - 1)) | (1 << (bits - 2)) | 1
-        if any(candidate % p == 0 for p in _SMALL_PRIMES):
+        if any(candidate % p == 0 for p in _small_primes()):
             continue
         if (candidate - 1) % _EXPONENT != 0 and _probably_prime(candidate, rng):
             return candidate

@@ -122,9 +122,10 @@ class Tenant:
         self.scenarios = Scenarios(seed)
         self.journal = Journal(journal_size)
         self.audit = Audit(self.clock, audit_size)  # what the reports read (:mod:`.audit`)
-        check_data_file(data_path)  # a wrong --data file: one FixtureError, the file untouched
+        # A wrong --data file: one FixtureError, the file untouched; a right one, read once.
+        tables = check_data_file(data_path)
         #: The tables: users, groups and roles, in one TinyDB behind one lock (:mod:`.store`).
-        self.users = ResourceStore(data_path)
+        self.users = ResourceStore(data_path, tables=tables)
         self.groups = ResourceStore(share=self.users, table="groups", name_key="displayName")
         self.roles = ResourceStore(share=self.users, table="roles", name_key="displayName")
         self.fixtures = fixtures

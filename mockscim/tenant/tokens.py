@@ -24,8 +24,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import jwt
-
 from mockscim.tenant.clock import Clock
 from mockscim.tenant.keys import SigningKey
 
@@ -133,6 +131,8 @@ class TokenIssuer:
 
     def sign(self, claims: dict[str, Any]) -> str:
         """A JWT of ``claims``, RS256 with this tenant's key (``kid`` in the header)."""
+        import jwt  # PyJWT and cryptography: imported by the first token, not by a start
+
         return jwt.encode(
             claims, self.key.private, algorithm="RS256", headers={"kid": self.key.kid}
         )
@@ -165,6 +165,8 @@ class TokenIssuer:
 
     def _decode(self, token: str) -> dict[str, Any] | None:
         """The claims of a token signed with the tenant's key, of any session; None otherwise."""
+        import jwt
+
         try:
             claims = jwt.decode(
                 token,
