@@ -211,6 +211,10 @@ class ResourceStore:
         #: (None: inserted since). None when there is no checkpoint to go back to.
         self._undo: dict[int, User | None] | None = None
         self._next_id_at_checkpoint: int | None = None
+        #: Each id's stamp: a number that changes whenever its resource does (every write indexes
+        #: or unindexes it), never repeated: what :mod:`.answers` checks its renderings against.
+        self._stamps: dict[str, int] = {}
+        self._writes = 0
         self._reindex()
 
     @property
@@ -230,8 +234,14 @@ class ResourceStore:
             if key not in self._flat.hidden:
                 self._index(doc, int(key))
 
+    def stamp(self, uid: str) -> int | None:
+        """The resource's stamp (see ``_stamps``), None for an id never stored; under the lock."""
+        return self._stamps.get(uid)
+
     def _index(self, user: User, doc_id: int) -> None:
         uid = user["id"]
+        self._writes += 1
+        self._stamps[uid] = self._writes
         self._doc_ids[uid] = doc_id
         self._by_username[user[self._name_key].casefold()] = uid
         ext = user.get("externalId")
@@ -240,6 +250,8 @@ class ResourceStore:
 
     def _unindex(self, user: User) -> None:
         uid = user["id"]
+        self._writes += 1
+        self._stamps[uid] = self._writes
         self._doc_ids.pop(uid, None)
         key = user[self._name_key].casefold()
         if self._by_username.get(key) == uid:
