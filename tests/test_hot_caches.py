@@ -182,3 +182,35 @@ def test_the_switch_is_read_on_every_use(default_fixtures: Fixtures) -> None:
         assert len(tenant.answers) == 1
         tenant.patch_user(uid, {"schemas": [CORE], "title": "Changed"})
         assert tenant.read_user(uid, lambda u: u.get("title"), key="k") == "Changed"
+
+
+#: A user token's scope is kept by the user's stamp and the roles' writes: each change, made with
+#: the cache warm, takes effect on the next request: (a SCIM call needing admin, /Me), as
+#: ``tests/test_sessions.py`` has them for a cold cache.
+WARM_CHANGES = {
+    "admin role removed": (403, 200),
+    "user disabled": (403, 403),
+    "user deleted": (403, 403),
+    "user recreated": (403, 403),
+}
+ME = USERS.removesuffix("/Users") + "/Me"
+
+
+@pytest.mark.parametrize("what", list(WARM_CHANGES))
+def test_a_change_takes_effect_with_the_token_cache_warm(
+    client: FlaskClient, tenant: Tenant, what: str
+) -> None:
+    from tests.test_sessions import change, start
+
+    with caches_on(True):
+        session = start(client, "password")
+        auth = {"Authorization": f"Bearer {session.access}"}
+
+        def statuses() -> tuple[int, int]:
+            scim = client.get(f"{USERS}?count=1", headers=auth).status_code
+            return scim, client.get(ME, headers=auth).status_code
+
+        for _ in range(3):  # warm: the grant and the scope are kept after the first
+            assert statuses() == (200, 200)
+        change(client, tenant, what, session)
+        assert statuses() == WARM_CHANGES[what]

@@ -234,6 +234,12 @@ class ResourceStore:
             if key not in self._flat.hidden:
                 self._index(doc, int(key))
 
+    @property
+    def writes(self) -> int:
+        """How many times a resource of this table was indexed or unindexed: it changes with
+        every write (what a cache of anything the whole table decides checks)."""
+        return self._writes
+
     def stamp(self, uid: str) -> int | None:
         """The resource's stamp (see ``_stamps``), None for an id never stored; under the lock."""
         return self._stamps.get(uid)
