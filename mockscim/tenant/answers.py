@@ -45,7 +45,7 @@ class Answers:
         store = self._store
         with store.lock:
             stamp = store.stamp(uid)
-            if stamp is None or not caches.enabled():
+            if stamp is None or not caches.enabled("answers"):
                 return store.read(uid, use)
             kept = self._kept.get((uid, key))
             if kept is not None and kept[0] == stamp:
@@ -63,7 +63,7 @@ class Answers:
         search page's), kept as :meth:`read` keeps it."""
         uid = resource["id"]
         stamp = self._store.stamp(uid)
-        if stamp is None or not caches.enabled():
+        if stamp is None or not caches.enabled("answers"):
             return use(resource)
         kept = self._kept.get((uid, key))
         if kept is not None and kept[0] == stamp:

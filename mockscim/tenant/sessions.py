@@ -81,7 +81,7 @@ class Sessions:
             return None
         # The answer is a function of the user (its stamp) and of the roles (the roles table's
         # writes: who holds which, and their names): kept until either changes (:mod:`.caches`).
-        on = caches.enabled()
+        on = caches.enabled("tokens")
         with self._users.lock:
             inputs = (self._users.stamp(uid), self._memberships.roles.writes)
             kept = self._scopes.get(grant) if on else None

@@ -271,7 +271,7 @@ class TokenIssuer:
     def check(self, token: str) -> Grant | None:
         """The grant behind a valid, unexpired access token of this issuer; None otherwise. The
         grant is read from the token once (:mod:`.caches`); its expiry is asked every time."""
-        on = caches.enabled()
+        on = caches.enabled("tokens")
         kept = self._grants.get(token) if on else None
         if kept is None:
             claims = self._verify(token)
