@@ -24,11 +24,13 @@ from typing import Any, TypeVar
 from mockscim.tenant import caches
 from mockscim.tenant.store import ResourceStore
 
-__all__ = ["LIMIT", "Answers"]
+__all__ = ["LIMIT", "SWEEP_AT", "Answers"]
 
 T = TypeVar("T")
 #: Kept answers per table before the oldest half is let go (about 1 KB each).
 LIMIT = 50_000
+#: Kept answers before the first sweep of the stale ones.
+SWEEP_AT = 64
 
 
 class Answers:
@@ -38,6 +40,7 @@ class Answers:
         self._store = store
         self._limit = limit
         self._kept: dict[tuple[str, Hashable], tuple[int, Any]] = {}
+        self._sweep_at = SWEEP_AT
 
     def read(self, uid: str, key: Hashable, use: Callable[[dict[str, Any]], T]) -> T | None:
         """As :meth:`.store.ResourceStore.read` (``use`` on the stored resource, None when there is
@@ -82,6 +85,14 @@ class Answers:
 
     def _keep(self, where: tuple[str, Hashable], stamp: int, made: Any) -> None:
         kept = self._kept
+        if len(kept) >= self._sweep_at:
+            # What a write made stale (a changed or deleted resource) goes: the kept answers stay
+            # in proportion to the resources there are, not to the requests there were. Swept
+            # again at twice the size left: each sweep is paid for by as many answers kept.
+            stamp_of = self._store.stamp
+            for old in [w for w, (s, _) in kept.items() if stamp_of(w[0]) != s]:
+                del kept[old]
+            self._sweep_at = max(SWEEP_AT, 2 * len(kept))
         if len(kept) >= self._limit:
             for old in list(kept)[: self._limit // 2]:  # insertion order: the oldest first
                 del kept[old]

@@ -211,8 +211,9 @@ class ResourceStore:
         #: (None: inserted since). None when there is no checkpoint to go back to.
         self._undo: dict[int, User | None] | None = None
         self._next_id_at_checkpoint: int | None = None
-        #: Each id's stamp: a number that changes whenever its resource does (every write indexes
-        #: or unindexes it), never repeated: what :mod:`.answers` checks its renderings against.
+        #: Each stored id's stamp: a number that changes whenever its resource does (every write
+        #: indexes or unindexes it), never repeated: what :mod:`.answers` checks its renderings
+        #: against. An id not stored (deleted) has none.
         self._stamps: dict[str, int] = {}
         self._writes = 0
         self._reindex()
@@ -241,7 +242,7 @@ class ResourceStore:
         return self._writes
 
     def stamp(self, uid: str) -> int | None:
-        """The resource's stamp (see ``_stamps``), None for an id never stored; under the lock."""
+        """The resource's stamp (see ``_stamps``), None for an id not stored; under the lock."""
         return self._stamps.get(uid)
 
     def _index(self, user: User, doc_id: int) -> None:
@@ -257,7 +258,7 @@ class ResourceStore:
     def _unindex(self, user: User) -> None:
         uid = user["id"]
         self._writes += 1
-        self._stamps[uid] = self._writes
+        self._stamps.pop(uid, None)  # gone (or back at once, by _index, with a new stamp)
         self._doc_ids.pop(uid, None)
         key = user[self._name_key].casefold()
         if self._by_username.get(key) == uid:
