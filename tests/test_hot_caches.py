@@ -214,3 +214,20 @@ def test_a_change_takes_effect_with_the_token_cache_warm(
             assert statuses() == (200, 200)
         change(client, tenant, what, session)
         assert statuses() == WARM_CHANGES[what]
+
+
+def test_kept_answers_follow_the_users_there_are(client: FlaskClient, tenant: Tenant) -> None:
+    """Users created, read and deleted again and again: the stale answers are swept, so what is
+    kept stays in proportion to the users there are, not to the requests there were."""
+    from mockscim.tenant.answers import SWEEP_AT
+
+    auth = {"Authorization": "Bearer " + tenant.oauth.client_token("mockscim")["access_token"]}
+    with caches_on(True):
+        for i in range(6 * SWEEP_AT):
+            made = client.post(
+                USERS, json={"schemas": [CORE], "userName": f"churn.{i}"}, headers=auth
+            )
+            uid = made.get_json()["id"]
+            assert client.get(f"{USERS}/{uid}", headers=auth).status_code == 200
+            assert client.delete(f"{USERS}/{uid}", headers=auth).status_code == 204
+        assert len(tenant.answers) <= 2 * SWEEP_AT
