@@ -18,6 +18,7 @@ from flask import request as flask_request
 from harness import SEED, SectionResult, Target, child, fmt, receive
 
 from mockscim import MockScim
+from mockscim.dialect.paths import SCIM_BASE
 from mockscim.http.app import create_app
 from mockscim.tenant import Tenant
 from mockscim.tenant.fixtures import load_fixtures
@@ -78,7 +79,7 @@ def _measure(users: int, requests: int, rounds: int) -> dict[str, float]:
     floor = _floor()
     floor_test = floor.test_client()
     floor_session = MockScim.inprocess(tenant, floor).new_session(authenticated=False)
-    base = "/SAAS/jersey/manager/api/scim/Users"
+    base = SCIM_BASE + "/Users"
     ids = [u["id"] for u in fixtures.users][:1000]
     names = [u["userName"] for u in fixtures.users][:1000]
     root = handle.url
@@ -115,7 +116,7 @@ def _journal_memory(count: int) -> float:
     client = create_app(tenant).test_client()
     token = tenant.oauth.client_token(tenant.oauth.default_client()["clientId"])  # type: ignore[index]
     auth = {"Authorization": f"Bearer {token['access_token']}", "User-Agent": "bench"}
-    base = "/SAAS/jersey/manager/api/scim/Users"
+    base = SCIM_BASE + "/Users"
     ids = [u["id"] for u in tenant.all_users()]
     body = {"schemas": ["urn:scim:schemas:core:1.0"], "title": "T"}
 
