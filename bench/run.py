@@ -1,7 +1,7 @@
 """mockscim's benchmark harness: where the time goes, side by side with a floor and a peer.
 
     python bench/run.py [--quick] [--json FILE] [--no-wrk] [--connections N]
-                        [--sections plugin,consumer,throughput,floor,scim2,startup,scale,data]
+                        [--sections plugin,consumer,throughput,floor,scim2,startup,scale,data,hot]
 
 Sections (each prints a table; ``--json`` writes every number, the machine and the method notes;
 the targets table at the end says which targets the run met):
@@ -71,6 +71,7 @@ REGISTRY: dict[str, tuple[str, str]] = {
     "startup": ("startup", "section_startup"),
     "scale": ("scale", "section_scale"),
     "data": ("data_writes", "section_data"),
+    "hot": ("hot_path", "section_hot"),
 }
 SECTIONS = tuple(REGISTRY)
 METHOD_TIMING = "time.perf_counter around each operation; medians (and p95 where said) of N runs."

@@ -51,6 +51,7 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
     "startup": {"ready_sizes": {"default", "1k"}},
     "scale": {"sizes": set(), "ratios": {"get_by_id", "username_eq", "externalid_eq"}},
     "data": {"sizes": {"1k"}},
+    "hot": {"all on": {"GET/floor", "search/floor", "PATCH/floor", "journal bytes/entry"}},
 }
 LOAD_KEYS = {"req_per_s", "ratio_vs_floor", "requests", "errors", "latency_ms_p50"}
 SCALE_OPS = {"get_by_id", "username_eq", "externalid_eq", "familyname_co"}

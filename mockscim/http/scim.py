@@ -32,7 +32,7 @@ from mockscim.dialect.errors import (
 )
 from mockscim.dialect.render import render, shape
 from mockscim.dialect.rules import ADMIN_SCOPE
-from mockscim.http.context import NO_BODY, host_root, json_response, read_json, tenant
+from mockscim.http.context import NO_BODY, encode_json, host_root, read_json, tenant
 
 __all__ = [
     "body_params",
@@ -90,14 +90,18 @@ def resource_url(kind: str) -> str:
 
 def user_response(uid: str, refs: tuple[AttrRef, ...]) -> Response:
     """``GET /Users/{id}`` and ``/Me``: the stored user rendered under the lock, without a copy,
-    shaped to ``refs`` (the ``attributes`` asked for), with its version as the ETag."""
+    shaped to ``refs`` (the ``attributes`` asked for), with its version as the ETag; the rendered
+    bytes are reused until the user changes (:class:`mockscim.tenant.answers.Answers`)."""
     url = resource_url("Users")
 
-    def answer(user: dict[str, Any]) -> Response:
+    def answer(user: dict[str, Any]) -> tuple[bytes, str]:
         wire = render(user, url)
-        return json_response(shape(wire, refs, ()), 200, {"ETag": wire["meta"]["version"]})
+        return encode_json(shape(wire, refs, ())), wire["meta"]["version"]
 
-    return tenant().read_user(uid, answer)
+    # The bytes are kept until the user changes (mockscim.tenant.answers): the key is all the
+    # request adds to the stored user.
+    body, version = tenant().read_user(uid, answer, key=(url, refs))
+    return Response(body, 200, {"ETag": version}, mimetype="application/json")
 
 
 def query_params(

@@ -10,7 +10,7 @@ from flask import Response, g, request
 from mockscim.dialect import search
 from mockscim.dialect.errors import InvalidJson, InvalidUser
 from mockscim.dialect.render import render, shape
-from mockscim.http.context import body_reading, json_response, tenant
+from mockscim.http.context import body_reading, encode_json, json_response, tenant
 from mockscim.http.scim import (
     body_params,
     query_params,
@@ -36,16 +36,32 @@ def search_users() -> Response:
 def _search_response(params: search.SearchParams) -> Response:
     g.search_params = params  # strict mode reads them (mockscim.http.pipeline.strict)
     url = resource_url("Users")
+    current = tenant()
+    answers = current.answers
+    key = (url, params.attributes, params.excluded)
 
-    def resources(page: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        # Under the store's lock, on the stored users themselves, without a copy: a render is a
-        # new dict over the stored values, which nothing changes in place (a change replaces a
-        # user's values whole), so it stays a true snapshot after the lock is let go.
-        return [shape(render(u, url), params.attributes, params.excluded) for u in page]
+    def one(user: dict[str, Any]) -> bytes:
+        return encode_json(shape(render(user, url), params.attributes, params.excluded))
 
-    current = tenant()  # a page that shows a user is a request about it (missing's ``after``)
+    def resources(page: list[dict[str, Any]]) -> list[bytes]:
+        # Under the store's lock, on the stored users themselves, without a copy: each user's
+        # bytes are kept until it changes (mockscim.tenant.answers), and the page joins them.
+        return [answers.item(u, key, one) for u in page]
+
+    # A page that shows a user is a request about it (missing's ``after``).
     total, shown = current.search(params, current.scenarios.in_search(resources))
-    return json_response(search.list_response(total, params.start_index, shown))
+    return Response(_page(total, params.start_index, shown), mimetype="application/json")
+
+
+def _page(total: int, start_index: int, items: list[bytes]) -> bytes:
+    """The bytes of ``search.list_response`` with ``items`` (each a resource's JSON) as its
+    ``Resources``: the same bytes as encoding the whole page (``Resources`` is its last member,
+    and the JSON is compact)."""
+    envelope = search.list_response(total, start_index, items)  # type: ignore[arg-type]
+    envelope["Resources"] = []  # the same place, the items go in below
+    head = encode_json(envelope)
+    assert head.endswith(b'"Resources":[]}')
+    return head[:-2] + b",".join(items) + b"]}"
 
 
 def create_user() -> Response:

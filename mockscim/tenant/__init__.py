@@ -24,8 +24,9 @@ JSON or YAML, :mod:`.fixture_defaults` fills in what a record leaves out,
 :mod:`.fixture_schemas`, :mod:`.fixture_checks` and :mod:`.fixture_members` report every
 problem, :mod:`.fixture_errors` names it, :mod:`.fixture_cache` remembers what passed,
 :mod:`.installer` fills the tables, :mod:`.data_file` refuses a ``--data`` file mockscim did not
-write, :mod:`.generate` with :mod:`.generate_names` makes a realistic tenant of any size); and
-where the packaged default data lives (:mod:`.packaged`).
+write, :mod:`.generate` with :mod:`.generate_names` makes a realistic tenant of any size);
+where the packaged default data lives (:mod:`.packaged`); and work kept until its inputs change:
+users' rendered answers by version (:mod:`.answers`), under one switch (:mod:`.caches`).
 
 What it may import: the standard library, :mod:`mockscim.dialect`, TinyDB, marshmallow, PyYAML,
 PyJWT, cryptography and platformdirs. Never Flask, werkzeug, waitress or requests: a tenant

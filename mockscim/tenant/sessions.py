@@ -26,11 +26,15 @@ from typing import Any
 
 from mockscim.dialect.attributes import WORKSPACE
 from mockscim.dialect.rules import granted_scope
+from mockscim.tenant import caches
 from mockscim.tenant.memberships import Memberships
 from mockscim.tenant.store import ResourceStore
 from mockscim.tenant.tokens import Grant
 
-__all__ = ["Sessions", "is_enabled"]
+__all__ = ["SCOPES_KEPT", "Sessions", "is_enabled"]
+
+#: User tokens whose scope is kept (all forgotten at once beyond it).
+SCOPES_KEPT = 1024
 
 
 def is_enabled(user: dict[str, Any]) -> bool:
@@ -47,6 +51,8 @@ class Sessions:
         self._lock = threading.Lock()
         #: client id -> the last token generation its removal ended.
         self._ended: dict[str, int] = {}
+        #: A user token's grant -> ((its user's stamp, the roles' writes), the scope they gave).
+        self._scopes: dict[Grant, tuple[tuple[int | None, int], str | None]] = {}
 
     def end_client(self, client_id: str, generation: int) -> None:
         """Every token of ``client_id`` of ``generation`` or older is ended."""
@@ -71,6 +77,21 @@ class Sessions:
         if grant.user_name is None:
             return grant.scope  # a client's token: no user to read on the hot path
         uid = grant.user_id
-        if uid is None or not self._users.read(uid, is_enabled):
+        if uid is None:
             return None
-        return granted_scope(grant.scope, self._memberships.is_administrator(uid))
+        # The answer is a function of the user (its stamp) and of the roles (the roles table's
+        # writes: who holds which, and their names): kept until either changes (:mod:`.caches`).
+        on = caches.enabled("tokens")
+        with self._users.lock:
+            inputs = (self._users.stamp(uid), self._memberships.roles.writes)
+            kept = self._scopes.get(grant) if on else None
+            if kept is not None and kept[0] == inputs:
+                return kept[1]
+            scope = None
+            if self._users.read(uid, is_enabled):
+                scope = granted_scope(grant.scope, self._memberships.is_administrator(uid))
+            if on:
+                if len(self._scopes) >= SCOPES_KEPT:
+                    self._scopes.clear()
+                self._scopes[grant] = (inputs, scope)
+            return scope

@@ -215,6 +215,11 @@ class ResourceStore:
         #: (None: inserted since). None when there is no checkpoint to go back to.
         self._undo: dict[int, User | None] | None = None
         self._next_id_at_checkpoint: int | None = None
+        #: Each stored id's stamp: a number that changes whenever its resource does (every write
+        #: indexes or unindexes it), never repeated: what :mod:`.answers` checks its renderings
+        #: against. An id not stored (deleted) has none.
+        self._stamps: dict[str, int] = {}
+        self._writes = 0
         self._reindex()
 
     @property
@@ -234,8 +239,20 @@ class ResourceStore:
             if key not in self._flat.hidden:
                 self._index(doc, int(key))
 
+    @property
+    def writes(self) -> int:
+        """How many times a resource of this table was indexed or unindexed: it changes with
+        every write (what a cache of anything the whole table decides checks)."""
+        return self._writes
+
+    def stamp(self, uid: str) -> int | None:
+        """The resource's stamp (see ``_stamps``), None for an id not stored; under the lock."""
+        return self._stamps.get(uid)
+
     def _index(self, user: User, doc_id: int) -> None:
         uid = user["id"]
+        self._writes += 1
+        self._stamps[uid] = self._writes
         self._doc_ids[uid] = doc_id
         self._by_username[user[self._name_key].casefold()] = uid
         ext = user.get("externalId")
@@ -244,6 +261,8 @@ class ResourceStore:
 
     def _unindex(self, user: User) -> None:
         uid = user["id"]
+        self._writes += 1
+        self._stamps.pop(uid, None)  # gone (or back at once, by _index, with a new stamp)
         self._doc_ids.pop(uid, None)
         key = user[self._name_key].casefold()
         if self._by_username.get(key) == uid:

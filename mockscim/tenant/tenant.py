@@ -12,7 +12,7 @@ import random
 import secrets
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any, TypeVar, overload
@@ -33,6 +33,7 @@ from mockscim.dialect.rules import (
     provisioned_missing,
 )
 from mockscim.dialect.search import SearchParams
+from mockscim.tenant.answers import Answers
 from mockscim.tenant.audit import MAX_EVENTS, Audit
 from mockscim.tenant.catalog import Catalog
 from mockscim.tenant.clock import Clock, stamp
@@ -126,6 +127,7 @@ class Tenant:
         tables = check_data_file(data_path)
         #: The tables: users, groups and roles, in one TinyDB behind one lock (:mod:`.store`).
         self.users = ResourceStore(data_path, tables=tables)
+        self.answers = Answers(self.users)  # users' wire forms by stamp (:mod:`.answers`)
         self.groups = ResourceStore(share=self.users, table="groups", name_key="displayName")
         self.roles = ResourceStore(share=self.users, table="roles", name_key="displayName")
         self.fixtures = fixtures
@@ -267,11 +269,15 @@ class Tenant:
             raise UserNotFound(f"user {uid} is missing (scenario {hidden})", message=message)
         return user
 
-    def read_user(self, uid: str, use: Callable[[User], T]) -> T:
-        """``use`` on the stored user without a copy (see :meth:`ResourceStore.read`); 404 as
+    def read_user(self, uid: str, use: Callable[[User], T], key: Hashable = None) -> T:
+        """``use`` on the stored user without a copy (see :meth:`ResourceStore.read`), its answer
+        kept by ``key`` until the user changes (:mod:`.answers`) unless ``key`` is None; 404 as
         :meth:`get_user` (a ``missing`` scenario included)."""
         with self.users.lock:
-            found = self.users.read(uid, lambda user: (user["userName"], use(user)))
+            named = lambda user: (user["userName"], use(user))  # noqa: E731
+            found = (
+                self.users.read(uid, named) if key is None else self.answers.read(uid, key, named)
+            )
             if found is None:
                 raise UserNotFound(f"no user with id {uid!r}")
             user_name, result = found

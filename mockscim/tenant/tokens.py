@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from mockscim.tenant import caches
 from mockscim.tenant.clock import Clock
 from mockscim.tenant.keys import SigningKey
 
@@ -84,6 +85,9 @@ class TokenIssuer:
         self._max_ttl: int | None = None
         #: token -> its claims, for tokens whose signature checked (bounded: VERIFIED_CACHE).
         self._verified: dict[str, dict[str, Any]] = {}
+        #: An access token's grant and its own expiry, read from its claims once (every SCIM call
+        #: sends the same token); whether it still stands is asked on every call (:meth:`check`).
+        self._grants: dict[str, tuple[Grant, float]] = {}
 
     @property
     def key(self) -> SigningKey:
@@ -222,6 +226,18 @@ class TokenIssuer:
         return reply
 
     def _grant(self, claims: dict[str, Any], *, refresh: bool) -> Grant | None:
+        read = self._read_grant(claims, refresh=refresh)
+        return None if read is None or not self._stands(*read) else read[0]
+
+    def _stands(self, grant: Grant, expires: float) -> bool:
+        """Neither the token's own expiry nor its generation's deadline (a reset, a
+        ``token_expiry`` scenario) has passed, by the tenant's clock now."""
+        now = self._clock.now().timestamp()
+        with self._lock:
+            deadline = self._deadlines.get(grant.generation or 0, expires)
+        return now < min(expires, deadline)
+
+    def _read_grant(self, claims: dict[str, Any], *, refresh: bool) -> tuple[Grant, float] | None:
         try:
             if (claims.get("typ") == "refresh") != refresh:
                 return None
@@ -239,10 +255,7 @@ class TokenIssuer:
             expires = float("inf") if refresh else float(claims["exp"])
         except (ValueError, KeyError, TypeError):
             return None
-        now = self._clock.now().timestamp()
-        with self._lock:
-            deadline = self._deadlines.get(generation, expires)
-        return None if now >= min(expires, deadline) else grant
+        return grant, expires
 
     def is_revoked(self, token: str) -> bool:
         """Was this token of the tenant's key ended early (a reset, a ``token_expiry``
@@ -258,9 +271,21 @@ class TokenIssuer:
         return now >= deadline and now < float(claims.get("exp", 0))
 
     def check(self, token: str) -> Grant | None:
-        """The grant behind a valid, unexpired access token of this issuer; None otherwise."""
-        claims = self._verify(token)
-        return None if claims is None else self._grant(claims, refresh=False)
+        """The grant behind a valid, unexpired access token of this issuer; None otherwise. The
+        grant is read from the token once (:mod:`.caches`); its expiry is asked every time."""
+        on = caches.enabled("tokens")
+        kept = self._grants.get(token) if on else None
+        if kept is None:
+            claims = self._verify(token)
+            read = None if claims is None else self._read_grant(claims, refresh=False)
+            if read is None:
+                return None
+            kept = read
+            if on:
+                if len(self._grants) >= VERIFIED_CACHE:
+                    self._grants.clear()
+                self._grants[token] = kept
+        return kept[0] if self._stands(*kept) else None
 
     def redeem_refresh(self, token: str) -> Grant | None:
         """The grant behind a refresh token of this issuer that no expiry ended; else None."""

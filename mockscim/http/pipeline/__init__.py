@@ -15,8 +15,10 @@ it, and the faults Flask cannot express.
 
 Which requests are emulated is the operations table's word
 (:func:`mockscim.http.operations.is_emulated`); the control API, its dashboard and the contract
-are not. A request pays only for what is on: with no request-level scenario left and strict mode
-off, no scenario and no findings work. The jobs read a stored user in one place (:mod:`.lookup`).
+are not. A request pays only for what is on: :mod:`.plan` decides once per operation and state of
+the tenant's settings which steps run (with no request-level scenario left and strict mode off,
+no scenario and no findings work); a new step is one row of ``BEFORE`` or ``AFTER`` below.
+The jobs read a stored user in one place (:mod:`.lookup`).
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ import time
 from flask import Request, Response, g, request
 
 from mockscim.http.context import tenant
-from mockscim.http.operations import is_emulated
 from mockscim.http.pipeline import scenarios, strict, stubs
 from mockscim.http.pipeline.faults import (
     FAULT_KEY,
@@ -36,7 +37,10 @@ from mockscim.http.pipeline.faults import (
     wire_status,
 )
 from mockscim.http.pipeline.journal import entry_for
+from mockscim.http.pipeline.plan import AFTER, BEFORE, After, Before, plan_for
 from mockscim.http.pipeline.query import check_query_string
+from mockscim.tenant import Tenant
+from mockscim.tenant.journal import Entry
 
 __all__ = [
     "FAULT_KEY",
@@ -58,28 +62,54 @@ def _current() -> Request:
 
 
 def before() -> Response | None:
-    """The one app-level hook before the views (hooks cost every request: one, not three)."""
+    """The one app-level hook before the views (hooks cost every request: one, not three): the
+    query checks, then the steps the operation's plan holds (:mod:`.plan`)."""
     g.journal_started = time.perf_counter()
     check_query_string()
     req = _current()
-    if not is_emulated(req.endpoint, req.path):
-        return None
-    if req.mimetype == "application/x-www-form-urlencoded":
-        # Kept for the journal: request.form parses these bytes, and would otherwise consume them.
-        req.get_data(cache=True, parse_form_data=False)
-    stubbed = stubs.answer(req)
-    return stubbed if stubbed is not None else scenarios.before_view(req)
+    current = tenant()
+    for step in plan_for(req, current).before:
+        answer = step.run(req, current)
+        if answer is not None:
+            return answer
+    return None
 
 
 def after(response: Response) -> Response:
-    """The journal entry of an emulated request, with strict mode's findings."""
+    """The journal entry of an emulated request, with what the plan's steps add (strict mode's
+    findings)."""
     req = _current()
-    if not is_emulated(req.endpoint, req.path):
-        return response
     current = tenant()
+    plan = plan_for(req, current)
+    if not plan.emulated:
+        return response
     entry = entry_for(req, response, current)
-    if current.strict:
-        entry.findings = strict.findings(req, entry.body_raw, current)
-    stubs.note(req, entry, current)
+    for step in plan.after:
+        step.run(req, entry, current)
     current.journal.record(entry)
     return response
+
+
+def _keep_form(req: Request, current: Tenant) -> None:
+    if req.mimetype == "application/x-www-form-urlencoded":
+        # Kept for the journal: request.form parses these bytes, and would otherwise consume them.
+        req.get_data(cache=True, parse_form_data=False)
+
+
+def _findings(req: Request, entry: Entry, current: Tenant) -> None:
+    entry.findings = strict.findings(req, entry.body_raw, current)
+
+
+# The steps, in order, and when an operation needs them (emulated operations only).
+BEFORE += [
+    Before("keep a form's bytes", lambda s: True, _keep_form),
+    # an override stub instead of the view (one integer read while no tenant has one)
+    Before("override stubs", lambda s: True, lambda req, current: stubs.answer(req)),
+    Before("user scenarios: a new request", lambda s: not s.scenarios_armed, scenarios.start),
+    Before("request scenarios", lambda s: s.scenarios_armed, scenarios.armed),
+]
+AFTER += [
+    After("strict findings", lambda s: s.strict and s.strict_operation, _findings),
+    # after the findings: a miss in strict mode adds one (the closest stub and why)
+    After("the stub that answered", lambda s: True, stubs.note),
+]

@@ -9,7 +9,7 @@ from flask import Request, Response, g
 
 from mockscim.http.pipeline.faults import FAULT_KEY
 from mockscim.tenant import Tenant
-from mockscim.tenant.journal import Entry
+from mockscim.tenant.journal import Entry, environ_headers
 
 __all__ = ["entry_for"]
 
@@ -37,13 +37,14 @@ def entry_for(req: Request, response: Response, current: Tenant) -> Entry:
         method=req.method,
         path=req.path,
         query_raw=req.query_string.decode("latin-1"),
-        header_pairs=list(headers.items()),
+        header_pairs=[],
+        wsgi_headers=environ_headers(req.environ),  # named when read: most entries never are
         body_raw=raw,
         body_type=req.mimetype or "",
         status=0 if fault == "drop" else response.status_code,
         response_raw=response_raw,
         response_type=response.mimetype or "",
-        scenarios=list(context.get("scenario_ids", [])) + current.scenarios.acted(),
+        scenarios=[*context.get("scenario_ids", ()), *current.scenarios.acted()],
         error=context.get("scim_error_detail"),
         duration_ms=round((time.perf_counter() - context.get("journal_started", now)) * 1000, 3),
     )

@@ -18,20 +18,34 @@ from mockscim.http.context import SCIM_BASE, read_json, tenant
 from mockscim.http.errors import scim_error
 from mockscim.http.pipeline.faults import FAULT_KEY
 from mockscim.http.pipeline.lookup import stored_user
+from mockscim.tenant import Tenant
 from mockscim.tenant.scenarios import RequestInfo
 
-__all__ = ["before_view", "request_info"]
+__all__ = ["armed", "before_view", "request_info", "start"]
 
 
 def before_view(req: Request) -> Response | None:
     """The scenarios of the request's tenant for ``req``: None, or the answer instead of the view.
 
     Leaves ``g.scenario_ids`` (the request-level scenarios that acted) for the journal."""
-    scenarios = tenant().scenarios
-    scenarios.start_request()
-    if not scenarios.has_request_scenarios():
-        g.scenario_ids = []
+    current = tenant()
+    if not current.scenarios.has_request_scenarios():
+        start(req, current)
         return None
+    return armed(req, current)
+
+
+def start(req: Request, current: Tenant) -> None:
+    """A new request for the user scenarios (what acted is counted from here); no
+    request-level scenario is armed (the plan knows: :mod:`.plan`)."""
+    current.scenarios.start_request()
+    g.scenario_ids = []
+
+
+def armed(req: Request, current: Tenant) -> Response | None:
+    """:func:`before_view` when request-level scenarios are armed."""
+    scenarios = current.scenarios
+    scenarios.start_request()
     action = scenarios.for_request(request_info(with_user_name=scenarios.selects_users()))
     g.scenario_ids = list(action.scenario_ids)
     if action.delay_seconds:
