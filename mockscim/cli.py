@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
-import signal
 import sys
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -31,7 +28,7 @@ from mockscim.dialect.paths import SCIM_BASE, TOKEN_PATH, tenant_saas
 from mockscim.http.app import create_app
 from mockscim.http.control import CONTROL_PREFIX, ControlSettings
 from mockscim.http.dashboard import DASHBOARD_PATH
-from mockscim.http.sandbox import Listen, Sandbox, SandboxError, connect_host, write_atomically
+from mockscim.http.sandbox import Listen, Sandbox, connect_host, serve_until_signal
 from mockscim.http.servers import root_url
 from mockscim.progress import LoadProgress
 from mockscim.tenant import Profile, Tenant
@@ -390,41 +387,15 @@ def serve(
     control: ControlSettings | None = None,
 ) -> int:
     """Serve until SIGINT or SIGTERM; then let requests in flight finish and stop."""
-    stopping = threading.Event()
-    previous = {
-        signum: signal.signal(signum, lambda *_: stopping.set())
-        for signum in (signal.SIGINT, signal.SIGTERM)
-    }
     sandbox = Sandbox(app, tenants[0], listen)
-    wrote: Path | None = None
-    try:
-        if ready_file:
-            Path(ready_file).unlink(missing_ok=True)  # a stale one would say "ready" too soon
-        sandbox.start()
-        shown = _banner(
-            tenants,
-            listen.host,
-            sandbox.port,
-            control,
-            scheme="https" if listen.https else "http",
-            ca_file=sandbox.ca_file,
+
+    def banner() -> str:
+        scheme = "https" if listen.https else "http"
+        return _banner(
+            tenants, listen.host, sandbox.port, control, scheme=scheme, ca_file=sandbox.ca_file
         )
-        print(shown, flush=True)
-        if ready_file:
-            text = json.dumps(sandbox.info(), indent=2) + "\n"
-            wrote = write_atomically(ready_file, text.encode(), what="--ready-file")
-        while not stopping.wait(0.5):
-            pass
-    except SandboxError as exc:
-        print(f"mockscim: {exc}", file=sys.stderr)
-        return 2
-    finally:
-        sandbox.stop()
-        if wrote is not None:
-            wrote.unlink(missing_ok=True)
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-    return 0
+
+    return serve_until_signal(sandbox, banner, ready_file)
 
 
 def _split_command(argv: list[str]) -> tuple[list[str], list[str] | None]:

@@ -13,10 +13,7 @@ there, a ``--record`` directory that exists, fixtures that do not load, a port i
 from __future__ import annotations
 
 import argparse
-import json
-import signal
 import sys
-import threading
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -143,33 +140,18 @@ def run_proxy_command(args: argparse.Namespace) -> int:
 
 
 def _serve(built: Any, args: argparse.Namespace) -> int:
-    from mockscim.http.sandbox import Listen, Sandbox, SandboxError, write_atomically
+    from mockscim.http.sandbox import Listen, Sandbox, serve_until_signal
 
-    stopping = threading.Event()
-    previous = {
-        signum: signal.signal(signum, lambda *_: stopping.set())
-        for signum in (signal.SIGINT, signal.SIGTERM)
-    }
     sandbox = Sandbox(built.app, built.tenant, Listen(host=args.host, port=args.port))
-    wrote: Path | None = None
-    try:
-        sandbox.start()
-        print(built.banner(sandbox.url), flush=True)
-        if args.ready_file:
-            info = {"url": sandbox.url, "port": sandbox.port, "upstream": args.upstream}
-            text = json.dumps(info, indent=2) + "\n"
-            wrote = write_atomically(args.ready_file, text.encode(), what="--ready-file")
-        while not stopping.wait(0.5):
-            pass
-    except SandboxError as exc:
-        print(f"mockscim: {exc}", file=sys.stderr)
-        return 2
-    finally:
-        sandbox.stop()
-        if wrote is not None:
-            wrote.unlink(missing_ok=True)
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+    info = {"upstream": args.upstream}
+    code = serve_until_signal(
+        sandbox,
+        lambda: str(built.banner(sandbox.url)),
+        args.ready_file,
+        lambda: {"url": sandbox.url, "port": sandbox.port, **info},
+    )
+    if code:
+        return code
     for line in built.finish():
         print(line, file=sys.stderr)
     return 0

@@ -15,11 +15,16 @@ that do not match) is a :class:`SandboxError` with a one-line message.
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import re
 import shutil
+import signal
+import sys
 import tempfile
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,7 +38,15 @@ from mockscim.tenant import Tenant
 if TYPE_CHECKING:  # the TLS modules (trustme, cheroot) are imported only to serve HTTPS
     from mockscim.http.tls_server import TlsServer
 
-__all__ = ["PROBE_PATH", "Listen", "Sandbox", "SandboxError", "connect_host", "write_atomically"]
+__all__ = [
+    "PROBE_PATH",
+    "Listen",
+    "Sandbox",
+    "SandboxError",
+    "connect_host",
+    "serve_until_signal",
+    "write_atomically",
+]
 
 #: What the readiness probe asks for: the contract, which neither the journal nor any scenario
 #: sees (a probe must not use up an error scenario or show in a failing run's report).
@@ -260,3 +273,42 @@ class Sandbox:
             "port": self.port,
             "pid": os.getpid(),
         }
+
+
+def serve_until_signal(
+    sandbox: Sandbox,
+    banner: Callable[[], str],
+    ready_file: str | None,
+    ready_info: Callable[[], dict[str, Any]] | None = None,
+) -> int:
+    """``mockscim serve`` and ``mockscim proxy``: start ``sandbox``, print ``banner()``, write the
+    ready file (``ready_info()``, else :meth:`Sandbox.info`) once it answers, and serve until
+    SIGINT or SIGTERM; then let requests in flight finish, stop, and remove the ready file. 2 when
+    it cannot start (the reason on stderr), else 0."""
+    stopping = threading.Event()
+    previous = {
+        signum: signal.signal(signum, lambda *_: stopping.set())
+        for signum in (signal.SIGINT, signal.SIGTERM)
+    }
+    wrote: Path | None = None
+    try:
+        if ready_file:
+            Path(ready_file).unlink(missing_ok=True)  # a stale one would say "ready" too soon
+        sandbox.start()
+        print(banner(), flush=True)
+        if ready_file:
+            info = ready_info() if ready_info is not None else sandbox.info()
+            text = json.dumps(info, indent=2) + "\n"
+            wrote = write_atomically(ready_file, text.encode(), what="--ready-file")
+        while not stopping.wait(0.5):
+            pass
+    except SandboxError as exc:
+        print(f"mockscim: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        sandbox.stop()
+        if wrote is not None:
+            wrote.unlink(missing_ok=True)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    return 0
