@@ -13,7 +13,13 @@ from urllib.parse import urlencode
 from flask import Flask
 
 from mockscim import __version__
-from mockscim.cli_checks import OneLineParser, UsageError, check_args, tenant_specs
+from mockscim.cli_checks import (
+    OneLineParser,
+    UsageError,
+    check_args,
+    flag_scenarios,
+    tenant_specs,
+)
 from mockscim.cli_fixtures import (
     FIXTURES_COMMAND,
     add_fixtures_command,
@@ -42,7 +48,6 @@ from mockscim.tenant.fixtures import (
 )
 from mockscim.tenant.packaged import default_fixtures
 from mockscim.tenant.scenario_kinds import REGISTRY
-from mockscim.tenant.scenario_registry import FlagError
 
 __all__ = [
     "add_serve_options",
@@ -223,17 +228,7 @@ def scenarios_from_args(
     specs: list[Any] = list(scenarios_beside(fixtures_dir)) if own and fixtures_dir else []
     if args.scenarios:
         specs += read_scenarios(Path(args.scenarios))
-    for kind in REGISTRY:  # in the kinds' order; a repeated flag's in the order given
-        if kind.flag is None:
-            continue
-        given = getattr(args, kind.flag.dest, None)
-        for value in (given or []) if kind.flag.repeat else [given]:
-            if value is None:
-                continue
-            try:
-                specs.append({"kind": kind.name, **kind.flag.to_spec(value)})
-            except FlagError as exc:
-                raise UsageError(str(exc)) from None
+    specs += [spec for _, _, spec in flag_scenarios(args)]  # the kinds' order
     return specs
 
 

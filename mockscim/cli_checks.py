@@ -22,14 +22,15 @@ import argparse
 import errno
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from mockscim.dialect.errors import ScenarioInvalid
 from mockscim.tenant.clock import parse_timestamp
 from mockscim.tenant.fixtures import SCENARIO_FILES, FixtureError, read_scenarios
 from mockscim.tenant.scenario_kinds import REGISTRY
-from mockscim.tenant.scenario_registry import FlagError
+from mockscim.tenant.scenario_registry import Flag, FlagError
 from mockscim.tenant.scenarios import Scenarios
 from mockscim.tenant.tenants import TENANT_NAME
 
@@ -38,6 +39,7 @@ __all__ = [
     "OneLineParser",
     "UsageError",
     "check_args",
+    "flag_scenarios",
     "tenant_specs",
 ]
 
@@ -209,10 +211,10 @@ def _check_scenarios_file(path: Path, *, flag: str = "") -> None:
         raise UsageError(f"{flag}{exc}") from None
 
 
-def _check_scenario_flags(args: argparse.Namespace) -> None:
-    """Each scenario flag's value, read and checked as its kind will (the kinds' registry says
-    which flag adds which kind); a problem names the flag and the value given."""
-    scenarios = Scenarios()
+def flag_scenarios(args: argparse.Namespace) -> Iterator[tuple[Flag, Any, dict[str, Any]]]:
+    """Each scenario flag's value and the scenario it asks for, in the kinds' order (a repeated
+    flag's in the order given; the kinds' registry says which flag adds which kind); a value
+    the flag cannot read is a :class:`UsageError`."""
     for kind in REGISTRY:
         if kind.flag is None:
             continue
@@ -222,14 +224,23 @@ def _check_scenario_flags(args: argparse.Namespace) -> None:
                 continue
             try:
                 spec = {"kind": kind.name, **kind.flag.to_spec(value)}
-                scenarios.add(spec)
             except FlagError as exc:
                 raise UsageError(str(exc)) from None
-            except ScenarioInvalid as exc:
-                detail = _detail(exc)
-                if len(spec) == 2:  # the flag's value is the one member: say it once
-                    detail = detail.removeprefix(f"{next(k for k in spec if k != 'kind')!r} ")
-                raise UsageError(f"{kind.flag.option} {value!r}: {detail}") from None
+            yield kind.flag, value, spec
+
+
+def _check_scenario_flags(args: argparse.Namespace) -> None:
+    """Each scenario flag's value, read and checked as its kind will; a problem names the flag
+    and the value given."""
+    scenarios = Scenarios()
+    for flag, value, spec in flag_scenarios(args):
+        try:
+            scenarios.add(spec)
+        except ScenarioInvalid as exc:
+            detail = _detail(exc)
+            if len(spec) == 2:  # the flag's value is the one member: say it once
+                detail = detail.removeprefix(f"{next(k for k in spec if k != 'kind')!r} ")
+            raise UsageError(f"{flag.option} {value!r}: {detail}") from None
 
 
 def _detail(exc: ScenarioInvalid) -> str:
