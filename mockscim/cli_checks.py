@@ -22,7 +22,7 @@ import argparse
 import errno
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -40,6 +40,7 @@ __all__ = [
     "UsageError",
     "check_args",
     "flag_scenarios",
+    "int_at_least",
     "tenant_specs",
 ]
 
@@ -209,6 +210,21 @@ def _check_scenarios_file(path: Path, *, flag: str = "") -> None:
                 raise FixtureError(str(path), _detail(exc), record=index, label=label) from None
     except FixtureError as exc:
         raise UsageError(f"{flag}{exc}") from None
+
+
+def int_at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse ``type``: a whole number, ``minimum`` or more, else one line saying which."""
+
+    def read(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be {minimum} or more, got {value}")
+        return value
+
+    return read
 
 
 def flag_scenarios(args: argparse.Namespace) -> Iterator[tuple[Flag, Any, dict[str, Any]]]:

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from mockscim.cli_checks import int_at_least
 from mockscim.tenant.fixtures import KINDS, FixtureError, load_fixtures, sources
 from mockscim.tenant.stubs import Stub, read_stubs
 
@@ -107,14 +108,7 @@ def add_fixtures_command(commands: Any) -> None:
     )
 
 
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
-    return value
+_count = int_at_least(0)
 
 
 class _Refused(Exception):

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from mockscim.cli_checks import int_at_least
 from mockscim.tenant.fixtures import FixtureError
 
 __all__ = ["TENANT_COMMANDS", "add_tenant_commands", "run_tenant_command"]
@@ -115,14 +116,7 @@ def add_tenant_commands(commands: Any) -> None:
     drift.add_argument("--json", action="store_true", help="the report as JSON, for CI")
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more, got {value}")
-    return value
+_positive = int_at_least(1)
 
 
 def _seconds(text: str) -> float:
