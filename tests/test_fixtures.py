@@ -341,3 +341,23 @@ def test_bad_fixtures(case: str) -> None:
     with pytest.raises(FixtureError) as caught:
         load_fixtures(directory)
     assert str(caught.value) == expected.replace("{dir}", str(directory))
+
+
+@pytest.mark.parametrize(
+    ("reader", "what"),
+    [("read_scenarios", "scenarios"), ("read_stubs", "stubs")],
+)
+def test_a_side_file_that_is_not_utf8_is_one_line_naming_it(
+    tmp_path: Path, reader: str, what: str
+) -> None:
+    """Scenarios and stubs files are read by one reader: bytes that are not UTF-8 are a
+    FixtureError naming the file (the scenarios reader once let a UnicodeDecodeError through)."""
+    from mockscim.tenant import fixtures, stubs
+
+    read = getattr(fixtures if what == "scenarios" else stubs, reader)
+    bad = tmp_path / f"{what}.yaml"
+    bad.write_bytes(b"- kind: \xff\xfe\n")
+    with pytest.raises(FixtureError) as caught:
+        read(bad)
+    assert f"Cannot read the {what} file" in str(caught.value)
+    assert str(bad) in str(caught.value)

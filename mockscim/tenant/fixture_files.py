@@ -14,15 +14,27 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 from dataclasses import dataclass
 from importlib.resources.abc import Traversable
+from pathlib import Path
 from typing import Any
 
 from mockscim.dialect.rules import json_type
 from mockscim.tenant.fixture_errors import FixtureError
 
-__all__ = ["SUFFIXES", "Source", "find", "is_yaml", "parse", "parse_json", "parse_yaml"]
+__all__ = [
+    "SUFFIXES",
+    "Source",
+    "beside",
+    "find",
+    "is_yaml",
+    "parse",
+    "parse_json",
+    "parse_yaml",
+    "read_document",
+]
 
 #: The endings a fixtures file may have, in the order they are looked for.
 SUFFIXES = (".json", ".yaml", ".yml")
@@ -181,3 +193,42 @@ def parse(raw: bytes, name: str, shown: str, *, careful: bool = True) -> list[An
             shown, f"Expected a {kind} list of records, found {json_type(data, article=True)}."
         )
     return data
+
+
+# --- the side files of a fixtures directory (scenarios, stubs) -------------------------------
+
+
+def _root(path: str | os.PathLike[str] | Traversable) -> Traversable:
+    return Path(os.fspath(path)) if isinstance(path, str | os.PathLike) else path
+
+
+def beside(
+    path: str | os.PathLike[str] | Traversable, names: tuple[str, ...]
+) -> Traversable | None:
+    """The first of ``names`` that is a file in the directory ``path``, else None."""
+    root = _root(path)
+    for name in names:
+        candidate = root.joinpath(name)
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def read_document(path: str | os.PathLike[str] | Traversable, what: str) -> tuple[Any, str]:
+    """A JSON (by its name) or YAML file's data (None when it is empty) and how errors show it;
+    a file that cannot be read or parsed is one :class:`FixtureError` naming it (``what``: the
+    kind of file, in the message)."""
+    import yaml
+
+    root = _root(path)
+    shown = str(root)
+    try:
+        text = root.read_text("utf-8")
+    except (OSError, UnicodeError) as exc:
+        reason = (exc.strerror if isinstance(exc, OSError) else None) or exc
+        raise FixtureError(shown, f"Cannot read the {what} file: {reason}.") from exc
+    try:
+        data = json.loads(text) if shown.endswith(".json") else yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError) as exc:
+        raise FixtureError(shown, f"Not valid JSON or YAML: {exc}") from exc
+    return data, shown

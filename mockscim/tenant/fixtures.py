@@ -51,7 +51,6 @@ record (each of the packaged fixtures) exactly as written.
 from __future__ import annotations
 
 import gc
-import json
 import os
 from collections.abc import Callable, Iterator, Set
 from contextlib import contextmanager
@@ -72,7 +71,7 @@ from mockscim.tenant.fixture_defaults import (
     complete_user,
 )
 from mockscim.tenant.fixture_errors import FixtureError
-from mockscim.tenant.fixture_files import Source, find, parse
+from mockscim.tenant.fixture_files import Source, beside, find, parse, read_document
 from mockscim.tenant.packaged import default_fixtures
 from mockscim.tenant.stubs import stubs_beside
 
@@ -374,20 +373,7 @@ def read_scenarios(path: str | os.PathLike[str] | Traversable) -> list[Any]:
 
     Only the file's shape is checked here; each scenario is checked when it is added.
     """
-    import yaml
-
-    root = Path(os.fspath(path)) if isinstance(path, str | os.PathLike) else path
-    shown = str(root)
-    try:
-        text = root.read_text("utf-8")
-    except OSError as exc:
-        raise FixtureError(
-            shown, f"Cannot read the scenarios file: {exc.strerror or exc}."
-        ) from exc
-    try:
-        data = json.loads(text) if shown.endswith(".json") else yaml.safe_load(text)
-    except (ValueError, yaml.YAMLError) as exc:
-        raise FixtureError(shown, f"Not valid JSON or YAML: {exc}") from exc
+    data, shown = read_document(path, "scenarios")
     if isinstance(data, dict) and isinstance(data.get("scenarios"), list):
         data = data["scenarios"]
     if data is None:
@@ -399,12 +385,8 @@ def read_scenarios(path: str | os.PathLike[str] | Traversable) -> list[Any]:
 
 def scenarios_beside(path: str | os.PathLike[str] | Traversable) -> list[Any]:
     """The scenarios file of a fixtures directory, if it has one; else ``[]``."""
-    root = Path(os.fspath(path)) if isinstance(path, str | os.PathLike) else path
-    for name in SCENARIO_FILES:
-        candidate = root.joinpath(name)
-        if candidate.is_file():
-            return read_scenarios(candidate)
-    return []
+    found = beside(path, SCENARIO_FILES)
+    return [] if found is None else read_scenarios(found)
 
 
 def validate_users(

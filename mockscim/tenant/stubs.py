@@ -43,16 +43,15 @@ a reset restores the stubs it was declared with (a fixtures directory's
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib.resources.abc import Traversable
-from pathlib import Path
 from typing import Any
 
 from mockscim.tenant.fixture_errors import FixtureError
+from mockscim.tenant.fixture_files import beside, read_document
 
 __all__ = [
     "CHECKS",
@@ -404,26 +403,11 @@ def _strings(
 def read_stubs(path: str | os.PathLike[str] | Traversable) -> list[Stub]:
     """The checked stubs of a JSON or YAML file: ``{"stubs": [...]}`` or a list (every problem
     at once, :func:`parse_stubs`)."""
-    import yaml
-
-    root = Path(os.fspath(path)) if isinstance(path, str | os.PathLike) else path
-    shown = str(root)
-    try:
-        text = root.read_text("utf-8")
-    except (OSError, UnicodeError) as exc:
-        raise FixtureError(shown, f"Cannot read the stubs file: {exc}.") from exc
-    try:
-        data = json.loads(text) if shown.endswith(".json") else yaml.safe_load(text)
-    except (ValueError, yaml.YAMLError) as exc:
-        raise FixtureError(shown, f"Not valid JSON or YAML: {exc}") from exc
+    data, shown = read_document(path, "stubs")
     return [] if data is None else parse_stubs(data, shown)
 
 
 def stubs_beside(path: str | os.PathLike[str] | Traversable) -> list[Stub]:
     """The stubs file of a fixtures directory (:data:`STUB_FILES`), if it has one; else ``[]``."""
-    root = Path(os.fspath(path)) if isinstance(path, str | os.PathLike) else path
-    for name in STUB_FILES:
-        candidate = root.joinpath(name)
-        if candidate.is_file():
-            return read_stubs(candidate)
-    return []
+    found = beside(path, STUB_FILES)
+    return [] if found is None else read_stubs(found)
