@@ -346,6 +346,35 @@ def test_record_writes_stubs_in_the_shape_the_loader_reads(tenant_url: str, tmp_
     assert first["override"] is False and first["response"]["delay_ms"] == 0
 
 
+def test_a_recorded_body_keeps_no_secret_and_still_matches_its_request(
+    tenant_url: str, tmp_path: Path
+) -> None:
+    """What the journal would mask is left out of what a recorded stub matches: a secret member,
+    the value of an operation on a secret path, a URL's secret parameter; the rest stays, so
+    the request, sent again with its own secrets, is answered by the stub."""
+    out = tmp_path / "session"
+    built, client = _proxy(tenant_url, record=str(out))
+    body = {
+        "name": "rules",
+        "token": "t0ken-1",
+        "operations": [{"op": "replace", "path": "password", "value": "hunter2"}],
+        "callbackUrl": "https://h.example.com/cb?access_token=s3cr3t&x=1",
+    }
+    query = "page=2&client_secret=qu3ry"
+    assert client.post(f"/acs/rulesets?{query}", json=body).status_code == 200
+    built.finish()
+    text = (out / "stubs.json").read_text("utf-8")
+    for secret in ("t0ken-1", "hunter2", "s3cr3t", "qu3ry"):
+        assert secret not in text
+    (stub,) = parse_stubs(json.loads(text), "stubs.json")
+    assert stub.to_dict()["request"]["json"] == {
+        "name": "rules",
+        "operations": [{"op": "replace", "path": "password"}],
+    }
+    asked = {"page": ["2"], "client_secret": ["other"]}
+    assert stub.miss("POST", "/acs/rulesets", asked, {}, lambda: body) is None
+
+
 @pytest.mark.parametrize(
     ("argv", "reason"),
     [

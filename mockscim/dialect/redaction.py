@@ -79,6 +79,8 @@ __all__ = [
     "redact_headers",
     "redact_json",
     "redact_query",
+    "secret_free_json",
+    "secret_free_pairs",
     "splits",
 ]
 
@@ -368,3 +370,32 @@ def redact_body(raw: bytes, content_type: str, path: str, *, request: bool = Tru
 
 class _Members(list[tuple[str, Any]]):
     """A JSON object read as its members, in order (``json.loads``'s ``object_pairs_hook``)."""
+
+
+# --- what a recorded stub may match on: what redaction leaves as it is -----------------------
+
+
+def secret_free_pairs(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The parameters rule 4 shows as they are: a secret one, and one withheld beside a password,
+    left out (not masked: a stub that matched ``***`` could never match the request again)."""
+    kept, _ = _redact_pairs(pairs)
+    return [(key, value) for key, value in kept if not is_secret_name(key)]
+
+
+def secret_free_json(value: Any) -> Any:
+    """``value`` with every member :func:`redact_json` would change left out, at any depth (a
+    list keeps its length: a stub's list matches item by item)."""
+    return _as_shown(value, redact_json(value))
+
+
+def _as_shown(value: Any, shown: Any) -> Any:
+    if isinstance(value, dict) and isinstance(shown, dict):
+        return {
+            key: _as_shown(item, shown[key])
+            for key, item in value.items()
+            if shown[key] == item
+            or (isinstance(item, dict | list) and type(shown[key]) is type(item))
+        }
+    if isinstance(value, list) and isinstance(shown, list):
+        return [_as_shown(item, seen) for item, seen in zip(value, shown, strict=True)]
+    return value

@@ -42,8 +42,9 @@ from mockscim.dialect.paths import SCIM_BASE
 from mockscim.dialect.redaction import (
     REDACTED,
     is_credential_path,
-    is_secret_name,
     redact_json,
+    secret_free_json,
+    secret_free_pairs,
 )
 from mockscim.http.context import split_tenant
 from mockscim.http.operations import TENANT_ROOTS
@@ -72,21 +73,10 @@ def stub_name(number: int, method: str, path: str) -> str:
     return f"{number:04d}-{method}-{slug}"[:100].rstrip("-")
 
 
-def _without_secrets(value: Any) -> Any:
-    """A request body as a stub matches it: secret members left out, not masked, so that the
-    replayed request, which carries its own secret, still matches (a stub's ``json`` is a
-    subset)."""
-    if isinstance(value, dict):
-        return {k: _without_secrets(v) for k, v in value.items() if not is_secret_name(k)}
-    if isinstance(value, list):
-        return [_without_secrets(item) for item in value]
-    return value
-
-
 def stub_of(exchange: Exchange, number: int) -> dict[str, Any]:
     """The stub of one exchange, secrets masked (``number``: its place in the session)."""
     pairs = parse_qsl(exchange.query, keep_blank_values=True)
-    query = {k: v for k, v in pairs if not is_secret_name(k)}
+    query = dict(secret_free_pairs(pairs))  # secrets left out: a replay carries its own
     request: dict[str, Any] = {
         "method": exchange.method,
         "path": exchange.path,
@@ -95,7 +85,7 @@ def stub_of(exchange: Exchange, number: int) -> dict[str, Any]:
     }
     sent = _json(exchange.body) if exchange.body else None
     if sent is not None:
-        request["json"] = _without_secrets(sent)
+        request["json"] = secret_free_json(sent)
     headers = {k: v for k, v in exchange.reply_headers if k.lower() in _KEPT_HEADERS}
     response: dict[str, Any] = {"status": exchange.status, "headers": headers, "delay_ms": 0}
     body = exchange.reply_body
