@@ -122,6 +122,10 @@ def check_shown(step: Step, printed: str) -> None:
         )
 
 
+# What pytest reads to decide it runs on CI (and then prints its summary lines in full).
+CI_VARIABLES = ("CI", "BUILD_NUMBER")
+
+
 class Walk:
     """One walk of a page in ``pytester.path``: its background sandboxes and its shell's
     variables."""
@@ -132,7 +136,10 @@ class Walk:
         self.jobs: dict[int, subprocess.Popen[str]] = {}
         self.url = SHOWN_URL
         path = f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"
-        self.env = {**os.environ, "PATH": path, "NO_COLOR": "1", "COLUMNS": "200"}
+        # The page shows what a reader's terminal prints: pytest stops shortening its summary lines
+        # when CI or BUILD_NUMBER is set (a CI runner sets them), so neither reaches the walk.
+        reader = {k: v for k, v in os.environ.items() if k not in CI_VARIABLES}
+        self.env = {**reader, "PATH": path, "NO_COLOR": "1", "COLUMNS": "200"}
 
     def run(self, text: str) -> None:
         try:
@@ -253,7 +260,9 @@ class Walk:
         check_shown(step, printed)
 
 
-def test_the_walkthrough_runs(pytester: pytest.Pytester) -> None:
+def test_the_walkthrough_runs(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in CI_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
     Walk(pytester).run(PAGE.read_text("utf-8"))
 
 
