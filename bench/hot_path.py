@@ -46,9 +46,10 @@ METHOD = {
 SETTINGS = {
     "all on": "",
     "all off": "1",
-    "answers only": "tokens,plans",
-    "tokens only": "answers,plans",
-    "plans only": "answers,tokens",
+    "answers only": "tokens,plans,routes",
+    "tokens only": "answers,plans,routes",
+    "plans only": "answers,tokens,routes",
+    "routes only": "answers,tokens,plans",
 }
 DOC = {f"k{i}": "v" * 20 for i in range(40)}
 

@@ -4,10 +4,16 @@ dashboard), routed with the tenant form as one rule, the request pipeline, the e
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, NoReturn
+from functools import cached_property
+from itertools import chain
+from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import urlsplit, urlunsplit
 
-from flask import Flask, Request, request
+from flask import Flask, Request, Response, request
+from flask.ctx import RequestContext
+from flask.globals import request_ctx
+from flask.sessions import SessionMixin
+from werkzeug.exceptions import HTTPException
 from werkzeug.routing import MapAdapter, RequestRedirect, Rule
 
 from mockscim.http import operations, pipeline
@@ -22,7 +28,11 @@ from mockscim.http.context import (
 from mockscim.http.control import ControlSettings
 from mockscim.http.errors import handle_error
 from mockscim.http.operations import TENANT_ROOTS
-from mockscim.tenant import Tenant
+from mockscim.http.routes import RouteIndex
+from mockscim.tenant import Tenant, caches
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIEnvironment
 
 __all__ = ["create_app"]
 
@@ -42,10 +52,135 @@ class _Rule(Rule):
         return build
 
 
+_Hooks = tuple[tuple[Callable[..., Any], ...], ...]
+
+
+class _Unbound:
+    """A request's URL adapter before it is bound: bound (werkzeug's own) on first use."""
+
+    __slots__ = ("_context",)
+
+    def __init__(self, context: _Context) -> None:
+        self._context = context
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._context.bind(), name)
+
+
+class _Context(RequestContext):
+    """Flask's request context, finding the request's rule in the app's :class:`RouteIndex`:
+    werkzeug's URL adapter is bound only when something uses it (``url_for``, a path the index
+    leaves to werkzeug), not on every request."""
+
+    def __init__(
+        self,
+        app: Flask,
+        environ: WSGIEnvironment,
+        request: Request | None = None,
+        session: SessionMixin | None = None,
+    ) -> None:
+        # RequestContext's own attributes; the adapter is a stand-in until used.
+        self.app = app
+        if request is None:
+            request = app.request_class(environ)
+            request.json_module = app.json
+        self.request = request
+        self.url_adapter = _Unbound(self)  # type: ignore[assignment]
+        self.flashes = None
+        self._session = session
+        self._after_request_functions = []
+        self._cv_tokens = []
+
+    def bind(self) -> MapAdapter | None:
+        """Werkzeug's adapter for the request (None when binding refused it, as Flask keeps)."""
+        if isinstance(self.url_adapter, _Unbound):
+            try:
+                self.url_adapter = self.app.create_url_adapter(self.request)
+            except HTTPException as e:
+                self.request.routing_exception = e
+                self.url_adapter = None
+        return self.url_adapter
+
+    def match_request(self) -> None:
+        req = self.request
+        found = None
+        if caches.enabled("routes"):
+            plain, name = split_tenant(req.path, TENANT_ROOTS)
+            found = self.app.routes.match(plain, req.method)  # type: ignore[attr-defined]
+        if found is None:
+            if self.bind() is not None:  # werkzeug decides (a 404, a 405, a redirect...)
+                super().match_request()
+            return
+        if name is not None:
+            req.environ[PATH_TENANT] = name
+        req.url_rule, req.view_args = found
+
+
 class _App(Flask):
-    """Flask, routing the tenant form of a path as its plain form (one rule for every route)."""
+    """Flask, routing the tenant form of a path as its plain form (one rule for every route),
+    with its per-request machinery done once where its inputs do not change (issue 26): a
+    request's rule from :class:`RouteIndex`, the hooks of each blueprint chain listed once, a
+    coroutine check made once per hook. The hooks, their order and the error handling are Flask's."""
 
     url_rule_class = _Rule
+
+    def request_context(self, environ: WSGIEnvironment) -> RequestContext:
+        return _Context(self, environ)
+
+    @cached_property
+    def routes(self) -> RouteIndex:
+        """The index of the URL rules (built on the first request: every rule is added by then,
+        and Flask refuses new ones after it)."""
+        return RouteIndex(self.url_map)
+
+    @cached_property
+    def _hook_chains(self) -> dict[tuple[str, ...], _Hooks]:
+        return {}
+
+    def _hooks(self, blueprints: tuple[str, ...]) -> _Hooks:
+        """The URL value preprocessors, ``before_request`` and ``after_request`` functions of a
+        request in ``blueprints``, in the order Flask calls them."""
+        found = self._hook_chains.get(blueprints)
+        if found is None:
+            names = (None, *reversed(blueprints))
+            found = (
+                tuple(f for n in names for f in self.url_value_preprocessors.get(n, ())),
+                tuple(
+                    self.ensure_sync(f) for n in names for f in self.before_request_funcs.get(n, ())
+                ),
+                tuple(
+                    self.ensure_sync(f)
+                    for n in chain(blueprints, (None,))
+                    for f in reversed(self.after_request_funcs.get(n, ()))
+                ),
+            )
+            self._hook_chains[blueprints] = found
+        return found
+
+    def preprocess_request(self) -> Any:
+        if not caches.enabled("routes"):
+            return super().preprocess_request()
+        req: Request = request._get_current_object()  # type: ignore[attr-defined]
+        preprocessors, befores, _ = self._hooks(tuple(req.blueprints))
+        for preprocess in preprocessors:
+            preprocess(req.endpoint, req.view_args)
+        for before in befores:
+            answer = before()
+            if answer is not None:
+                return answer
+        return None
+
+    def process_response(self, response: Response) -> Response:
+        if not caches.enabled("routes"):
+            return super().process_response(response)
+        ctx = _request_context()
+        for func in ctx._after_request_functions:
+            response = self.ensure_sync(func)(response)
+        for after in self._hooks(tuple(ctx.request.blueprints))[2]:
+            response = after(response)
+        if not self.session_interface.is_null_session(ctx._session):
+            self.session_interface.save_session(self, ctx._session, response)  # type: ignore[arg-type]
+        return response
 
     def create_url_adapter(self, request: Request | None) -> MapAdapter | None:
         adapter = super().create_url_adapter(request)
@@ -70,6 +205,11 @@ class _App(Flask):
                 path = with_tenant(path, name, root)  # under one root at most
             redirect.new_url = urlunsplit(parts._replace(path=script + path))
         super().raise_routing_exception(request)
+
+
+def _request_context() -> RequestContext:
+    found: RequestContext = request_ctx._get_current_object()  # type: ignore[attr-defined]
+    return found
 
 
 def create_app(
