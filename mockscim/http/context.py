@@ -121,11 +121,12 @@ def use_tenant(name: str | None) -> Tenant:
     ``g.saas_base`` and ``g.scim_base``."""
     current = state()
     tenants = current.tenants
+    context = g._get_current_object()  # once: each read through the proxy is a context lookup
     if name is not None:
         found = tenants.get(name) if TENANT_NAME.fullmatch(name) else None
         if found is None:
             raise UnknownPath(f"no tenant {name!r}")
-        g.saas_base = TENANT_SAAS.replace("<tenant>", name)
+        saas_base = TENANT_SAAS.replace("<tenant>", name)
     else:
         host = (request.host or "").partition(":")[0]
         label, dot, _ = host.partition(".")
@@ -133,9 +134,10 @@ def use_tenant(name: str | None) -> Tenant:
         # in-process address, mockscim.invalid, is the default's, not the tenant called mockscim.
         found = tenants.get(label) if dot and not host.endswith(".invalid") else None
         found = found or current.tenant
-        g.saas_base = SAAS
-    g.tenant = found
-    g.scim_base = g.saas_base + SCIM_PATH
+        saas_base = SAAS
+    context.tenant = found
+    context.saas_base = saas_base
+    context.scim_base = saas_base + SCIM_PATH
     return found
 
 

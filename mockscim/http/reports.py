@@ -99,16 +99,19 @@ def _actor() -> str:
 
 def _note_before() -> None:
     """What a write will remove, read before it happens (nothing for a read)."""
+    method = request.method
+    if method not in ("DELETE", "PATCH", "POST"):
+        return
     args = request.view_args or {}
     current = tenant()
-    if request.method == "DELETE" and "uid" in args:
+    if method == "DELETE" and "uid" in args:
         g.audit_before = current.user_name_of(args["uid"])
-    elif request.method in ("PATCH", "POST") and ("gid" in args or "rid" in args):
+    elif method in ("PATCH", "POST") and ("gid" in args or "rid" in args):
         rid = args.get("gid") or args.get("rid") or ""
         found = current.memberships.find_group(rid) or _role(rid)
         members = {m["value"]: m for m in (found or {}).get("members") or []}
         g.audit_before = ((found or {}).get("displayName"), members)
-    elif request.method == "DELETE" and "gid" in args:
+    elif method == "DELETE" and "gid" in args:
         g.audit_before = current.memberships.name_of(args["gid"])
 
 
