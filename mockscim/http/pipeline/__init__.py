@@ -54,6 +54,10 @@ __all__ = [
 ]
 
 
+#: The WSGI environ key of the request's plan (made once, in ``before``).
+_PLAN = "mockscim.plan"
+
+
 def _current() -> Request:
     """The request itself, not its proxy: the hooks read it a dozen times, and each read through
     the proxy costs a context lookup."""
@@ -68,7 +72,8 @@ def before() -> Response | None:
     check_query_string()
     req = _current()
     current = tenant()
-    for step in plan_for(req, current).before:
+    plan = req.environ[_PLAN] = plan_for(req, current)  # ``after`` follows the same plan
+    for step in plan.before:
         answer = step.run(req, current)
         if answer is not None:
             return answer
@@ -80,7 +85,7 @@ def after(response: Response) -> Response:
     findings)."""
     req = _current()
     current = tenant()
-    plan = plan_for(req, current)
+    plan = req.environ.get(_PLAN) or plan_for(req, current)  # none when a check refused it
     if not plan.emulated:
         return response
     entry = entry_for(req, response, current)
