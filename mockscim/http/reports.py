@@ -121,29 +121,32 @@ def _role(rid: str) -> dict[str, Any] | None:
 
 def record_write(response: Response) -> Response:
     """An audit event for each change a successful write of the SCIM blueprints made."""
-    if request.method == "GET" or response.status_code >= 300 or request.path.endswith(".search"):
+    req = request._get_current_object()  # type: ignore[attr-defined]
+    method = req.method
+    if method == "GET" or response.status_code >= 300 or req.path.endswith(".search"):
         return response
-    audit = tenant().audit
+    current = tenant()
+    audit = current.audit
     actor = _actor()
-    args = request.view_args or {}
+    args = req.view_args or {}
     kind = "Role" if "rid" in args else "Group" if "gid" in args else "User"
-    if "/Groups" in request.path and "gid" not in args:
+    if "/Groups" in req.path and "gid" not in args:
         kind = "Group"
     created = g.get("created")  # a user the view created: its id and name, not its JSON again
-    if request.method == "POST" and not args and created is not None:
+    if method == "POST" and not args and created is not None:
         audit.record(actor, "CREATE", kind, *created)
-    elif request.method == "POST" and not args:  # a create
+    elif method == "POST" and not args:  # a create
         body = response.get_json(silent=True) or {}
         name = body.get("userName") or body.get("displayName") or ""
         audit.record(actor, "CREATE", kind, str(body.get("id", "")), str(name))
         for member in body.get("members") or [] if kind == "Group" else []:
             _link(actor, "LINK", member, kind, body)
-    elif request.method == "DELETE":
+    elif method == "DELETE":
         oid = args.get("uid") or args.get("gid") or ""
         audit.record(actor, "DELETE", kind, oid, _text(g.get("audit_before")))
     elif kind == "User":
         uid = args["uid"]
-        audit.record(actor, "UPDATE", "User", uid, _text(tenant().user_name_of(uid)))
+        audit.record(actor, "UPDATE", "User", uid, _text(current.user_name_of(uid)))
     else:
         _record_container(actor, kind, args.get("gid") or args.get("rid") or "")
     return response
