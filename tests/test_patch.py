@@ -167,3 +167,23 @@ def test_apply_patch_on_an_empty_user() -> None:
     after, canonical = apply_patch({}, {"userName": "a", "active": True, "x": 1})
     assert after == {"userName": "a", "active": True, WORKSPACE: {"userStatus": "1"}}
     assert canonical.unknown == ("x",)
+
+
+def test_members_the_body_leaves_alone_stay_the_stored_users_own() -> None:
+    """Copy on write: what a PATCH does not touch is shared with the stored user (the store never
+    changes a stored value in place), what it touches is a copy, and the stored user is as it was."""
+    user = {
+        "userName": "a",
+        "name": {"givenName": "A"},
+        "emails": [{"value": "a@x", "type": "work"}],
+        ENTERPRISE: {"division": "D"},
+    }
+    kept = copy.deepcopy(user)
+    after, _ = apply_patch(user, {"emails": [{"value": "a@x", "primary": True}]})
+    assert after["name"] is user["name"] and after[ENTERPRISE] is user[ENTERPRISE]
+    assert after["emails"] is not user["emails"]
+    assert after["emails"] == [{"value": "a@x", "type": "work", "primary": True}]
+    after, _ = apply_patch(user, {ENTERPRISE: {"division": None}, "meta": {"attributes": ["name"]}})
+    assert after["emails"] is user["emails"] and "name" not in after
+    assert after[ENTERPRISE] is not user[ENTERPRISE]
+    assert user == kept

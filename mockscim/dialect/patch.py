@@ -37,7 +37,10 @@ Applying it (:func:`apply_patch`)
     only that attribute.
 13. ``password`` is stored as given (a string); it is write-only, so never rendered.
 
-:func:`apply_patch` returns a new user and leaves its inputs untouched. It does not move
+:func:`apply_patch` returns a new user and leaves its inputs untouched: the new user is a copy of
+the stored one in which each member the body changes is copied before it changes, and every other
+member is the stored one's own object (copy on write: copying a whole user was a tenth of a
+PATCH's time; the store changes no stored value in place). It does not move
 ``meta.lastModified``/``meta.version`` (the store does) and checks neither the user's existence nor
 its directory (the caller does, after :func:`canonicalize`, per the dialect's order of checks).
 
@@ -75,26 +78,49 @@ def apply_patch(
     ``body`` is the request's JSON, or the :class:`Canonical` a caller already read from it (so
     it is not read twice). ``catalogue`` is the tenant's user catalogue (its custom attributes
     included). Raises :class:`~mockscim.dialect.errors.InvalidJson` for a body
-    :func:`canonicalize` rejects. Neither ``user`` nor ``body`` is mutated, and the new user
-    shares no object with either.
+    :func:`canonicalize` rejects. Neither ``user`` nor ``body`` is mutated; the new user shares
+    nothing with ``body``, and with ``user`` only the members the body leaves alone (change them
+    by replacing them, never in place).
     """
     canonical = canonicalize(body, catalogue=catalogue)
-    out = clone(user)
+    out = _CopyOnWrite(user)
     src = clone(canonical.body)
     meta = src.get("meta")
     if isinstance(meta, dict):
         for path in meta.get("attributes") or ():
-            _remove(out, catalogue.resolve(path))
+            ref = catalogue.resolve(path)
+            out.own(ref.attr.name if ref.schema == CORE else ref.schema)
+            _remove(out, ref)
     extensions = catalogue.extensions
     for key, value in src.items():
         if key in extensions:
             if isinstance(value, dict):
+                out.own(key)
                 for name, member in value.items():
                     _set(out, key, _attr(catalogue, key, name), member)
         else:
-            _set(out, CORE, _attr(catalogue, CORE, key), value)
+            attr = _attr(catalogue, CORE, key)
+            out.own(attr.name)
+            _set(out, CORE, attr, value)
+    out.own(WORKSPACE)  # the status rule may write there
     _sync_status(out, src)
-    return out, canonical
+    return dict(out), canonical
+
+
+class _CopyOnWrite(dict[str, Any]):
+    """A shallow copy of a stored user whose members are copied (deeply) when first owned: the
+    members a PATCH changes are owned before they change, the rest stay the stored user's."""
+
+    def __init__(self, user: dict[str, Any]) -> None:
+        super().__init__(user)
+        self._owned: set[str] = set()
+
+    def own(self, key: str) -> None:
+        if key not in self._owned:
+            self._owned.add(key)
+            value = self.get(key)
+            if isinstance(value, dict | list):
+                self[key] = clone(value)
 
 
 def _attr(catalogue: Catalogue, schema: str, name: str) -> Attr:

@@ -450,7 +450,9 @@ class Tenant:
             check_user_name(new_name, InvalidJson)
             assert isinstance(new_name, str)
             # The domain is chosen at create, like the directory: a PATCH ignores it [decided].
-            updated.setdefault(WORKSPACE, {})["domain"] = user[WORKSPACE]["domain"]
+            # (a new workspace member: apply_patch shares what it did not change with the stored
+            # user, and a stored value is never changed in place)
+            updated[WORKSPACE] = {**updated.get(WORKSPACE, {}), "domain": user[WORKSPACE]["domain"]}
             directory = self.directories.get(user[WORKSPACE]["userStoreUuid"])
             assert directory is not None  # is_local said so
             check_user(updated, directory["domains"], InvalidJson)
