@@ -72,6 +72,7 @@ from mockscim.tenant.fixture_defaults import (
 )
 from mockscim.tenant.fixture_errors import FixtureError
 from mockscim.tenant.fixture_files import Source, beside, find, parse, read_document
+from mockscim.tenant.fixture_warm import Warm, read_warm
 from mockscim.tenant.packaged import default_fixtures
 from mockscim.tenant.stubs import stubs_beside
 
@@ -85,6 +86,7 @@ __all__ = [
     "Fixtures",
     "load_fixtures",
     "read_scenarios",
+    "records",
     "scenarios_beside",
     "sources",
     "validate_users",
@@ -115,6 +117,9 @@ class Fixtures:
     catalog: dict[str, Any] = field(default_factory=dict)
     #: ``stubs.json``/``stubs.yaml`` (optional): checked stubs (:mod:`.stubs`).
     stubs: list[Any] = field(default_factory=list)
+    #: Loaded from a cached directory: its key, and the users a warm file kept as a tenant's
+    #: table holds them (:mod:`.fixture_warm`); not part of what the fixtures are.
+    warm: Warm | None = field(default=None, compare=False, repr=False)
 
 
 # --- loading --------------------------------------------------------------------------------------
@@ -144,7 +149,9 @@ def load_fixtures(
     ``path`` is a filesystem path or a :class:`~importlib.resources.abc.Traversable` (for the copy
     packaged in the wheel: ``importlib.resources.files("mockscim") / "_data" / "fixtures"``).
     Raises :class:`FixtureError` naming every problem found; see the module docstring.
-    A directory whose exact bytes passed before is not checked again (:mod:`.fixture_cache`).
+    A directory whose exact bytes passed before is not checked again (:mod:`.fixture_cache`),
+    and once a tenant was installed from it, its records are read from a warm file instead of
+    their JSON (:mod:`.fixture_warm`).
     ``progress(done, total)`` hears how many users have been checked.
     """
     with collector_paused():
@@ -215,17 +222,22 @@ def _load_fixtures(
             for kind, s in files.items()
         )
     noted = entry(key) if key is not None else None
-    if noted is not None:
+    if key is not None and noted is not None:
+        kept = read_warm(key, KINDS)  # the records as this returned them before, and more
+        if kept is not None:
+            return _fixtures(kept[0], kept[1])
         parsed = {
             kind: parse(s.raw, s.name, s.shown, careful=False) if s and s.raw else []
             for kind, s in files.items()
         }
-        return _completed(parsed, users=not noted.get("complete_users", False))
+        completed = _completed(parsed, users=not noted.get("complete_users", False))
+        return replace(completed, warm=Warm(key))
     fixtures, problems, complete_users = _checked(files, progress)
     if problems:
         raise FixtureError.collected(problems)
     if key is not None:
         remember_validated(key, len(fixtures.users), complete_users=complete_users)
+        fixtures = replace(fixtures, warm=Warm(key))
     return fixtures
 
 
@@ -246,7 +258,7 @@ def _completed(parsed: dict[str, list[Any]], *, users: bool = True) -> Fixtures:
     return _fixtures(parsed)
 
 
-def _fixtures(parsed: dict[str, list[Any]]) -> Fixtures:
+def _fixtures(parsed: dict[str, list[Any]], warm: Warm | None = None) -> Fixtures:
     return Fixtures(
         parsed["directories"],
         parsed["users"],
@@ -254,7 +266,13 @@ def _fixtures(parsed: dict[str, list[Any]]) -> Fixtures:
         parsed["groups"],
         parsed["roles"],
         parsed["schemas"],
+        warm=warm,
     )
+
+
+def records(fixtures: Fixtures) -> dict[str, list[Any]]:
+    """The records of each kind (:data:`KINDS`), as a warm file keeps them."""
+    return {kind: getattr(fixtures, kind) for kind in KINDS}
 
 
 def _complete_containers(

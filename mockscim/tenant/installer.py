@@ -13,7 +13,14 @@ from typing import Any
 from mockscim.tenant.clock import Clock, format_timestamp
 from mockscim.tenant.directories import Directories
 from mockscim.tenant.fixture_errors import PROGRESS_EVERY
-from mockscim.tenant.fixtures import FixtureError, Fixtures, collector_paused, validate_users
+from mockscim.tenant.fixture_warm import write_warm
+from mockscim.tenant.fixtures import (
+    FixtureError,
+    Fixtures,
+    collector_paused,
+    records,
+    validate_users,
+)
 from mockscim.tenant.memberships import Memberships
 from mockscim.tenant.store import ResourceStore
 from mockscim.tenant.stored import stored_user
@@ -53,18 +60,43 @@ class Installer:
         ``progress(done, total)`` hears how many users have been installed."""
         with self._users.lock, collector_paused():
             self._memberships.install(fixtures)
-            now = format_timestamp(self._clock.now())
-            normalize = self.stored_user
-            records = fixtures.users
-            users: list[User] = []
-            for start in range(0, len(records), PROGRESS_EVERY):
-                users += [normalize(u, now) for u in records[start : start + PROGRESS_EVERY]]
-                if progress is not None:
-                    progress(len(users), len(records))
+            users = self._kept(fixtures)
+            if users is None:
+                users = self._stored_users(fixtures.users, progress)
+                self._keep(fixtures, users)
+            elif progress is not None:
+                progress(len(users), len(users))
             self._users.replace_all(users, copy=False)
             for table in self._tables:
                 table.checkpoint()
             self._installed = fixtures
+
+    def _stored_users(
+        self, fixture_users: list[User], progress: Callable[[int, int], None] | None
+    ) -> list[User]:
+        now = format_timestamp(self._clock.now())
+        normalize = self.stored_user
+        users: list[User] = []
+        for start in range(0, len(fixture_users), PROGRESS_EVERY):
+            users += [normalize(u, now) for u in fixture_users[start : start + PROGRESS_EVERY]]
+            if progress is not None:
+                progress(len(users), len(fixture_users))
+        return users
+
+    def _kept(self, fixtures: Fixtures) -> list[User] | None:
+        """This tenant's users as a warm file kept them (:mod:`.fixture_warm`), or None."""
+        kept = fixtures.warm.take(self._tenant_name) if fixtures.warm is not None else None
+        return kept if kept is not None and len(kept) == len(fixtures.users) else None
+
+    def _keep(self, fixtures: Fixtures, users: list[User]) -> None:
+        """Write the warm file of cached fixtures, once, unless a user was stamped with the
+        install's time (what a later start would stamp with its own)."""
+        warm = fixtures.warm
+        if warm is None or not warm.wanted:
+            return
+        warm.wanted = False
+        if all(_dated(record) for record in fixtures.users):
+            write_warm(warm.key, records(fixtures), {self._tenant_name: users})
 
     def roll_back(self, fixtures: Fixtures) -> bool:
         """Undo what changed since the install (:meth:`ResourceStore.rollback`), if the tables
@@ -122,3 +154,10 @@ class Installer:
         """A fixture user as the users' table holds it (:func:`~.stored.stored_user`)."""
         now = now or format_timestamp(self._clock.now())
         return stored_user(record, self._tenant_name, self._memberships, self._directories, now)
+
+
+def _dated(record: User) -> bool:
+    """Does a fixture user give both timestamps (:func:`~.stored.stored_user` uses the install's
+    time for a missing one)?"""
+    meta = record.get("meta")
+    return isinstance(meta, dict) and "created" in meta and "lastModified" in meta

@@ -1,0 +1,202 @@
+"""The warm file: a start whose fixtures were installed before reads the records and the stored
+users from one marshal file (mockscim.tenant.fixture_warm), and gets the very tenant a cold start
+builds, byte for byte; a file that is not exactly what this mockscim wrote for these fixtures is
+ignored and written again, never trusted.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mockscim import Clock, Tenant, create_app, load_fixtures
+from mockscim.tenant import fixture_cache, fixture_warm
+from mockscim.tenant.generate import generate, write_fixtures
+from tests.conftest import ROOT, USERS, basic
+
+START = Clock().now()
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    where = tmp_path / "cache"
+    monkeypatch.setenv("MOCKSCIM_CACHE_DIR", str(where))
+    monkeypatch.delenv("MOCKSCIM_NO_CACHE", raising=False)
+    return where / "warm"
+
+
+@pytest.fixture(params=["packaged", "generated"])
+def directory(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    """The repository's fixtures, or a generated tenant (custom attributes, AD users, nested
+    groups, roles)."""
+    target = tmp_path / "fixtures"
+    if request.param == "packaged":
+        shutil.copytree(ROOT / "fixtures", target)
+    else:
+        target.mkdir()
+        write_fixtures(generate(40, seed=3), target)
+    return target
+
+
+def tenant_of(directory: Path, name: str = "mockscim") -> Tenant:
+    return Tenant(load_fixtures(directory), clock=Clock(START), seed=5, name=name)
+
+
+def table(tenant: Tenant) -> str:
+    """The users' table as stored: documents in order with their doc ids, keys in order."""
+    return json.dumps(list(tenant.users._flat.raw().items()))
+
+
+def answers(tenant: Tenant) -> list[bytes]:
+    client = create_app(tenant).test_client()
+    token = client.post(
+        "/SAAS/auth/oauthtoken?grant_type=client_credentials",
+        headers={"Authorization": basic("mockscim", "mockscim-secret")},
+    ).get_json()["access_token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    listed = client.get(USERS + "?count=500", headers=auth)
+    first = listed.get_json()["Resources"][0]["id"]
+    return [listed.data, client.get(f"{USERS}/{first}", headers=auth).data]
+
+
+def warm_file(cache: Path) -> Path:
+    (found,) = cache.iterdir()
+    return found
+
+
+def test_a_warm_start_builds_the_same_tenant_without_preparing_users(
+    cache: Path, directory: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cold = tenant_of(directory)  # validated, installed: the warm file written
+    assert warm_file(cache).stat().st_size > 0
+    prepared: list[int] = []
+    real = fixture_warm.Warm.take
+
+    def take(self: fixture_warm.Warm, tenant: str) -> Any:
+        found = real(self, tenant)
+        prepared.append(len(found or []))
+        return found
+
+    monkeypatch.setattr(fixture_warm.Warm, "take", take)
+    warm = tenant_of(directory)
+    assert prepared and prepared[0] == len(warm.fixtures.users) > 0
+    assert load_fixtures(directory) == cold.fixtures
+    assert table(warm) == table(cold)
+    assert answers(warm) == answers(cold)
+
+
+def test_kept_users_are_given_once_and_only_to_their_tenant(cache: Path, directory: Path) -> None:
+    cold, other_cold = tenant_of(directory), tenant_of(directory, "acme")
+    fixtures = load_fixtures(directory)
+    assert fixtures.warm is not None
+    first = Tenant(fixtures, clock=Clock(START), seed=5)
+    again = Tenant(fixtures, clock=Clock(START), seed=5)  # prepared again, not the kept list
+    other = Tenant(fixtures, clock=Clock(START), seed=5, name="acme")
+    assert table(first) == table(again) == table(cold)
+    assert table(other) == table(other_cold)
+    assert first.users._flat.raw()["1"] is not again.users._flat.raw()["1"]
+
+
+def _rewrite(change: Callable[[bytes], bytes]) -> Callable[[Path], None]:
+    def apply(path: Path) -> None:
+        path.write_bytes(change(path.read_bytes()))
+
+    return apply
+
+
+def _header(path: Path) -> tuple[bytes, bytes]:
+    data = path.read_bytes()
+    cut = data.index(b"\n") + 1
+    return data[:cut], data[cut:]
+
+
+def _foreign_sources(path: Path) -> None:
+    header, rest = _header(path)
+    words = header.split(b" ")
+    words[3] = b"0" * 64  # the sources fingerprint of another mockscim
+    path.write_bytes(b" ".join(words) + rest)
+
+
+def _valid_digest_wrong_shape(path: Path) -> None:
+    import hashlib
+    import marshal
+
+    header, _ = _header(path)
+    payload = marshal.dumps({"records": {"users": [1]}, "stored": {}})
+    path.write_bytes(header + hashlib.sha256(payload).digest() + payload)
+
+
+def _moved(path: Path) -> None:
+    """A valid file of other fixtures under this name."""
+    header, rest = _header(path)
+    words = header.split(b" ")
+    words[-1] = b"f" * 64 + b"\n"
+    path.write_bytes(b" ".join(words) + rest)
+
+
+DAMAGE: dict[str, Callable[[Path], None]] = {
+    "a payload byte flipped": _rewrite(lambda b: b[:-100] + bytes([b[-100] ^ 1]) + b[-99:]),
+    "truncated": _rewrite(lambda b: b[: len(b) // 2]),
+    "empty": _rewrite(lambda b: b""),
+    "another format version": _rewrite(lambda b: b.replace(b"/1 ", b"/0 ", 1)),
+    "another Python's marshal": _rewrite(lambda b: b.replace(b"marshal-", b"marshal-9", 1)),
+    "another mockscim's sources": _foreign_sources,
+    "another directory's file": _moved,
+    "the right digest, not our shape": _valid_digest_wrong_shape,
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGE.values(), ids=DAMAGE.keys())
+def test_a_warm_file_not_exactly_ours_is_ignored_and_written_again(
+    cache: Path, directory: Path, damage: Callable[[Path], None]
+) -> None:
+    cold = tenant_of(directory)
+    path = warm_file(cache)
+    good = path.read_bytes()
+    damage(path)
+    assert path.read_bytes() != good
+    fixtures = load_fixtures(directory)
+    assert fixtures.warm is not None and fixtures.warm.take("mockscim") is None
+    assert fixtures == cold.fixtures
+    again = tenant_of(directory)  # the JSON read and the users prepared, as a cold start
+    assert table(again) == table(cold)
+    assert path.read_bytes() == good  # written again by the install
+
+
+def test_a_user_stamped_at_install_is_never_kept(cache: Path, tmp_path: Path) -> None:
+    """A user without meta timestamps gets the install's time (a loaded one never lacks them:
+    the defaults give DEFAULT_TIMESTAMP): a kept copy would hold another start's, so no warm
+    file is written."""
+    target = tmp_path / "fixtures"
+    shutil.copytree(ROOT / "fixtures", target)
+    fixtures = load_fixtures(target)
+    assert all("lastModified" in user["meta"] for user in fixtures.users)
+    del fixtures.users[0]["meta"]
+    Tenant(fixtures)
+    assert not cache.exists()
+
+
+def test_no_cache_no_warm_file(
+    cache: Path, directory: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MOCKSCIM_NO_CACHE", "1")
+    assert load_fixtures(directory).warm is None
+    tenant_of(directory)
+    assert not cache.exists()
+
+
+def test_a_changed_fixture_or_mockscim_names_another_file(
+    cache: Path, directory: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tenant_of(directory)
+    users = directory / "users.json"
+    users.write_bytes(users.read_bytes() + b"\n")
+    tenant_of(directory)
+    monkeypatch.setattr(fixture_cache, "code_fingerprint", lambda: b"another version")
+    tenant_of(directory)
+    assert len(list(cache.iterdir())) == 3
