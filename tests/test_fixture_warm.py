@@ -48,8 +48,21 @@ def tenant_of(directory: Path, name: str = "mockscim") -> Tenant:
 
 
 def table(tenant: Tenant) -> str:
-    """The users' table as stored: documents in order with their doc ids, keys in order."""
-    return json.dumps(list(tenant.users._flat.raw().items()))
+    """The users', groups' and roles' tables as stored: documents in order with their doc ids,
+    keys in order; and the membership indexes."""
+    m = tenant.memberships
+    return json.dumps(
+        [
+            [
+                list(store._flat.raw().items())
+                for store in (tenant.users, tenant.groups, tenant.roles)
+            ],
+            [
+                sorted((k, sorted(v)) for k, v in index.items())
+                for index in (m._groups_of, m._roles_of, m._parents_of)
+            ],
+        ]
+    )
 
 
 def answers(tenant: Tenant) -> list[bytes]:
@@ -79,7 +92,7 @@ def test_a_warm_start_builds_the_same_tenant_without_preparing_users(
 
     def take(self: fixture_warm.Warm, tenant: str) -> Any:
         found = real(self, tenant)
-        prepared.append(len(found or []))
+        prepared.append(len((found or {}).get("users", [])))
         return found
 
     monkeypatch.setattr(fixture_warm.Warm, "take", take)
@@ -131,6 +144,19 @@ def _valid_digest_wrong_shape(path: Path) -> None:
     path.write_bytes(header + hashlib.sha256(payload).digest() + payload)
 
 
+def _tables_of_another_shape(path: Path) -> None:
+    """Our header and a right digest over records as written, but a tenant's kept users as a
+    bare list (no groups or roles)."""
+    import hashlib
+    import marshal
+
+    header, rest = _header(path)
+    found = marshal.loads(rest[32:])
+    found["stored"] = {name: kept["users"] for name, kept in found["stored"].items()}
+    payload = marshal.dumps(found)
+    path.write_bytes(header + hashlib.sha256(payload).digest() + payload)
+
+
 def _moved(path: Path) -> None:
     """A valid file of other fixtures under this name."""
     header, rest = _header(path)
@@ -148,6 +174,7 @@ DAMAGE: dict[str, Callable[[Path], None]] = {
     "another mockscim's sources": _foreign_sources,
     "another directory's file": _moved,
     "the right digest, not our shape": _valid_digest_wrong_shape,
+    "the right digest, kept tables not ours": _tables_of_another_shape,
 }
 
 

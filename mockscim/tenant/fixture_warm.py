@@ -1,10 +1,12 @@
-"""The warm form of validated fixtures: the records as a load returns them, and the users as a
-tenant's table holds them, kept in :mod:`marshal`'s format so that a warm start neither parses the
-JSON again nor prepares every user again (issue 21: ready at 10,000 users in 0.5 s).
+"""The warm form of validated fixtures: the records as a load returns them, and the users,
+groups and roles as a tenant's tables hold them, kept in :mod:`marshal`'s format so that a warm
+start neither parses the JSON again nor prepares every record again (issue 21: ready at 10,000
+users in 0.5 s).
 
-At 10,000 users the JSON of the records took ~0.13 s of CPU and preparing them for the table
-(:func:`~.stored.stored_user`) ~0.16 s; reading both from one file takes ~0.1 s
-(``docs/performance.md``, the Start section). One file per validated fixtures directory, in
+At 10,000 users preparing the records for the tables (:func:`~.stored.stored_user`, the groups'
+copies) took ~0.17 s of CPU, a warm install from the kept tables ~0.01 s; the records themselves
+cost about as much to read in marshal's form as in JSON (~0.12 s, with the kept tables:
+``docs/performance.md``, the Start section). One file per validated fixtures directory, in
 ``warm/`` beside the validated entries (:mod:`.fixture_cache`), named by the same key (a SHA-256
 of every fixture's bytes and of mockscim's sources): a changed fixture, or a new mockscim, names
 another file. It is written by the first tenant installed from the loaded fixtures
@@ -13,8 +15,8 @@ user without ``meta.created``/``lastModified`` is stamped at install, which a ke
 not be).
 
 Why marshal: it rebuilds dicts, lists, strings and numbers and executes nothing (no class is
-looked up, no code run, unlike pickle); it is the fastest reader of such data in the standard
-library. It is not meant for data from elsewhere, and the file is never trusted blindly: its
+looked up, no code run, unlike pickle), keeps the objects the users share with the records
+shared, and is in the standard library (the tenant layer imports no orjson). It is not meant for data from elsewhere, and the file is never trusted blindly: its
 first line names this format, the Python that wrote it (marshal's format may change between
 versions), mockscim's sources fingerprint and the key; a SHA-256 of the rest follows, checked
 before marshal reads a byte of it; and what it reads must have the shape written. A file that
@@ -35,26 +37,28 @@ from typing import Any
 
 from mockscim.tenant import fixture_cache
 
-__all__ = ["FORMAT", "Warm", "read_warm", "warm_path", "write_warm"]
+__all__ = ["FORMAT", "TABLES", "Warm", "read_warm", "warm_path", "write_warm"]
 
 #: The first word of a warm file; bumped when what a file holds changes.
 FORMAT = b"mockscim-warm-fixtures/1"
 _DIGEST = hashlib.sha256().digest_size
+#: The tables a warm file keeps for a tenant.
+TABLES = ("users", "groups", "roles")
 
 
 class Warm:
     """What a load hands the first install: the key of the loaded fixtures and, from a warm file,
-    the users of each tenant name as its table holds them (each list given out once: a table
-    changes the documents it holds)."""
+    the tables of each tenant name (``users``, ``groups``, ``roles``: lists of documents as the
+    tables hold them), each given out once (a table changes the documents it holds)."""
 
-    def __init__(self, key: str, stored: dict[str, list[Any]] | None = None) -> None:
+    def __init__(self, key: str, stored: dict[str, dict[str, list[Any]]] | None = None) -> None:
         self.key = key
         self._stored = dict(stored or {})
         #: No file written yet from these fixtures (the first install writes one).
         self.wanted = stored is None
 
-    def take(self, tenant: str) -> list[Any] | None:
-        """The kept users of ``tenant`` (once; None when there are none)."""
+    def take(self, tenant: str) -> dict[str, list[Any]] | None:
+        """The kept tables of ``tenant`` (once; None when there are none)."""
         return self._stored.pop(tenant, None)
 
 
@@ -99,13 +103,23 @@ def read_warm(key: str, kinds: tuple[str, ...]) -> tuple[dict[str, list[Any]], W
         and records.keys() == set(kinds)
         and all(isinstance(records[kind], list) for kind in kinds)
         and isinstance(stored, dict)
-        and all(isinstance(name, str) and isinstance(v, list) for name, v in stored.items())
+        and all(isinstance(name, str) and _tables(kept) for name, kept in stored.items())
     ):
         return None
     return records, Warm(key, stored)
 
 
-def write_warm(key: str, records: dict[str, list[Any]], stored: dict[str, list[Any]]) -> None:
+def _tables(kept: Any) -> bool:
+    return (
+        isinstance(kept, dict)
+        and kept.keys() == set(TABLES)
+        and all(isinstance(kept[table], list) for table in TABLES)
+    )
+
+
+def write_warm(
+    key: str, records: dict[str, list[Any]], stored: dict[str, dict[str, list[Any]]]
+) -> None:
     """Write the warm file of ``key`` (atomically; failures are ignored: a cache is optional)."""
     where = warm_path(key)
     if where is None:

@@ -59,13 +59,16 @@ class Installer:
         then a checkpoint, which the next reset rolls back to if the fixtures are the same.
         ``progress(done, total)`` hears how many users have been installed."""
         with self._users.lock, collector_paused():
-            self._memberships.install(fixtures)
-            users = self._kept(fixtures)
-            if users is None:
+            kept = self._kept(fixtures)
+            if kept is not None:
+                self._memberships.install(fixtures, (kept["groups"], kept["roles"]))
+                users = kept["users"]
+                if progress is not None:
+                    progress(len(users), len(users))
+            else:
+                groups, roles = self._memberships.install(fixtures)
                 users = self._stored_users(fixtures.users, progress)
-                self._keep(fixtures, users)
-            elif progress is not None:
-                progress(len(users), len(users))
+                self._keep(fixtures, {"users": users, "groups": groups, "roles": roles})
             self._users.replace_all(users, copy=False)
             for table in self._tables:
                 table.checkpoint()
@@ -83,12 +86,13 @@ class Installer:
                 progress(len(users), len(fixture_users))
         return users
 
-    def _kept(self, fixtures: Fixtures) -> list[User] | None:
-        """This tenant's users as a warm file kept them (:mod:`.fixture_warm`), or None."""
+    def _kept(self, fixtures: Fixtures) -> dict[str, list[User]] | None:
+        """This tenant's users, groups and roles as a warm file kept them (:mod:`.fixture_warm`),
+        or None."""
         kept = fixtures.warm.take(self._tenant_name) if fixtures.warm is not None else None
-        return kept if kept is not None and len(kept) == len(fixtures.users) else None
+        return kept if kept is not None and len(kept["users"]) == len(fixtures.users) else None
 
-    def _keep(self, fixtures: Fixtures, users: list[User]) -> None:
+    def _keep(self, fixtures: Fixtures, tables: dict[str, list[User]]) -> None:
         """Write the warm file of cached fixtures, once, unless a user was stamped with the
         install's time (what a later start would stamp with its own)."""
         warm = fixtures.warm
@@ -96,7 +100,7 @@ class Installer:
             return
         warm.wanted = False
         if all(_dated(record) for record in fixtures.users):
-            write_warm(warm.key, records(fixtures), {self._tenant_name: users})
+            write_warm(warm.key, records(fixtures), {self._tenant_name: tables})
 
     def roll_back(self, fixtures: Fixtures) -> bool:
         """Undo what changed since the install (:meth:`ResourceStore.rollback`), if the tables
