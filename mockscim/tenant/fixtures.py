@@ -57,24 +57,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mockscim.tenant.catalog_fixture import read_catalog
 from mockscim.tenant.fixture_cache import cache_dir, entry, fixtures_key, remember_validated
-from mockscim.tenant.fixture_defaults import (
-    Derived,
-    DirectoryIndex,
-    complete_client,
-    complete_container,
-    complete_directory,
-    complete_members,
-    complete_user,
-)
 from mockscim.tenant.fixture_errors import FixtureError
 from mockscim.tenant.fixture_files import Source, beside, find, parse, read_document
 from mockscim.tenant.fixture_warm import Warm, read_warm
 from mockscim.tenant.packaged import default_fixtures
 from mockscim.tenant.stubs import stubs_beside
+
+if TYPE_CHECKING:
+    from mockscim.tenant.fixture_defaults import Derived, DirectoryIndex
 
 __all__ = [
     "CLIENTS_FILE",
@@ -245,6 +239,15 @@ def _completed(parsed: dict[str, list[Any]], *, users: bool = True) -> Fixtures:
     """Records that passed before, completed as they were then (:mod:`.fixture_defaults`);
     ``users=False``: the cache noted that every user was complete (at 100,000 users the pass
     over them is a tenth of a warm load)."""
+    # The defaults, like the checks, are imported only when a load reads JSON (not from a warm
+    # file: :mod:`.fixture_warm`).
+    from mockscim.tenant.fixture_defaults import (
+        DirectoryIndex,
+        complete_client,
+        complete_directory,
+        complete_user,
+    )
+
     for record in parsed["directories"]:
         complete_directory(record)
     where = DirectoryIndex(parsed["directories"])
@@ -280,6 +283,8 @@ def _complete_containers(
 ) -> list[Derived]:
     """Complete the groups (``kind`` "groups") or the roles, ``{"user": userName}`` and
     ``{"group": displayName}`` members included (resolved against the users and the groups)."""
+    from mockscim.tenant.fixture_defaults import complete_container, complete_members
+
     derived = [
         complete_container(record, kind[:-1], where if kind == "groups" else None)
         for record in parsed[kind]
@@ -323,6 +328,12 @@ def _checked(
         check_custom,
         check_directories,
         check_users,
+    )
+    from mockscim.tenant.fixture_defaults import (
+        DirectoryIndex,
+        complete_client,
+        complete_directory,
+        complete_user,
     )
     from mockscim.tenant.fixture_members import check_groups, check_roles, record_ids
 
