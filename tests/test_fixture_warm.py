@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -227,3 +228,27 @@ def test_a_changed_fixture_or_mockscim_names_another_file(
     monkeypatch.setattr(fixture_cache, "code_fingerprint", lambda: b"another version")
     tenant_of(directory)
     assert len(list(cache.iterdir())) == 3
+
+
+def test_records_swapped_in_after_the_load_are_neither_served_from_nor_kept(
+    cache: Path, directory: Path
+) -> None:
+    cold = tenant_of(directory)
+    good = warm_file(cache).read_bytes()
+    fixtures = load_fixtures(directory)
+    swapped = [dict(user, title="Swapped") for user in fixtures.users]
+    tenant = Tenant(replace(fixtures, users=swapped), clock=Clock(START), seed=5)
+    assert table(tenant) != table(cold)
+    assert all(user["title"] == "Swapped" for user in tenant.users._flat.raw().values())
+    assert warm_file(cache).read_bytes() == good
+
+
+def test_a_client_swapped_in_keeps_the_tables_and_the_file_keeps_the_loaded_clients(
+    cache: Path, directory: Path
+) -> None:
+    loaded = load_fixtures(directory)  # validated: no file yet
+    clients = [{**loaded.clients[0], "clientId": "from-the-command-line"}]
+    Tenant(replace(loaded, clients=clients), clock=Clock(START), seed=5)  # as --client-id does
+    warm = load_fixtures(directory)
+    assert warm.warm is not None and warm.warm.take("mockscim") is not None
+    assert warm == loaded

@@ -47,15 +47,27 @@ TABLES = ("users", "groups", "roles")
 
 
 class Warm:
-    """What a load hands the first install: the key of the loaded fixtures and, from a warm file,
-    the tables of each tenant name (``users``, ``groups``, ``roles``: lists of documents as the
-    tables hold them), each given out once (a table changes the documents it holds)."""
+    """What a load hands the first install: the key of the loaded fixtures, the record lists it
+    loaded (what a warm file keeps, whatever a caller later swaps in with
+    :func:`dataclasses.replace`) and, from a warm file, the tables of each tenant name
+    (``users``, ``groups``, ``roles``: lists of documents as the tables hold them), each given
+    out once (a table changes the documents it holds)."""
 
-    def __init__(self, key: str, stored: dict[str, dict[str, list[Any]]] | None = None) -> None:
+    def __init__(
+        self,
+        key: str,
+        records: dict[str, list[Any]],
+        stored: dict[str, dict[str, list[Any]]] | None = None,
+    ) -> None:
         self.key = key
+        self.records = records
         self._stored = dict(stored or {})
         #: No file written yet from these fixtures (the first install writes one).
         self.wanted = stored is None
+
+    def holds(self, lists: dict[str, list[Any]]) -> bool:
+        """Are these the very lists that were loaded (not others put in their place)?"""
+        return all(self.records.get(kind) is found for kind, found in lists.items())
 
     def take(self, tenant: str) -> dict[str, list[Any]] | None:
         """The kept tables of ``tenant`` (once; None when there are none)."""
@@ -74,8 +86,8 @@ def _header(key: str) -> bytes:
     return b" ".join([FORMAT, python, sources, key.encode()]) + b"\n"
 
 
-def read_warm(key: str, kinds: tuple[str, ...]) -> tuple[dict[str, list[Any]], Warm] | None:
-    """The records of each of ``kinds`` and the kept users from the warm file of ``key``; None
+def read_warm(key: str, kinds: tuple[str, ...]) -> Warm | None:
+    """The records of each of ``kinds`` and the kept tables from the warm file of ``key``; None
     when there is no file, or it is not one this mockscim wrote for these fixtures."""
     where = warm_path(key)
     if where is None:
@@ -106,7 +118,7 @@ def read_warm(key: str, kinds: tuple[str, ...]) -> tuple[dict[str, list[Any]], W
         and all(isinstance(name, str) and _tables(kept) for name, kept in stored.items())
     ):
         return None
-    return records, Warm(key, stored)
+    return Warm(key, records, stored)
 
 
 def _tables(kept: Any) -> bool:

@@ -217,21 +217,21 @@ def _load_fixtures(
         )
     noted = entry(key) if key is not None else None
     if key is not None and noted is not None:
-        kept = read_warm(key, KINDS)  # the records as this returned them before, and more
-        if kept is not None:
-            return _fixtures(kept[0], kept[1])
+        warm = read_warm(key, KINDS)  # the records as this returned them before, and more
+        if warm is not None:
+            return _fixtures(warm.records, warm)
         parsed = {
             kind: parse(s.raw, s.name, s.shown, careful=False) if s and s.raw else []
             for kind, s in files.items()
         }
         completed = _completed(parsed, users=not noted.get("complete_users", False))
-        return replace(completed, warm=Warm(key))
+        return replace(completed, warm=Warm(key, records(completed)))
     fixtures, problems, complete_users = _checked(files, progress)
     if problems:
         raise FixtureError.collected(problems)
     if key is not None:
         remember_validated(key, len(fixtures.users), complete_users=complete_users)
-        fixtures = replace(fixtures, warm=Warm(key))
+        fixtures = replace(fixtures, warm=Warm(key, records(fixtures)))
     return fixtures
 
 

@@ -18,7 +18,6 @@ from mockscim.tenant.fixtures import (
     FixtureError,
     Fixtures,
     collector_paused,
-    records,
     validate_users,
 )
 from mockscim.tenant.memberships import Memberships
@@ -88,19 +87,23 @@ class Installer:
 
     def _kept(self, fixtures: Fixtures) -> dict[str, list[User]] | None:
         """This tenant's users, groups and roles as a warm file kept them (:mod:`.fixture_warm`),
-        or None."""
-        kept = fixtures.warm.take(self._tenant_name) if fixtures.warm is not None else None
+        or None (also when the fixtures' tables were replaced since the load)."""
+        warm = fixtures.warm
+        if warm is None or not warm.holds(_tables_of(fixtures)):
+            return None
+        kept = warm.take(self._tenant_name)
         return kept if kept is not None and len(kept["users"]) == len(fixtures.users) else None
 
     def _keep(self, fixtures: Fixtures, tables: dict[str, list[User]]) -> None:
-        """Write the warm file of cached fixtures, once, unless a user was stamped with the
-        install's time (what a later start would stamp with its own)."""
+        """Write the warm file of cached fixtures, once: the records as loaded, and these tables
+        if they were made from them and no user was stamped with the install's time (what a
+        later start would stamp with its own)."""
         warm = fixtures.warm
-        if warm is None or not warm.wanted:
+        if warm is None or not warm.wanted or not warm.holds(_tables_of(fixtures)):
             return
         warm.wanted = False
         if all(_dated(record) for record in fixtures.users):
-            write_warm(warm.key, records(fixtures), {self._tenant_name: tables})
+            write_warm(warm.key, warm.records, {self._tenant_name: tables})
 
     def roll_back(self, fixtures: Fixtures) -> bool:
         """Undo what changed since the install (:meth:`ResourceStore.rollback`), if the tables
@@ -165,3 +168,15 @@ def _dated(record: User) -> bool:
     time for a missing one)?"""
     meta = record.get("meta")
     return isinstance(meta, dict) and "created" in meta and "lastModified" in meta
+
+
+def _tables_of(fixtures: Fixtures) -> dict[str, list[Any]]:
+    """The record lists the tables are made from, or might be (a client list swapped in, as
+    ``--client-id`` does, changes no table)."""
+    return {
+        "directories": fixtures.directories,
+        "schemas": fixtures.schemas,
+        "users": fixtures.users,
+        "groups": fixtures.groups,
+        "roles": fixtures.roles,
+    }
