@@ -252,3 +252,29 @@ def test_a_client_swapped_in_keeps_the_tables_and_the_file_keeps_the_loaded_clie
     warm = load_fixtures(directory)
     assert warm.warm is not None and warm.warm.take("mockscim") is not None
     assert warm == loaded
+
+
+def test_only_the_last_used_warm_files_are_kept(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each is about as large as its fixtures: a new one removes all but the KEEP last used."""
+    monkeypatch.setattr(fixture_warm, "KEEP", 2)
+    made = []
+    for n in range(3):
+        target = tmp_path / f"fixtures-{n}"
+        target.mkdir()
+        write_fixtures(generate(3, seed=n + 1), target)
+        tenant_of(target)
+        made.append(target)
+        if n == 0:
+            first = warm_file(cache)
+    assert len(list(cache.iterdir())) == 2
+    assert not first.exists()  # the least recently used
+    load_fixtures(made[1])  # used now: the newest
+    target = tmp_path / "fixtures-3"
+    target.mkdir()
+    write_fixtures(generate(3, seed=9), target)
+    tenant_of(target)
+    names = {p.name for p in cache.iterdir()}
+    assert len(names) == 2
+    assert load_fixtures(made[1]).warm.take("mockscim") is not None  # type: ignore[union-attr]

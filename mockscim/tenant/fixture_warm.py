@@ -37,13 +37,15 @@ from typing import Any
 
 from mockscim.tenant import fixture_cache
 
-__all__ = ["FORMAT", "TABLES", "Warm", "read_warm", "warm_path", "write_warm"]
+__all__ = ["FORMAT", "KEEP", "TABLES", "Warm", "read_warm", "warm_path", "write_warm"]
 
 #: The first word of a warm file; bumped when what a file holds changes.
 FORMAT = b"mockscim-warm-fixtures/1"
 _DIGEST = hashlib.sha256().digest_size
 #: The tables a warm file keeps for a tenant.
 TABLES = ("users", "groups", "roles")
+#: Warm files kept: the last used (each fixtures directory, each mockscim version has its own).
+KEEP = 4
 
 
 class Warm:
@@ -94,6 +96,7 @@ def read_warm(key: str, kinds: tuple[str, ...]) -> Warm | None:
         return None
     try:
         data = where.read_bytes()
+        os.utime(where)  # used now: the last to be pruned (:func:`write_warm`)
     except OSError:
         return None
     header = _header(key)
@@ -132,7 +135,9 @@ def _tables(kept: Any) -> bool:
 def write_warm(
     key: str, records: dict[str, list[Any]], stored: dict[str, dict[str, list[Any]]]
 ) -> None:
-    """Write the warm file of ``key`` (atomically; failures are ignored: a cache is optional)."""
+    """Write the warm file of ``key`` (atomically; failures are ignored: a cache is optional),
+    then remove all but the :data:`KEEP` last used (each is about as large as its fixtures, and
+    every edit of a fixture or new mockscim makes another)."""
     where = warm_path(key)
     if where is None:
         return
@@ -153,3 +158,16 @@ def write_warm(
         os.replace(tmp, where)
     except OSError:
         Path(tmp).unlink(missing_ok=True)
+        return
+    _prune(where.parent)
+
+
+def _prune(directory: Path) -> None:
+    """Remove the warm files beyond the :data:`KEEP` last used (by modification time)."""
+    try:
+        files = [p for p in directory.iterdir() if not p.name.startswith(".")]
+        files.sort(key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        for old in files[KEEP:]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        return
