@@ -7,7 +7,9 @@ ignored and written again, never trusted.
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -257,24 +259,36 @@ def test_a_client_swapped_in_keeps_the_tables_and_the_file_keeps_the_loaded_clie
 def test_only_the_last_used_warm_files_are_kept(
     cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Each is about as large as its fixtures: a new one removes all but the KEEP last used."""
+    """Each is about as large as its fixtures: a new one removes all but the KEEP last used (by
+    modification time, which a read moves to now; set here in the past, seconds apart, so that
+    no two files share a coarse file-system tick)."""
     monkeypatch.setattr(fixture_warm, "KEEP", 2)
-    made = []
-    for n in range(3):
+    past = time.time() - 100
+    made: list[Path] = []
+    files: list[Path] = []
+    for n in range(4):
         target = tmp_path / f"fixtures-{n}"
         target.mkdir()
         write_fixtures(generate(3, seed=n + 1), target)
+        if n == 3:
+            load_fixtures(made[1])  # used now: the newest but this one
+        before = set(cache.iterdir()) if cache.exists() else set()
         tenant_of(target)
+        (written,) = set(cache.iterdir()) - before
+        os.utime(written, (past + n, past + n))
         made.append(target)
-        if n == 0:
-            first = warm_file(cache)
-    assert len(list(cache.iterdir())) == 2
-    assert not first.exists()  # the least recently used
-    load_fixtures(made[1])  # used now: the newest
-    target = tmp_path / "fixtures-3"
-    target.mkdir()
-    write_fixtures(generate(3, seed=9), target)
-    tenant_of(target)
-    names = {p.name for p in cache.iterdir()}
-    assert len(names) == 2
+        files.append(written)
+    assert [f.exists() for f in files] == [False, True, False, True]
     assert load_fixtures(made[1]).warm.take("mockscim") is not None  # type: ignore[union-attr]
+
+
+def test_equal_strings_of_a_fixtures_file_are_one_object() -> None:
+    """What makes the warm file smaller and faster to read: marshal writes a shared object once."""
+    from mockscim import FixtureError
+    from mockscim.tenant.fixture_files import parse
+
+    text = b'[{"type": "wo' + b'rk", "x": {"type": "work"}}, {"type": "work", "n": 1}]'
+    first, second = parse(text, "users.json", "users.json")
+    assert first["type"] is second["type"] is first["x"]["type"] == "work"
+    with pytest.raises(FixtureError, match="Duplicate JSON member 'a'"):
+        parse(b'[{"a": "x", "a": "x"}]', "users.json", "users.json")
