@@ -4,9 +4,9 @@ start neither parses the JSON again nor prepares every record again (issue 21: r
 users in 0.5 s).
 
 At 10,000 users preparing the records for the tables (:func:`~.stored.stored_user`, the groups'
-copies) took ~0.17 s of CPU, a warm install from the kept tables ~0.01 s; the records themselves
-cost about as much to read in marshal's form as in JSON (~0.12 s, with the kept tables:
-``docs/performance.md``, the Start section). One file per validated fixtures directory, in
+copies) took ~0.15 s of CPU, a warm install from the kept tables ~0.02 s; reading the records and
+the tables from the file costs less than the records' JSON did, as equal strings are one object
+(:mod:`.fixture_files`) written once (``docs/performance.md``, the Start section). One file per validated fixtures directory, in
 ``warm/`` beside the validated entries (:mod:`.fixture_cache`), named by the same key (a SHA-256
 of every fixture's bytes and of mockscim's sources): a changed fixture, or a new mockscim, names
 another file. It is written by the first tenant installed from the loaded fixtures
