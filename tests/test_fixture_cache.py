@@ -167,7 +167,8 @@ from mockscim import create_app
 from mockscim import Tenant
 from mockscim import load_fixtures
 create_app(Tenant(load_fixtures(Path(sys.argv[1]))))
-heavy = ("marshmallow", "cheroot", "trustme", "requests", "tqdm", "jwt", "cryptography")
+heavy = ("marshmallow", "cheroot", "trustme", "requests", "tqdm", "jwt", "cryptography",
+         "mockscim.tenant.fixture_defaults", "mockscim.tenant.devices")
 print(" ".join(m for m in heavy if m in sys.modules) or "none")
 """
 
@@ -177,7 +178,9 @@ def test_a_warm_start_imports_no_validation_tls_or_client_library(
 ) -> None:
     """A start whose fixtures passed before skips validation, so it need not import marshmallow
     (tens of milliseconds); TLS, the test kit's HTTP client, the progress bar and the token
-    signer (PyJWT, cryptography: about 0.1 s) wait until used. The ready time at 10,000 users depends on it (docs/performance.md)."""
+    signer (PyJWT, cryptography: about 0.1 s) wait until used; so do the fixtures' defaults
+    (a warm start reads completed records from its warm file) and the device registration rules.
+    The ready time at 10,000 users depends on it (docs/performance.md)."""
     run = [sys.executable, "-c", WARM_START, str(directory)]
     env = {**os.environ, "MOCKSCIM_CACHE_DIR": str(cache.parent)}
     cold = subprocess.run(run, capture_output=True, text=True, env=env, timeout=120, check=True)

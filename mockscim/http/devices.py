@@ -7,6 +7,7 @@ names no security for them). The rules are the tenant's (:mod:`mockscim.tenant.d
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, render_template_string, request
@@ -14,7 +15,9 @@ from flask import Blueprint, Response, render_template_string, request
 from mockscim.dialect.api_errors import ActivationCodeInvalid
 from mockscim.dialect.paths import REST_PATH, SAAS
 from mockscim.http.context import json_response, tenant
-from mockscim.tenant.devices import Devices, devices_of
+
+if TYPE_CHECKING:
+    from mockscim.tenant.devices import Devices
 
 __all__ = ["ACTIVATE_PATH", "REGISTER_PATH", "devices"]
 
@@ -38,6 +41,9 @@ _PAGE = """<!doctype html>
 
 
 def _devices() -> Devices:
+    # The rules are imported when a device first registers, not at every start (importtime).
+    from mockscim.tenant.devices import devices_of
+
     current = tenant()
     return devices_of(current.oauth, current.clock)
 

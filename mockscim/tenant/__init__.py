@@ -22,7 +22,8 @@ its stubs, canned answers for what no operation emulates (:mod:`.stubs` checks a
 the fixtures that seed it (:mod:`.fixtures` loads them, :mod:`.fixture_files` reads the files,
 JSON or YAML, :mod:`.fixture_defaults` fills in what a record leaves out,
 :mod:`.fixture_schemas`, :mod:`.fixture_checks` and :mod:`.fixture_members` report every
-problem, :mod:`.fixture_errors` names it, :mod:`.fixture_cache` remembers what passed,
+problem, :mod:`.fixture_errors` names it, :mod:`.fixture_cache` remembers what passed and
+:mod:`.fixture_warm` keeps it ready to read again (records and stored users, in marshal's form),
 :mod:`.installer` fills the tables, :mod:`.data_file` refuses a ``--data`` file mockscim did not
 write, :mod:`.generate` with :mod:`.generate_names` makes a realistic tenant of any size);
 where the packaged default data lives (:mod:`.packaged`); and work kept until its inputs change:

@@ -15,6 +15,8 @@ another name, which is not there, so the directory is checked again; an entry ca
 anything but the exact bytes it was made for. A hit skips the checks and the careful JSON reader
 (the bytes were read carefully once), not the defaults. The ``--data`` file's check
 (:mod:`.data_file`) keeps its entries here too. At 10,000 users validation is most of the load time.
+The records themselves, once a tenant was installed from them, are kept beside the entries under
+the same key (:mod:`.fixture_warm`).
 
 Entries live in the user's cache directory (``platformdirs``: ``~/.cache/mockscim`` on Linux,
 ``~/Library/Caches/mockscim`` on macOS, ``%LOCALAPPDATA%\\mockscim\\Cache`` on Windows), or in

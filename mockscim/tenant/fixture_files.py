@@ -16,6 +16,7 @@ import functools
 import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -81,13 +82,21 @@ class _Problem(ValueError):
     pass
 
 
-def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise _Problem(f"Duplicate JSON member '{key}'.")
-        out[key] = value
-    return out
+def _objects(shared: dict[str, str]) -> Callable[[list[tuple[str, Any]]], dict[str, Any]]:
+    """The hook that makes each JSON object of one document: a duplicate member is a problem; a
+    string value equal to one seen before is that one. A file of 10,000 users repeats "work",
+    "LOCAL", a directory's id... thousands of times: one object each makes the tenant smaller and
+    its warm file (:mod:`.fixture_warm`) ~15% faster to read (issue 21)."""
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in items:
+            if key in out:
+                raise _Problem(f"Duplicate JSON member '{key}'.")
+            out[key] = shared.setdefault(value, value) if type(value) is str else value
+        return out
+
+    return pairs
 
 
 def _constant(name: str) -> Any:
@@ -97,7 +106,7 @@ def _constant(name: str) -> Any:
 def parse_json(text: str, shown: str) -> Any:
     """A JSON document, read carefully (duplicate members, ``NaN``: FixtureError)."""
     try:
-        return json.loads(text, object_pairs_hook=_pairs, parse_constant=_constant)
+        return json.loads(text, object_pairs_hook=_objects({}), parse_constant=_constant)
     except json.JSONDecodeError as exc:
         raise FixtureError(
             shown, f"Invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}."
@@ -172,10 +181,11 @@ def is_yaml(name: str) -> bool:
 
 def parse(raw: bytes, name: str, shown: str, *, careful: bool = True) -> list[Any]:
     """The list of records the file ``name`` holds. ``careful=False`` (bytes the cache says were
-    parsed carefully before) reads JSON without the checks for duplicate members and NaN, which
-    cost a third."""
+    parsed carefully before) reads JSON without decoding it first or checking its shape; its
+    objects are made as a careful read makes them (equal strings shared), so the warm file
+    written from them is the same."""
     if not careful and not is_yaml(name):
-        data: Any = json.loads(raw)
+        data: Any = json.loads(raw, object_pairs_hook=_objects({}))
         return data  # type: ignore[no-any-return]
     try:
         text = raw.decode("utf-8")

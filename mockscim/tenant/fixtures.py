@@ -57,23 +57,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mockscim.tenant.catalog_fixture import read_catalog
 from mockscim.tenant.fixture_cache import cache_dir, entry, fixtures_key, remember_validated
-from mockscim.tenant.fixture_defaults import (
-    Derived,
-    DirectoryIndex,
-    complete_client,
-    complete_container,
-    complete_directory,
-    complete_members,
-    complete_user,
-)
 from mockscim.tenant.fixture_errors import FixtureError
 from mockscim.tenant.fixture_files import Source, beside, find, parse, read_document
+from mockscim.tenant.fixture_warm import Warm, read_warm
 from mockscim.tenant.packaged import default_fixtures
 from mockscim.tenant.stubs import stubs_beside
+
+if TYPE_CHECKING:
+    from mockscim.tenant.fixture_defaults import Derived, DirectoryIndex
 
 __all__ = [
     "CLIENTS_FILE",
@@ -85,6 +80,7 @@ __all__ = [
     "Fixtures",
     "load_fixtures",
     "read_scenarios",
+    "records",
     "scenarios_beside",
     "sources",
     "validate_users",
@@ -115,6 +111,9 @@ class Fixtures:
     catalog: dict[str, Any] = field(default_factory=dict)
     #: ``stubs.json``/``stubs.yaml`` (optional): checked stubs (:mod:`.stubs`).
     stubs: list[Any] = field(default_factory=list)
+    #: Loaded from a cached directory: its key, and the users a warm file kept as a tenant's
+    #: table holds them (:mod:`.fixture_warm`); not part of what the fixtures are.
+    warm: Warm | None = field(default=None, compare=False, repr=False)
 
 
 # --- loading --------------------------------------------------------------------------------------
@@ -144,7 +143,9 @@ def load_fixtures(
     ``path`` is a filesystem path or a :class:`~importlib.resources.abc.Traversable` (for the copy
     packaged in the wheel: ``importlib.resources.files("mockscim") / "_data" / "fixtures"``).
     Raises :class:`FixtureError` naming every problem found; see the module docstring.
-    A directory whose exact bytes passed before is not checked again (:mod:`.fixture_cache`).
+    A directory whose exact bytes passed before is not checked again (:mod:`.fixture_cache`),
+    and once a tenant was installed from it, its records are read from a warm file instead of
+    their JSON (:mod:`.fixture_warm`).
     ``progress(done, total)`` hears how many users have been checked.
     """
     with collector_paused():
@@ -215,17 +216,22 @@ def _load_fixtures(
             for kind, s in files.items()
         )
     noted = entry(key) if key is not None else None
-    if noted is not None:
+    if key is not None and noted is not None:
+        warm = read_warm(key, KINDS)  # the records as this returned them before, and more
+        if warm is not None:
+            return _fixtures(warm.records, warm)
         parsed = {
             kind: parse(s.raw, s.name, s.shown, careful=False) if s and s.raw else []
             for kind, s in files.items()
         }
-        return _completed(parsed, users=not noted.get("complete_users", False))
+        completed = _completed(parsed, users=not noted.get("complete_users", False))
+        return replace(completed, warm=Warm(key, records(completed)))
     fixtures, problems, complete_users = _checked(files, progress)
     if problems:
         raise FixtureError.collected(problems)
     if key is not None:
         remember_validated(key, len(fixtures.users), complete_users=complete_users)
+        fixtures = replace(fixtures, warm=Warm(key, records(fixtures)))
     return fixtures
 
 
@@ -233,6 +239,15 @@ def _completed(parsed: dict[str, list[Any]], *, users: bool = True) -> Fixtures:
     """Records that passed before, completed as they were then (:mod:`.fixture_defaults`);
     ``users=False``: the cache noted that every user was complete (at 100,000 users the pass
     over them is a tenth of a warm load)."""
+    # The defaults, like the checks, are imported only when a load reads JSON (not from a warm
+    # file: :mod:`.fixture_warm`).
+    from mockscim.tenant.fixture_defaults import (
+        DirectoryIndex,
+        complete_client,
+        complete_directory,
+        complete_user,
+    )
+
     for record in parsed["directories"]:
         complete_directory(record)
     where = DirectoryIndex(parsed["directories"])
@@ -246,7 +261,7 @@ def _completed(parsed: dict[str, list[Any]], *, users: bool = True) -> Fixtures:
     return _fixtures(parsed)
 
 
-def _fixtures(parsed: dict[str, list[Any]]) -> Fixtures:
+def _fixtures(parsed: dict[str, list[Any]], warm: Warm | None = None) -> Fixtures:
     return Fixtures(
         parsed["directories"],
         parsed["users"],
@@ -254,7 +269,13 @@ def _fixtures(parsed: dict[str, list[Any]]) -> Fixtures:
         parsed["groups"],
         parsed["roles"],
         parsed["schemas"],
+        warm=warm,
     )
+
+
+def records(fixtures: Fixtures) -> dict[str, list[Any]]:
+    """The records of each kind (:data:`KINDS`), as a warm file keeps them."""
+    return {kind: getattr(fixtures, kind) for kind in KINDS}
 
 
 def _complete_containers(
@@ -262,6 +283,8 @@ def _complete_containers(
 ) -> list[Derived]:
     """Complete the groups (``kind`` "groups") or the roles, ``{"user": userName}`` and
     ``{"group": displayName}`` members included (resolved against the users and the groups)."""
+    from mockscim.tenant.fixture_defaults import complete_container, complete_members
+
     derived = [
         complete_container(record, kind[:-1], where if kind == "groups" else None)
         for record in parsed[kind]
@@ -305,6 +328,12 @@ def _checked(
         check_custom,
         check_directories,
         check_users,
+    )
+    from mockscim.tenant.fixture_defaults import (
+        DirectoryIndex,
+        complete_client,
+        complete_directory,
+        complete_user,
     )
     from mockscim.tenant.fixture_members import check_groups, check_roles, record_ids
 

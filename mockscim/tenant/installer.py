@@ -13,7 +13,13 @@ from typing import Any
 from mockscim.tenant.clock import Clock, format_timestamp
 from mockscim.tenant.directories import Directories
 from mockscim.tenant.fixture_errors import PROGRESS_EVERY
-from mockscim.tenant.fixtures import FixtureError, Fixtures, collector_paused, validate_users
+from mockscim.tenant.fixture_warm import write_warm
+from mockscim.tenant.fixtures import (
+    FixtureError,
+    Fixtures,
+    collector_paused,
+    validate_users,
+)
 from mockscim.tenant.memberships import Memberships
 from mockscim.tenant.store import ResourceStore
 from mockscim.tenant.stored import stored_user
@@ -52,19 +58,52 @@ class Installer:
         then a checkpoint, which the next reset rolls back to if the fixtures are the same.
         ``progress(done, total)`` hears how many users have been installed."""
         with self._users.lock, collector_paused():
-            self._memberships.install(fixtures)
-            now = format_timestamp(self._clock.now())
-            normalize = self.stored_user
-            records = fixtures.users
-            users: list[User] = []
-            for start in range(0, len(records), PROGRESS_EVERY):
-                users += [normalize(u, now) for u in records[start : start + PROGRESS_EVERY]]
+            kept = self._kept(fixtures)
+            if kept is not None:
+                self._memberships.install(fixtures, (kept["groups"], kept["roles"]))
+                users = kept["users"]
                 if progress is not None:
-                    progress(len(users), len(records))
+                    progress(len(users), len(users))
+            else:
+                groups, roles = self._memberships.install(fixtures)
+                users = self._stored_users(fixtures.users, progress)
+                self._keep(fixtures, {"users": users, "groups": groups, "roles": roles})
             self._users.replace_all(users, copy=False)
             for table in self._tables:
                 table.checkpoint()
             self._installed = fixtures
+
+    def _stored_users(
+        self, fixture_users: list[User], progress: Callable[[int, int], None] | None
+    ) -> list[User]:
+        now = format_timestamp(self._clock.now())
+        normalize = self.stored_user
+        users: list[User] = []
+        for start in range(0, len(fixture_users), PROGRESS_EVERY):
+            users += [normalize(u, now) for u in fixture_users[start : start + PROGRESS_EVERY]]
+            if progress is not None:
+                progress(len(users), len(fixture_users))
+        return users
+
+    def _kept(self, fixtures: Fixtures) -> dict[str, list[User]] | None:
+        """This tenant's users, groups and roles as a warm file kept them (:mod:`.fixture_warm`),
+        or None (also when the fixtures' tables were replaced since the load)."""
+        warm = fixtures.warm
+        if warm is None or not warm.holds(_tables_of(fixtures)):
+            return None
+        kept = warm.take(self._tenant_name)
+        return kept if kept is not None and len(kept["users"]) == len(fixtures.users) else None
+
+    def _keep(self, fixtures: Fixtures, tables: dict[str, list[User]]) -> None:
+        """Write the warm file of cached fixtures, once: the records as loaded, and these tables
+        if they were made from them and no user was stamped with the install's time (what a
+        later start would stamp with its own)."""
+        warm = fixtures.warm
+        if warm is None or not warm.wanted or not warm.holds(_tables_of(fixtures)):
+            return
+        warm.wanted = False
+        if all(_dated(record) for record in fixtures.users):
+            write_warm(warm.key, warm.records, {self._tenant_name: tables})
 
     def roll_back(self, fixtures: Fixtures) -> bool:
         """Undo what changed since the install (:meth:`ResourceStore.rollback`), if the tables
@@ -122,3 +161,22 @@ class Installer:
         """A fixture user as the users' table holds it (:func:`~.stored.stored_user`)."""
         now = now or format_timestamp(self._clock.now())
         return stored_user(record, self._tenant_name, self._memberships, self._directories, now)
+
+
+def _dated(record: User) -> bool:
+    """Does a fixture user give both timestamps (:func:`~.stored.stored_user` uses the install's
+    time for a missing one)?"""
+    meta = record.get("meta")
+    return isinstance(meta, dict) and "created" in meta and "lastModified" in meta
+
+
+def _tables_of(fixtures: Fixtures) -> dict[str, list[Any]]:
+    """The record lists the tables are made from, or might be (a client list swapped in, as
+    ``--client-id`` does, changes no table)."""
+    return {
+        "directories": fixtures.directories,
+        "schemas": fixtures.schemas,
+        "users": fixtures.users,
+        "groups": fixtures.groups,
+        "roles": fixtures.roles,
+    }

@@ -108,22 +108,29 @@ class Memberships:
 
     # -- loading --------------------------------------------------------------------------------
 
-    def install(self, fixtures: Fixtures) -> None:
-        """The fixtures' groups and roles (with the built-ins where they lack them), indexed.
+    def install(
+        self, fixtures: Fixtures, kept: tuple[list[Resource], list[Resource]] | None = None
+    ) -> tuple[list[Resource], list[Resource]]:
+        """The fixtures' groups and roles (with the built-ins where they lack them), indexed and
+        returned as stored; ``kept``: as an earlier install stored them (:mod:`.fixture_warm`).
 
         The caller installs the users next: their ``groups``/``roles`` need these indexes.
         """
-        system = self.directories.system()
-        groups = [_normalized(g) for g in fixtures.groups]
-        if not any(g["id"] == ALL_USERS_GROUP_ID for g in groups):
-            groups.insert(0, _builtin_group(system))
-        roles = [_normalized(r) for r in fixtures.roles]
-        if not any(r["id"] == USER_ROLE_ID for r in roles):
-            roles.insert(0, _builtin_role())
+        groups, roles = kept or self._prepared(fixtures)
         with self.lock:
             self.groups.replace_all(groups, copy=False)
             self.roles.replace_all(roles, copy=False)
             self.index()
+        return groups, roles
+
+    def _prepared(self, fixtures: Fixtures) -> tuple[list[Resource], list[Resource]]:
+        groups = [_normalized(g) for g in fixtures.groups]
+        if not any(g["id"] == ALL_USERS_GROUP_ID for g in groups):
+            groups.insert(0, _builtin_group(self.directories.system()))
+        roles = [_normalized(r) for r in fixtures.roles]
+        if not any(r["id"] == USER_ROLE_ID for r in roles):
+            roles.insert(0, _builtin_role())
+        return groups, roles
 
     def index(self) -> None:
         """Rebuild the membership indexes from the groups and roles tables (read in place, under
