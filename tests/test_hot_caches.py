@@ -65,6 +65,9 @@ class Side:
     def __init__(self, fixtures: Fixtures, on: bool) -> None:
         self.on = on
         self.tenant = new_tenant(clone(fixtures))
+        # No scenario at first, so that the hot lane (mockscim.http.lane) answers until one is
+        # armed: with the caches on, the lane serves what it can; off, the app serves it all.
+        self.tenant.scenarios.clear()
         self.client: FlaskClient = create_app(self.tenant).test_client()
         self.auth = self._auth()
 
@@ -75,7 +78,7 @@ class Side:
             )
         return {"Authorization": f"Bearer {reply.get_json()['access_token']}"}
 
-    def do(self, op: tuple[str, int, int]) -> None:
+    def do(self, op: tuple[str, int, int]) -> Any:
         kind, a, b = op
         tenant, client, auth = self.tenant, self.client, self.auth
         with caches_on(self.on):
@@ -85,7 +88,8 @@ class Side:
                 body = clone(PATCHES[b % len(PATCHES)])
                 if "userName" in body:
                     body["userName"] = f"renamed.{a}.{b}"
-                client.patch(f"{USERS}/{uid}", json=body, headers=auth)
+                reply = client.patch(f"{USERS}/{uid}", json=body, headers=auth)
+                return reply.status_code, sorted(reply.headers.items()), reply.get_data()
             elif kind == "reset":
                 tenant.reset()
                 self.auth = self._auth()
@@ -96,6 +100,15 @@ class Side:
                 client.post(f"{CONTROL}/users", json=[user])
             elif kind != "read":
                 run(op, tenant, client, auth)
+        return None
+
+    def records(self) -> tuple[list[dict[str, Any]], list[Any]]:
+        """The journal (without durations) and the audit log: what the requests left behind."""
+        journal = [
+            {k: v for k, v in e.to_dict().items() if k != "duration_ms"}
+            for e in self.tenant.journal.entries()
+        ]
+        return journal, [repr(event) for event in self.tenant.audit.events()]
 
     def answers(self, a: int) -> list[tuple[int, list[tuple[str, str]], bytes]]:
         """The same questions: the replies' status, headers and bytes."""
@@ -119,9 +132,9 @@ class Side:
 def check(fixtures: Fixtures, ops: list[tuple[str, int, int]]) -> None:
     on, off = Side(fixtures, True), Side(fixtures, False)
     for step, op in enumerate(ops):
-        on.do(op)
-        off.do(op)
+        assert on.do(op) == off.do(op), f"step {step}: {op}"
         assert on.answers(op[1]) == off.answers(op[1]), f"step {step}: {op}"
+        assert on.records() == off.records(), f"step {step}: {op}"
 
 
 PROPERTY = settings(

@@ -1,7 +1,8 @@
 """The HTTP layer: the Flask app that serves a tenant as the vendor's service does.
 
 What lives here: the app factory (:mod:`.app`) and the operations table its URL rules come from
-(:mod:`.operations`; a request's rule is found in :mod:`.routes`' index of them), the SCIM views (:mod:`.users`, :mod:`.groups`, :mod:`.me` for ``/Me`` and
+(:mod:`.operations`; a request's rule is found in :mod:`.routes`' index of them; the hottest
+operations are answered by :mod:`.lane` without Flask's request machinery when nothing bends them), the SCIM views (:mod:`.users`, :mod:`.groups`, :mod:`.me` for ``/Me`` and
 ``/Schemas``, with their shared hooks in :mod:`.scim`), the catalog and entitlement views
 (:mod:`.catalog`; priam's bulk entitlement and catalog item calls, :mod:`.catalog_priam`), the
 reports and the hooks that feed the tenant's audit log

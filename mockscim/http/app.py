@@ -27,6 +27,7 @@ from mockscim.http.context import (
 )
 from mockscim.http.control import ControlSettings
 from mockscim.http.errors import handle_error
+from mockscim.http.lane import HotLane
 from mockscim.http.operations import TENANT_ROOTS
 from mockscim.http.routes import RouteIndex
 from mockscim.tenant import Tenant, caches
@@ -236,7 +237,8 @@ def create_app(
     app.before_request(pipeline.before)
     app.after_request(pipeline.after)
     app.register_error_handler(Exception, handle_error)
-    app.wsgi_app = pipeline.FaultMiddleware(app.wsgi_app)  # type: ignore[method-assign]
+    lane = HotLane(app, app.wsgi_app)
+    app.wsgi_app = pipeline.FaultMiddleware(lane)  # type: ignore[method-assign]
     return app
 
 

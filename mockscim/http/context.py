@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 import orjson
-from flask import Response, current_app, g, request
+from flask import Request, Response, current_app, g, request
 
 from mockscim.dialect.body import BodyReading
 from mockscim.dialect.errors import PayloadTooLarge, ScimError, UnknownPath
@@ -52,10 +52,14 @@ __all__ = [
     "TOKEN_PATH",
     "TOKEN_SUFFIX",
     "MockState",
+    "Unreadable",
     "body_reading",
+    "choose_tenant",
     "host_root",
+    "host_root_of",
     "issuer",
     "json_response",
+    "parse_body",
     "read_json",
     "saas_root",
     "split_tenant",
@@ -116,29 +120,31 @@ def state() -> MockState:
 
 
 def use_tenant(name: str | None) -> Tenant:
-    """Choose the request's tenant: by ``name`` from the path (404 for an unknown one), else by the
-    first label of ``Host``, else the default (:attr:`MockState.tenant`). Sets ``g.tenant``,
-    ``g.saas_base`` and ``g.scim_base``."""
-    current = state()
-    tenants = current.tenants
+    """Choose the request's tenant (:func:`choose_tenant`). Sets ``g.tenant``, ``g.saas_base``
+    and ``g.scim_base``."""
     context = g._get_current_object()  # once: each read through the proxy is a context lookup
-    if name is not None:
-        found = tenants.get(name) if TENANT_NAME.fullmatch(name) else None
-        if found is None:
-            raise UnknownPath(f"no tenant {name!r}")
-        saas_base = TENANT_SAAS.replace("<tenant>", name)
-    else:
-        host = (request.host or "").partition(":")[0]
-        label, dot, _ = host.partition(".")
-        # A tenant-in-host name is a real one; a name under .invalid never is (RFC 6761): the
-        # in-process address, mockscim.invalid, is the default's, not the tenant called mockscim.
-        found = tenants.get(label) if dot and not host.endswith(".invalid") else None
-        found = found or current.tenant
-        saas_base = SAAS
+    found, saas_base = choose_tenant(state(), name, request.host)
     context.tenant = found
     context.saas_base = saas_base
     context.scim_base = saas_base + SCIM_PATH
     return found
+
+
+def choose_tenant(current: MockState, name: str | None, host: str | None) -> tuple[Tenant, str]:
+    """A request's tenant and its ``/SAAS`` base: by ``name`` from the path (404 for an unknown
+    one), else by the first label of ``host``, else the default (:attr:`MockState.tenant`)."""
+    tenants = current.tenants
+    if name is not None:
+        found = tenants.get(name) if TENANT_NAME.fullmatch(name) else None
+        if found is None:
+            raise UnknownPath(f"no tenant {name!r}")
+        return found, TENANT_SAAS.replace("<tenant>", name)
+    host = (host or "").partition(":")[0]
+    label, dot, _ = host.partition(".")
+    # A tenant-in-host name is a real one; a name under .invalid never is (RFC 6761): the
+    # in-process address, mockscim.invalid, is the default's, not the tenant called mockscim.
+    found = tenants.get(label) if dot and not host.endswith(".invalid") else None
+    return found or current.tenant, SAAS
 
 
 #: The WSGI environ key of the tenant named in the request's path (:func:`split_tenant`).
@@ -196,10 +202,15 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
 def host_root() -> str:
     """``http://host:port`` as the client addressed us (werkzeug's ``host_url`` costs a URL
     round trip per call: 8% of a GET)."""
-    environ = request.environ
+    return host_root_of(request._get_current_object())  # type: ignore[attr-defined]
+
+
+def host_root_of(req: Request) -> str:
+    """:func:`host_root` of ``req``."""
+    environ = req.environ
     host = environ.get("HTTP_HOST") or f"{environ['SERVER_NAME']}:{environ['SERVER_PORT']}"
     if not _HOST.fullmatch(host):
-        return request.host_url.rstrip("/")  # werkzeug's careful version for odd ones
+        return req.host_url.rstrip("/")  # werkzeug's careful version for odd ones
     return f"{environ['wsgi.url_scheme']}://{host}"
 
 
@@ -215,15 +226,23 @@ def issuer() -> str:
     return saas_root() + "/auth"
 
 
-class _Unreadable(NamedTuple):
+class Unreadable(NamedTuple):
+    """Why a request's body is not JSON (:func:`parse_body`)."""
+
     detail: str
 
 
 def _parse_body() -> Any:
     """The body as JSON, :data:`NO_BODY`, or why it is neither (read and parsed once)."""
-    raw = request.get_data(cache=True)
-    chunked = "chunked" in request.headers.get("Transfer-Encoding", "").lower()
-    if chunked and request.content_length is None and len(raw) >= MAX_BODY:
+    return parse_body(request._get_current_object())  # type: ignore[attr-defined]
+
+
+def parse_body(req: Request) -> Any:
+    """``req``'s body as JSON, :data:`NO_BODY`, or an :class:`Unreadable` saying why it is
+    neither (:func:`read_json`'s reading, for one request)."""
+    raw = req.get_data(cache=True)
+    chunked = "chunked" in req.headers.get("Transfer-Encoding", "").lower()
+    if chunked and req.content_length is None and len(raw) >= MAX_BODY:
         # werkzeug stops reading a chunked body at the limit without saying so: refuse it rather
         # than parse its first MiB.
         raise PayloadTooLarge(f"a chunked body of at least {MAX_BODY} bytes")
@@ -236,7 +255,7 @@ def _parse_body() -> Any:
         # them, so they could be stored and never answered again (encoding one raises).
         encode_json(value)
     except (UnicodeError, ValueError, RecursionError) as exc:
-        return _Unreadable(f"the body is not valid JSON: {exc}")
+        return Unreadable(f"the body is not valid JSON: {exc}")
     return value
 
 
@@ -250,7 +269,7 @@ def read_json(error: type[ScimError]) -> Any:
     if "mockscim_body" not in g:
         g.mockscim_body = _parse_body()
     value = g.mockscim_body
-    if isinstance(value, _Unreadable):
+    if isinstance(value, Unreadable):
         raise error(value.detail)
     return value
 

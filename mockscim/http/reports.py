@@ -26,16 +26,20 @@ from mockscim.dialect.paths import API_PATH
 from mockscim.http import control, groups, oidc, service, users
 from mockscim.http.context import encode_json, tenant
 from mockscim.http.scim import scim_blueprint
+from mockscim.tenant import Tenant
 from mockscim.tenant.reports import CHART, REPORTS, build
+from mockscim.tenant.tokens import Grant
 
 __all__ = [
     "OPERATION_IDS",
     "REPORTS_PATH",
     "VIEWS",
+    "actor_of",
     "media_type",
     "record_login",
     "record_write",
     "reports",
+    "user_updated",
 ]
 
 #: Where the reports live, under ``/SAAS`` (vendor API description).
@@ -91,7 +95,11 @@ OPERATION_IDS = tuple((name, VIEWS[name], _IDS[name]) for name in REPORTS)
 
 
 def _actor() -> str:
-    grant = g.get("grant")
+    return actor_of(g.get("grant"))
+
+
+def actor_of(grant: Grant | None) -> str:
+    """Who a request's grant says made a change (``anonymous`` without a token)."""
     if grant is None:
         return "anonymous"
     return str(grant.user_name or grant.client_id)
@@ -145,11 +153,15 @@ def record_write(response: Response) -> Response:
         oid = args.get("uid") or args.get("gid") or ""
         audit.record(actor, "DELETE", kind, oid, _text(g.get("audit_before")))
     elif kind == "User":
-        uid = args["uid"]
-        audit.record(actor, "UPDATE", "User", uid, _text(current.user_name_of(uid)))
+        user_updated(current, actor, args["uid"])
     else:
         _record_container(actor, kind, args.get("gid") or args.get("rid") or "")
     return response
+
+
+def user_updated(current: Tenant, actor: str, uid: str) -> None:
+    """The audit event of a user's successful PATCH by ``actor`` (:func:`actor_of`)."""
+    current.audit.record(actor, "UPDATE", "User", uid, _text(current.user_name_of(uid)))
 
 
 def _record_container(actor: str, kind: str, cid: str) -> None:

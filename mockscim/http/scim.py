@@ -14,7 +14,7 @@ and injected errors answer before a token is checked (``docs/dialect.md#scenario
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -33,13 +33,18 @@ from mockscim.dialect.errors import (
 from mockscim.dialect.render import render, shape
 from mockscim.dialect.rules import ADMIN_SCOPE
 from mockscim.http.context import NO_BODY, encode_json, host_root, read_json, tenant
+from mockscim.tenant import Tenant
+from mockscim.tenant.tokens import Grant
 
 __all__ = [
     "body_params",
+    "check_bearer",
+    "params_from",
     "query_params",
     "require_override",
     "resource_url",
     "scim_blueprint",
+    "user_answer",
     "user_response",
     "vendor_texts",
 ]
@@ -64,11 +69,16 @@ def _search_is_no_id(endpoint: str | None, values: dict[str, Any] | None) -> Non
 
 def _authenticate(needed: str | None) -> None:
     """The token check of every SCIM call; the grant is kept in ``g.grant`` (None without one)."""
-    current = tenant()
-    g.grant = None
+    context = g._get_current_object()
+    context.grant = None
+    context.grant = check_bearer(tenant(), request.headers.get("Authorization", ""), needed)
+
+
+def check_bearer(current: Tenant, header: str, needed: str | None) -> Grant | None:
+    """The grant of the token in an ``Authorization`` header, which must hold the scope ``needed``
+    (None: any valid token); None when ``current`` asks for no token."""
     if not current.profile.auth_required:
-        return
-    header = request.headers.get("Authorization", "")
+        return None
     scheme, _, token = header.strip().partition(" ")
     bearer = scheme.lower() in ("bearer", "hzn")
     found = current.oauth.authenticate(token.strip()) if bearer else None
@@ -79,7 +89,7 @@ def _authenticate(needed: str | None) -> None:
         # The SCIM operations need the admin scope (vendor API description: oauth2 [admin]). The
         # token is valid, its holder is not allowed: 403 whatever the unauthenticated status.
         raise Forbidden(f"token scope {scope!r} lacks {needed!r}")
-    g.grant = grant
+    return grant
 
 
 def resource_url(kind: str) -> str:
@@ -89,19 +99,25 @@ def resource_url(kind: str) -> str:
 
 
 def user_response(uid: str, refs: tuple[AttrRef, ...]) -> Response:
-    """``GET /Users/{id}`` and ``/Me``: the stored user rendered under the lock, without a copy,
-    shaped to ``refs`` (the ``attributes`` asked for), with its version as the ETag; the rendered
-    bytes are reused until the user changes (:class:`mockscim.tenant.answers.Answers`)."""
-    url = resource_url("Users")
+    """``GET /Users/{id}`` and ``/Me``: :func:`user_answer` with its version as the ETag."""
+    body, version = user_answer(tenant(), uid, refs, resource_url("Users"))
+    return Response(body, 200, {"ETag": version}, mimetype="application/json")
+
+
+def user_answer(
+    current: Tenant, uid: str, refs: tuple[AttrRef, ...], url: str
+) -> tuple[bytes, str]:
+    """The stored user rendered under the lock, without a copy, under the ``Users`` ``url``,
+    shaped to ``refs`` (the ``attributes`` asked for), and its version; the rendered bytes are
+    reused until the user changes (:class:`mockscim.tenant.answers.Answers`)."""
 
     def answer(user: dict[str, Any]) -> tuple[bytes, str]:
         wire = render(user, url)
         return encode_json(shape(wire, refs, ())), wire["meta"]["version"]
 
-    # The bytes are kept until the user changes (mockscim.tenant.answers): the key is all the
-    # request adds to the stored user.
-    body, version = tenant().read_user(uid, answer, key=(url, refs))
-    return Response(body, 200, {"ETag": version}, mimetype="application/json")
+    # The key is all the request adds to the stored user.
+    found: tuple[bytes, str] = current.read_user(uid, answer, key=(url, refs))
+    return found
 
 
 def query_params(
@@ -111,8 +127,18 @@ def query_params(
     sortable: bool = True,
 ) -> search.SearchParams:
     """The search parameters of a ``GET`` list (unknown query parameters are ignored)."""
-    args = request.args
-    current = tenant()
+    return params_from(request.args, tenant(), catalogue, sort_error, sortable=sortable)
+
+
+def params_from(
+    args: Mapping[str, str],
+    current: Tenant,
+    catalogue: Catalogue,
+    sort_error: type[ScimError] = InvalidQueryParameter,
+    *,
+    sortable: bool = True,
+) -> search.SearchParams:
+    """:func:`query_params` of a query string's ``args``."""
     return search.parse_params(
         filter_text=args.get("filter"),
         attributes_text=args.get("attributes"),

@@ -19,8 +19,9 @@ from mockscim.http.scim import (
     scim_blueprint,
     user_response,
 )
+from mockscim.tenant import Tenant
 
-__all__ = ["users"]
+__all__ = ["patch_answer", "search_page", "users"]
 
 users = scim_blueprint("scim", __name__)
 
@@ -35,8 +36,12 @@ def search_users() -> Response:
 
 def _search_response(params: search.SearchParams) -> Response:
     g.search_params = params  # strict mode reads them (mockscim.http.pipeline.strict)
-    url = resource_url("Users")
-    current = tenant()
+    body = search_page(tenant(), params, resource_url("Users"))
+    return Response(body, mimetype="application/json")
+
+
+def search_page(current: Tenant, params: search.SearchParams, url: str) -> bytes:
+    """The bytes of a search's page of users under the ``Users`` ``url``."""
     answers = current.answers
     key = (url, params.attributes, params.excluded)
 
@@ -50,7 +55,7 @@ def _search_response(params: search.SearchParams) -> Response:
 
     # A page that shows a user is a request about it (missing's ``after``).
     total, shown = current.search(params, current.scenarios.in_search(resources))
-    return Response(_page(total, params.start_index, shown), mimetype="application/json")
+    return _page(total, params.start_index, shown)
 
 
 def _page(total: int, start_index: int, items: list[bytes]) -> bytes:
@@ -95,9 +100,14 @@ def patch_user(uid: str) -> Response:
     current = tenant()
     updated = current.patch_user(uid, body_reading(InvalidJson).canonical(current.catalogue))
     g.patched_user = updated  # strict mode reads it: the store is not read again after the write
+    return patch_answer(current, updated, resource_url("Users"))
+
+
+def patch_answer(current: Tenant, updated: dict[str, Any], url: str) -> Response:
+    """A PATCH's answer: 204 with the new version as the ETag, or the user (a profile's)."""
     version = updated["meta"]["version"]
     if current.profile.patch_returns_user:
-        return json_response(render(updated, resource_url("Users")), 200, {"ETag": version})
+        return json_response(render(updated, url), 200, {"ETag": version})
     return Response(status=204, headers={"ETag": version})
 
 

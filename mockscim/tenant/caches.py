@@ -1,7 +1,8 @@
 """The one switch over mockscim's caches of work already done: rendered answers
 (:mod:`.answers`), verified tokens (:mod:`.tokens`), the pipeline's plans
-(``mockscim.http.pipeline.plan``) and the routes (``mockscim.http.routes``: a request's rule
-from the app's index, its hooks listed once per blueprint chain).
+(``mockscim.http.pipeline.plan``), the routes (``mockscim.http.routes``: a request's rule
+from the app's index, its hooks listed once per blueprint chain) and the hot lane
+(``mockscim.http.lane``: the hottest operations answered without Flask's request machinery).
 
 Each cache answers byte for byte what the work it saves would have answered; the switch exists so
 that tests and the benchmark can prove it (``tests/test_hot_caches.py`` compares every answer with
@@ -19,8 +20,8 @@ import os
 __all__ = ["KINDS", "enabled", "set_enabled"]
 
 #: The caches by name, each of which the switch can turn off alone (the benchmark measures each
-#: one's share): ``MOCKSCIM_NO_CACHES=tokens,plans,routes`` leaves only the rendered answers on.
-KINDS = ("answers", "tokens", "plans", "routes")
+#: one's share): ``MOCKSCIM_NO_CACHES=tokens,plans,routes,lane`` leaves only the rendered answers on.
+KINDS = ("answers", "tokens", "plans", "routes", "lane")
 
 _named = frozenset(os.environ.get("MOCKSCIM_NO_CACHES", "").replace(" ", "").split(",")) - {""}
 

@@ -291,6 +291,10 @@ class Scenarios:
         if scenario.remaining is not None:
             scenario.remaining -= 1
 
+    def is_empty(self) -> bool:
+        """Is no scenario armed at all, of any kind? (Cheap: no lock.)"""
+        return not self._items
+
     def has_request_scenarios(self) -> bool:
         """Is there a latency, fault or error scenario left to match? (Cheap: no lock.)"""
         return any(not s.spent for s in self._on_requests)
