@@ -46,10 +46,11 @@ METHOD = {
 SETTINGS = {
     "all on": "",
     "all off": "1",
-    "answers only": "tokens,plans,routes",
-    "tokens only": "answers,plans,routes",
-    "plans only": "answers,tokens,routes",
-    "routes only": "answers,tokens,plans",
+    "answers only": "tokens,plans,routes,lane",
+    "tokens only": "answers,plans,routes,lane",
+    "plans only": "answers,tokens,routes,lane",
+    "routes only": "answers,tokens,plans,lane",
+    "lane only": "answers,tokens,plans,routes",
 }
 DOC = {f"k{i}": "v" * 20 for i in range(40)}
 

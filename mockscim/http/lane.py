@@ -143,7 +143,7 @@ class HotLane:
         return self._response(body, 200, {"ETag": version}, mimetype="application/json")
 
     def _search(self, req: Request, current: Tenant, url: str) -> Response:
-        params = params_from(req.args, current, current.catalogue)
+        params = params_from(req.args.to_dict(), current, current.catalogue)
         body = search_page(current, params, url)
         return self._response(body, mimetype="application/json")
 

@@ -127,7 +127,7 @@ def query_params(
     sortable: bool = True,
 ) -> search.SearchParams:
     """The search parameters of a ``GET`` list (unknown query parameters are ignored)."""
-    return params_from(request.args, tenant(), catalogue, sort_error, sortable=sortable)
+    return params_from(request.args.to_dict(), tenant(), catalogue, sort_error, sortable=sortable)
 
 
 def params_from(
@@ -138,7 +138,9 @@ def params_from(
     *,
     sortable: bool = True,
 ) -> search.SearchParams:
-    """:func:`query_params` of a query string's ``args``."""
+    """:func:`query_params` of a query string's ``args`` (each name's first value: a plain
+    ``dict``, as ``MultiDict.to_dict()`` gives; werkzeug's ``MultiDict.get`` makes an exception
+    for each name it lacks, five a search)."""
     return search.parse_params(
         filter_text=args.get("filter"),
         attributes_text=args.get("attributes"),
