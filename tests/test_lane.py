@@ -27,7 +27,7 @@ TOKEN = "/SAAS/auth/oauthtoken?grant_type=client_credentials"
 
 
 class Side:
-    def __init__(self, fixtures: Fixtures, on: bool, prepare: Callable[[Tenant], None]) -> None:
+    def __init__(self, fixtures: Fixtures, on: bool, prepare: Callable[[Tenant], object]) -> None:
         self.on = on
         self.tenant = Tenant(clone(fixtures), clock=Clock(START))  # the same versions on both sides
         self.client: FlaskClient = create_app(self.tenant).test_client()
@@ -39,13 +39,13 @@ class Side:
 
     def send(self, method: str, path: str, **kwargs: Any) -> Any:
         headers = kwargs.pop("headers", {"Authorization": f"Bearer {self.token}"})
-        caches.set_enabled(True)
-        off = caches._Switch.off
-        caches._Switch.off = off if self.on else off | {"lane"}
+        on, off = caches._Switch.on, caches._Switch.off
+        caches._Switch.on = True
+        caches._Switch.off = frozenset() if self.on else frozenset({"lane"})
         try:
             reply = self.client.open(path, method=method, headers=headers, **kwargs)
         finally:
-            caches._Switch.off = off
+            caches._Switch.on, caches._Switch.off = on, off
         journal = [
             {k: v for k, v in e.to_dict().items() if k not in ("duration_ms", "at")}
             for e in self.tenant.journal.entries()
@@ -78,11 +78,26 @@ def a_user(tenant: Tenant) -> str:
 
 
 TENANT_USERS = "/SAAS/t/mockscim/" + USERS[len("/SAAS/") :]
-JDOE = "@jdoe"  # replaced by jdoe's id
+JDOE = "@jdoe"
+
+
+def override_stub(tenant: Tenant) -> None:
+    spec = {"path": USERS, "method": "GET"}
+    tenant.stubs.add(
+        [{"name": "o", "override": True, "request": spec, "response": {"status": 418}}]
+    )
+
+
+def plain_stub(tenant: Tenant) -> None:
+    tenant.stubs.add(
+        [{"name": "p", "request": {"path": "/acs/x"}, "response": {"status": 200}}]
+    )  # replaced by jdoe's id
+
+
 BODY = {"schemas": [CORE], "title": "Lane"}
 
 #: name, how the tenants are prepared, method, path, keyword arguments, does the lane answer?
-CASES: list[tuple[str, Callable[[Tenant], None], str, str, dict[str, Any], bool]] = [
+CASES: list[tuple[str, Callable[[Tenant], object], str, str, dict[str, Any], bool]] = [
     ("get", nothing, "GET", f"{USERS}/{JDOE}", {}, True),
     ("search", nothing, "GET", f'{USERS}?filter=userName eq "jdoe"', {}, True),
     ("search page", nothing, "GET", f"{USERS}?count=3&startIndex=2&attributes=userName", {}, True),
@@ -136,6 +151,8 @@ CASES: list[tuple[str, Callable[[Tenant], None], str, str, dict[str, Any], bool]
     ),
     ("a spent latency", lambda t: t.scenarios.latency(0), "GET", f"{USERS}/{JDOE}", {}, False),
     ("strict mode", lambda t: setattr(t, "strict", True), "GET", f"{USERS}/{JDOE}", {}, False),
+    ("an override stub", override_stub, "GET", f"{USERS}?count=1", {}, False),
+    ("a stub that does not override", plain_stub, "GET", f"{USERS}?count=1", {}, True),
 ]
 
 
@@ -148,7 +165,7 @@ def test_the_lane_answers_as_the_app_or_hands_on(
     default_fixtures: Fixtures,
     served: list[bool],
     name: str,
-    prepare: Callable[[Tenant], None],
+    prepare: Callable[[Tenant], object],
     method: str,
     path: str,
     kwargs: dict[str, Any],

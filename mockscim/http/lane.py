@@ -11,7 +11,7 @@ It answers only when all of these hold, and otherwise hands the request to the a
   the GET by id has no query string (``attributes`` is the view's), the query string is ASCII,
   no body is announced over the limit and none is chunked;
 - the tenant has no scenario armed (none of any kind: a user scenario counts the requests about
-  its user), is not strict, and no tenant has an override stub;
+  its user), is not strict, and has no override stub;
 - the token check passes (:func:`mockscim.http.scim.check_bearer`), and the tenant's call succeeds.
 A refusal of any kind (a 401, a 404, a 400 body, a PATCH the tenant refuses before it writes),
 and any exception, goes to the app, which answers it through the one error handler: the lane
@@ -55,7 +55,6 @@ from mockscim.http.reports import actor_of, user_updated
 from mockscim.http.scim import check_bearer, params_from, user_answer
 from mockscim.http.users import patch_answer, search_page
 from mockscim.tenant import Tenant, caches
-from mockscim.tenant.stub_set import ANYWHERE
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -105,7 +104,7 @@ class HotLane:
             current, saas_base = choose_tenant(self._state, name, req.host)
         except ScimError:
             return None
-        if current.strict or not current.scenarios.is_empty() or ANYWHERE[1]:
+        if current.strict or not current.scenarios.is_empty() or current.stubs.overriding:
             return None
         started = time.perf_counter()
         url = host_root_of(req) + saas_base + SCIM_PATH + "/Users"
