@@ -28,8 +28,8 @@ from __future__ import annotations
 
 import io
 import time
-from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from flask import Flask, Request, Response
 
@@ -76,11 +76,14 @@ class HotLane:
         method = environ.get("REQUEST_METHOD")
         if (method == "GET" or method == "PATCH") and caches.enabled("lane"):
             response = self._answer(environ, method)
+            if isinstance(response, _Json):
+                start_response("200 OK", response.headers)
+                return [response.body]
             if response is not None:
                 return response(environ, start_response)
         return self._app(environ, start_response)
 
-    def _answer(self, environ: WSGIEnvironment, method: str) -> Response | None:
+    def _answer(self, environ: WSGIEnvironment, method: str) -> Response | _Json | None:
         path = environ.get("PATH_INFO", "")
         if not path.startswith(("/SAAS/jersey/", "/SAAS/t/")):
             return None
@@ -108,7 +111,7 @@ class HotLane:
             return None
         started = time.perf_counter()
         url = host_root_of(req) + saas_base + SCIM_PATH + "/Users"
-        response: Response | None
+        response: Response | _Json | None
         try:
             grant = check_bearer(current, req.headers.get("Authorization", ""), ADMIN_SCOPE)
             current.scenarios.start_request()
@@ -123,12 +126,16 @@ class HotLane:
         if response is None:
             _rewind(req, environ)
             return None
+        if isinstance(response, _Json):
+            status, raw, kind = 200, response.body, "application/json"
+        else:
+            status, raw, kind = response.status_code, response.get_data(), response.mimetype or ""
         entry = new_entry(
             req,
             current,
-            status=response.status_code,
-            response_raw=response.get_data(),
-            response_type=response.mimetype or "",
+            status=status,
+            response_raw=raw,
+            response_type=kind,
             scenario_ids=(),
             error=None,
             started=started,
@@ -136,15 +143,15 @@ class HotLane:
         current.journal.record(entry)
         return response
 
-    def _get(self, current: Tenant, uid: str, url: str) -> Response:
+    def _get(self, current: Tenant, uid: str, url: str) -> _Json:
         refs = search.parse_attribute_list(None, current.catalogue)
         body, version = user_answer(current, uid, refs, url)
-        return self._response(body, 200, {"ETag": version}, mimetype="application/json")
+        return _Json(body, [("ETag", version), *_json_headers(body)])
 
-    def _search(self, req: Request, current: Tenant, url: str) -> Response:
+    def _search(self, req: Request, current: Tenant, url: str) -> _Json:
         params = params_from(req.args.to_dict(), current, current.catalogue)
         body = search_page(current, params, url)
-        return self._response(body, mimetype="application/json")
+        return _Json(body, _json_headers(body))
 
     def _patch(
         self, req: Request, current: Tenant, uid: str, url: str, actor: str
@@ -157,10 +164,18 @@ class HotLane:
         user_updated(current, actor, uid)
         return patch_answer(current, updated, url)
 
-    @property
-    def _response(self) -> Callable[..., Response]:
-        found: Callable[..., Response] = self._flask.response_class
-        return found
+
+class _Json(NamedTuple):
+    """A 200 with a JSON body, as the app's ``Response(body, mimetype="application/json")``
+    sends it (the headers werkzeug writes for it, the ETag first when there is one): a response
+    object costs a GET about 30 us, a third of what the lane's answer costs in all."""
+
+    body: bytes
+    headers: list[tuple[str, str]]
+
+
+def _json_headers(body: bytes) -> list[tuple[str, str]]:
+    return [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
 
 
 def _rewind(req: Request, environ: WSGIEnvironment) -> None:
