@@ -105,7 +105,9 @@ class _Context(RequestContext):
     def match_request(self) -> None:
         req = self.request
         found = None
-        if caches.enabled("routes"):
+        # werkzeug splits the tenant form off the path as received (create_url_adapter), where
+        # request.path has its leading slashes merged: a path starting "//" is werkzeug's.
+        if caches.enabled("routes") and not req.environ.get("PATH_INFO", "").startswith("//"):
             plain, name = split_tenant(req.path, TENANT_ROOTS)
             found = self.app.routes.match(plain, req.method)  # type: ignore[attr-defined]
         if found is None:
