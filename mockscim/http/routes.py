@@ -20,12 +20,13 @@ from werkzeug.routing import Map, Rule
 
 __all__ = ["RouteIndex"]
 
-_VARIABLE = "\0"  # a segment's key for "any one segment" (no path segment holds a NUL)
-
 
 @dataclass
 class _Node:
     static: dict[str, _Node] = field(default_factory=dict)
+    #: The node after "any one segment" (a variable), apart from the static ones: any string,
+    #: ``%00`` included, can be a static segment's name.
+    variable: _Node | None = None
     #: The rules ending here, in the map's order, with their variables' names in path order.
     rules: list[tuple[Rule, tuple[str, ...]]] = field(default_factory=list)
 
@@ -48,8 +49,12 @@ class RouteIndex:
                 continue
             node = self._root
             for part in rule.rule.split("/")[1:]:
-                key = _VARIABLE if part.startswith("<") else part
-                node = node.static.setdefault(key, _Node())
+                if part.startswith("<"):
+                    if node.variable is None:
+                        node.variable = _Node()
+                    node = node.variable
+                else:
+                    node = node.static.setdefault(part, _Node())
             node.rules.append((rule, names))
 
     def __len__(self) -> int:
@@ -107,15 +112,14 @@ def _match(
         found = _match(child, parts, at + 1, method, values)
         if found is not None:
             return found
-    child = node.static.get(_VARIABLE)
-    if child is not None:
-        return _match(child, parts, at + 1, method, [*values, part])
+    if node.variable is not None:
+        return _match(node.variable, parts, at + 1, method, [*values, part])
     return None
 
 
 def _walk_rules(node: _Node) -> list[Rule]:
     found = [rule for rule, _ in node.rules]
-    for child in node.static.values():
+    for child in [*node.static.values(), *([node.variable] if node.variable else [])]:
         found += _walk_rules(child)
     return found
 
