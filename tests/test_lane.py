@@ -214,3 +214,26 @@ def test_the_comparison_finds_a_lane_that_differs(
     on, off = Side(default_fixtures, True, nothing), Side(default_fixtures, False, nothing)
     path = f"{USERS}/{a_user(on.tenant)}"
     assert on.send("GET", path) != off.send("GET", path)
+
+
+def test_a_failure_after_the_patch_is_stored_is_answered_once(
+    default_fixtures: Fixtures, served: list[bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Planted: the answer fails after the lane stored the PATCH. The app's error handler answers
+    the 500 in the lane; handing the request on would store the PATCH (and audit it) again."""
+
+    def broken(*args: Any) -> Any:
+        raise RuntimeError("planted")
+
+    monkeypatch.setattr(lane, "patch_answer", broken)
+    side = Side(default_fixtures, True, nothing)
+    uid = a_user(side.tenant)
+    version = side.tenant.get_user(uid)["meta"]["version"]
+    status, _, body, journal, audit = side.send("PATCH", f"{USERS}/{uid}", json=BODY)
+    assert status == 500 and b"internal.error" in body
+    assert served == [True]  # the lane answers it, through the app's one error handler
+    assert side.client.application.extensions["mockscim"].server_errors  # kept, as the app keeps it
+    assert sum(" action='UPDATE'" in event for event in audit) == 1
+    assert [e["status"] for e in journal if e["method"] == "PATCH"] == [500]
+    assert side.tenant.get_user(uid)["title"] == "Lane"
+    assert side.tenant.get_user(uid)["meta"]["version"] != version

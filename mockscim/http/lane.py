@@ -15,7 +15,9 @@ It answers only when all of these hold, and otherwise hands the request to the a
 - the token check passes (:func:`mockscim.http.scim.check_bearer`), and the tenant's call succeeds.
 A refusal of any kind (a 401, a 404, a 400 body, a PATCH the tenant refuses before it writes),
 and any exception, goes to the app, which answers it through the one error handler: the lane
-never answers an error, and it stores nothing before the tenant's call has succeeded. What it answers is built as
+stores nothing before the tenant's call has succeeded. Once a PATCH is stored, a failure after it
+is answered by that same error handler in the lane, never handed on (the app would store the
+PATCH again). What it answers is built as
 the app builds it: the same tenant calls and renderers (:func:`.scim.user_answer`,
 :func:`.users.search_page`, :func:`.users.patch_answer`), the same response class, the same journal
 entry (:func:`.pipeline.journal.new_entry`) and audit event (:func:`.reports.user_updated`).
@@ -161,8 +163,19 @@ class HotLane:
             return None
         canonical = BodyReading(body).canonical(current.catalogue)
         updated = current.patch_user(uid, canonical)  # raises before it writes, or writes
-        user_updated(current, actor, uid)
-        return patch_answer(current, updated, url)
+        try:
+            user_updated(current, actor, uid)
+            return patch_answer(current, updated, url)
+        except Exception as exc:  # noqa: BLE001 - written: never hand the PATCH on to run again
+            return self._failed_after_write(req.environ, exc)
+
+    def _failed_after_write(self, environ: WSGIEnvironment, exc: Exception) -> Response:
+        """The app's one error handler's answer to ``exc`` (a 500 envelope, the exception kept
+        for a test harness to raise), for a failure after the lane's PATCH was stored: handing the
+        request on would store it a second time."""
+        with self._flask.request_context(environ):
+            answer = self._flask.handle_user_exception(exc)
+            return self._flask.make_response(answer)
 
 
 class _Json(NamedTuple):
