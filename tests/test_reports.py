@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from conftest import basic
+from conftest import USERS, basic
 from flask.testing import FlaskClient
 
 from mockscim import Fixtures, Tenant, create_app
@@ -426,3 +426,19 @@ def test_a_user_entitled_through_the_api_is_a_row(
     assert row[1] == jdoe["emails"][0]["value"]
     assert client.delete(f"{ENTITLE}/catalogitems/{DESKTOP}/users/{jdoe['id']}", headers=admin)
     assert "jdoe" not in entitled_names(client, admin, DESKTOP)
+
+
+@pytest.mark.parametrize(
+    "path", [f"{USERS}", f"{USERS}?count=2", "@user", "/SAAS/jersey/manager/api/scim/Groups"]
+)
+def test_a_head_is_a_read_for_the_audit(
+    path: str, client: FlaskClient, tenant: Tenant, admin: dict[str, str]
+) -> None:
+    """HEAD reads as GET does: no audit event, and no 500 (the feed once took a HEAD on /Users
+    for a write and looked for its id)."""
+    if path == "@user":
+        path = f"{USERS}/{tenant.store.ids()[0]}"
+    before = len(tenant.audit.events())
+    reply = client.head(path, headers=admin)
+    assert reply.status_code == 200
+    assert len(tenant.audit.events()) == before

@@ -131,7 +131,7 @@ def record_write(response: Response) -> Response:
     """An audit event for each change a successful write of the SCIM blueprints made."""
     req = request._get_current_object()  # type: ignore[attr-defined]
     method = req.method
-    if method == "GET" or response.status_code >= 300 or req.path.endswith(".search"):
+    if method in ("GET", "HEAD") or response.status_code >= 300 or req.path.endswith(".search"):
         return response
     current = tenant()
     audit = current.audit
