@@ -166,7 +166,7 @@ class HotLane:
         try:
             user_updated(current, actor, uid)
             return patch_answer(current, updated, url)
-        except Exception as exc:  # noqa: BLE001 - written: never hand the PATCH on to run again
+        except Exception as exc:  # written: never hand the PATCH on to run again
             return self._failed_after_write(req.environ, exc)
 
     def _failed_after_write(self, environ: WSGIEnvironment, exc: Exception) -> Response:
