@@ -118,6 +118,9 @@ def _take_no_new_work(server: Any) -> None:
     """In the loop's thread: close the listening socket (new connections are refused) and every
     connection with no request in flight (a kept-alive one waiting for its next request)."""
     wasyncore.dispatcher.close(server)
+    # Only now do answers say "Connection: close": a client whose connection closes finds no
+    # listener to reconnect to (set by the signal's thread, it raced the loop's close).
+    server.draining = True
     for channel in list(server._map.values()):
         if not isinstance(channel, _JsonChannel):
             continue
@@ -139,7 +142,8 @@ def waitress_server(app: Flask, host: str, port: int, *, threads: int = 4) -> An
     server = create_server(app, host=host, port=port, threads=threads, ident="mockscim")
     assert isinstance(server, WaitressServer)  # one host, one port: not a multi-socket server
     server.channel_class = _JsonChannel
-    server.draining = False  # type: ignore[attr-defined]  # WaitressThread.drain sets it
+    server.draining = False  # type: ignore[attr-defined]  # set by _take_no_new_work
+    server.drain_asked = False  # type: ignore[attr-defined]  # WaitressThread.drain sets it
     return server
 
 
@@ -211,9 +215,9 @@ class WaitressThread(ThreadedServer):
         sockets: asyncore is not thread-safe); only the first call does anything, so a signal
         handler may call it."""
         server = self._server
-        if server.draining or self._thread.ident is None:
+        if server.drain_asked or self._thread.ident is None:
             return
-        server.draining = True
+        server.drain_asked = True
         server.trigger.pull_trigger(lambda: _take_no_new_work(server))
 
     def stop(self, grace: float = 5.0) -> None:
