@@ -42,6 +42,7 @@ from mockscim.dialect.rules import ADMIN_SCOPE
 from mockscim.http.context import (
     MAX_BODY,
     NO_BODY,
+    SAAS,
     SCIM_BASE,
     SCIM_PATH,
     MockState,
@@ -64,6 +65,7 @@ if TYPE_CHECKING:
 __all__ = ["HotLane"]
 
 _USERS = SCIM_BASE + "/Users"
+_TENANT_FORM = SAAS + "/t/"
 
 
 class HotLane:
@@ -86,9 +88,8 @@ class HotLane:
         return self._app(environ, start_response)
 
     def _answer(self, environ: WSGIEnvironment, method: str) -> Response | _Json | None:
-        path = environ.get("PATH_INFO", "")
-        if not path.startswith(("/SAAS/jersey/", "/SAAS/t/")):
-            return None
+        if not environ.get("PATH_INFO", "").startswith((_USERS, _TENANT_FORM)):
+            return None  # before any object is made: most other calls are not the lane's
         req: Request = self._flask.request_class(environ)
         plain, name = split_tenant(req.path, TENANT_ROOTS)
         if plain == _USERS:
@@ -192,7 +193,8 @@ def _json_headers(body: bytes) -> list[tuple[str, str]]:
 
 
 def _rewind(req: Request, environ: WSGIEnvironment) -> None:
-    """The body as the app will read it again, when the lane read it and hands the request on."""
+    """The body as the app will read it again, when the lane read it and hands the request on
+    (werkzeug keeps what ``get_data(cache=True)`` read; a body not read is left unread)."""
     raw: Any = getattr(req, "_cached_data", None)
     if raw is not None:
         environ["wsgi.input"] = io.BytesIO(raw)
