@@ -235,3 +235,12 @@ def pytest_runtest_makereport(
     if describe is not None and report.failed and report.when == "call":
         for title, text in describe():
             report.sections.append((title, text))
+
+
+@pytest.fixture
+def cache_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A new, empty ``MOCKSCIM_CACHE_DIR`` for this test, with the cache on."""
+    where = tmp_path / "cache"
+    monkeypatch.setenv("MOCKSCIM_CACHE_DIR", str(where))
+    monkeypatch.delenv("MOCKSCIM_NO_CACHE", raising=False)
+    return where

@@ -22,11 +22,8 @@ from tests.conftest import ROOT
 
 
 @pytest.fixture
-def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    where = tmp_path / "cache"
-    monkeypatch.setenv("MOCKSCIM_CACHE_DIR", str(where))
-    monkeypatch.delenv("MOCKSCIM_NO_CACHE", raising=False)
-    return where / "validated"
+def cache(cache_root: Path) -> Path:
+    return cache_root / "validated"
 
 
 @pytest.fixture

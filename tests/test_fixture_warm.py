@@ -26,11 +26,8 @@ START = Clock().now()
 
 
 @pytest.fixture
-def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    where = tmp_path / "cache"
-    monkeypatch.setenv("MOCKSCIM_CACHE_DIR", str(where))
-    monkeypatch.delenv("MOCKSCIM_NO_CACHE", raising=False)
-    return where / "warm"
+def cache(cache_root: Path) -> Path:
+    return cache_root / "warm"
 
 
 @pytest.fixture(params=["packaged", "generated"])
